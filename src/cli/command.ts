@@ -1,0 +1,21 @@
+import type { OptionSpec } from "./args.js";
+import type { CliIo } from "./io.js";
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: OptionSpec;
+  /** Returns the exit code. Errors thrown are HmsErrors, reported by the runner. */
+  run(args: ParsedArgs, io: CliIo): Promise<number>;
+}
+
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const value = args.values[name];
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,56 @@
+import { resolve } from "node:path";
+import { cleanupEnvironment, extendEnvironment } from "../../envs/lifecycle.js";
+import { readMetadata } from "../../envs/metadata.js";
+import { type Command, stringOption } from "../command.js";
+import { currentUser, environmentFor } from "../environment.js";
+import { describeEnvironment } from "../render.js";
+
+export const extendCommand: Command = {
+  name: "extend",
+  summary: "push an environment's cleanup deadline back",
+  usage: `Usage: hms-env extend ID DURATION [--json] [--config FILE]
+
+The new deadline counts from the later of now and the current deadline, and is capped at
+limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
+  options: {},
+  async run(args, io) {
+    const [key, duration] = args.positionals;
+    if (key === undefined || duration === undefined || args.positionals.length > 2) {
+      io.err(`${this.usage}\n\nhms-env: extend takes an ID and a DURATION`);
+      return 2;
+    }
+    const context = environmentFor(args, io);
+    const env = await extendEnvironment(context, key, duration, currentUser(io));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : `${env.id} now expires at ${env.expiresAt}`);
+    return 0;
+  },
+};
+
+export const cleanupCommand: Command = {
+  name: "cleanup",
+  summary: "remove an environment now",
+  usage: `Usage: hms-env cleanup ID [--json] [--config FILE]
+       hms-env cleanup --env-dir DIR      (what an environment's ./cleanup.sh runs)`,
+  options: { "env-dir": { type: "string" } },
+  async run(args, io) {
+    const envDir = stringOption(args, "env-dir");
+    const [key] = args.positionals;
+    if ((envDir === undefined) === (key === undefined) || args.positionals.length > 1) {
+      io.err(`${this.usage}\n\nhms-env: cleanup takes one ID or --env-dir DIR`);
+      return 2;
+    }
+    // An environment knows its own state file and env root, wherever cleanup.sh is run from.
+    const metadata = envDir === undefined ? undefined : readMetadata(resolve(io.cwd, envDir));
+    const context = environmentFor(args, io, {
+      ...(metadata && { stateFile: metadata.stateFile, envRoot: metadata.envRoot }),
+    });
+    const env = await cleanupEnvironment(
+      context,
+      metadata?.record.id ?? (key as string),
+      "manual",
+      currentUser(io),
+    );
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.now()));
+    return 0;
+  },
+};

@@ -1,0 +1,50 @@
+import { provision } from "../../envs/provision.js";
+import { type Command, stringOption } from "../command.js";
+import { currentUser, environmentFor } from "../environment.js";
+import { launchInstructions } from "../render.js";
+
+export const provisionCommand: Command = {
+  name: "provision",
+  summary: "make an environment for a component at a branch or PR",
+  usage: `Usage: hms-env provision --component <hms-sme|hms-esr|hms-dev|hms-sys|all> (--branch NAME | --pr N)
+                         [--timeout 8h] [--owner ID] [--json] [--config FILE]
+
+  --component   the component whose Nix shell to use; "all" merges every component
+  --branch      a branch of the repository, e.g. feature/new-feature
+  --pr          a pull request number; its head (refs/pull/N/head) is checked out
+  --timeout     when to clean it up automatically (default: defaults.timeout, 24h; 5m to limits.maxTimeout)
+  --owner       who it belongs to (default: your login name)
+  --json        print the environment's record as JSON instead of progress and instructions`,
+  options: {
+    component: { type: "string" },
+    branch: { type: "string" },
+    pr: { type: "string" },
+    timeout: { type: "string" },
+    owner: { type: "string" },
+  },
+  async run(args, io) {
+    const component = stringOption(args, "component");
+    if (component === undefined) {
+      io.err(`${this.usage}\n\nhms-env: --component is required`);
+      return 2;
+    }
+    const context = environmentFor(args, io);
+    const json = args.values.json === true;
+    const env = await provision(
+      context,
+      {
+        component,
+        branch: stringOption(args, "branch"),
+        pr: stringOption(args, "pr"),
+        timeout: stringOption(args, "timeout"),
+        owner: stringOption(args, "owner") ?? currentUser(io),
+      },
+      ({ step, detail, ms }) => {
+        if (!json)
+          io.err(`  ${step.padEnd(9)} ${ms === undefined ? "" : `${String(ms).padStart(6)} ms  `}${detail}`);
+      },
+    );
+    io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, context.now()));
+    return 0;
+  },
+};

@@ -1,0 +1,66 @@
+import { formatDuration } from "../config/duration.js";
+import type { EnvRecord } from "../store/schema.js";
+
+export function sourceOf(env: EnvRecord): string {
+  return env.pr !== null ? `PR #${env.pr}` : `branch ${env.branch ?? "?"}`;
+}
+
+function remaining(env: EnvRecord, now: Date): string {
+  const left = Date.parse(env.expiresAt) - now.getTime();
+  return left > 0 ? `in ${formatDuration(left)}` : "now";
+}
+
+/** The lines a person needs to start working: the same text goes to the terminal and to Slack. */
+export function launchInstructions(env: EnvRecord, now: Date): string {
+  return [
+    `Environment ${env.id} is ready: ${env.component} at ${sourceOf(env)} (${(env.commit ?? "").slice(0, 12)})`,
+    "",
+    `  cd ${env.path}`,
+    "  ./launch.sh                    # enter the Nix shell in the checkout",
+    "  ./launch.sh --run 'make test'  # or run one command in it",
+    "  ./cleanup.sh                   # when you are done",
+    "",
+    `It is cleaned up automatically ${remaining(env, now)} (${env.expiresAt}); \`hms-env extend ${env.id} 8h\` keeps it longer.`,
+  ].join("\n");
+}
+
+export function describeEnvironment(env: EnvRecord, now: Date): string {
+  const lines = [
+    `id:         ${env.id}`,
+    `status:     ${env.status}${env.cleanReason ? ` (${env.cleanReason})` : ""}`,
+    `component:  ${env.component}${env.component === "all" ? ` (${env.components.join(", ")})` : ""}`,
+    `source:     ${sourceOf(env)}`,
+    `commit:     ${env.commit ?? "-"}`,
+    `owner:      ${env.owner}`,
+    `path:       ${env.path}`,
+    `workdir:    ${env.workdir}`,
+    `created:    ${env.createdAt}`,
+    `expires:    ${env.expiresAt}${env.status === "ready" ? ` (${remaining(env, now)})` : ""}`,
+  ];
+  if (env.failure) lines.push(`failure:    ${env.failure}`);
+  if (env.cleanedAt) lines.push(`cleaned:    ${env.cleanedAt}`);
+  return lines.join("\n");
+}
+
+export function environmentTable(envs: readonly EnvRecord[], now: Date): string {
+  if (envs.length === 0)
+    return "No environments. Make one with `hms-env provision --component hms-dev --branch main`.";
+  const rows = envs.map((env) => [
+    env.id,
+    env.status,
+    env.component,
+    sourceOf(env),
+    env.owner,
+    env.status === "ready" ? remaining(env, now) : (env.cleanReason ?? env.failure ?? "-"),
+  ]);
+  const header = ["ID", "STATUS", "COMPONENT", "SOURCE", "OWNER", "EXPIRES"];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const format = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [format(header), ...rows.map(format)].join("\n");
+}

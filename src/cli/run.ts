@@ -1,0 +1,60 @@
+import { describeError, isHmsError } from "../errors.js";
+import { findSubcommand, parseCommandArgs } from "./args.js";
+import type { Command } from "./command.js";
+import { cleanupCommand, extendCommand } from "./commands/change.js";
+import { gcCommand } from "./commands/gc.js";
+import { listCommand, showCommand } from "./commands/inspect.js";
+import { provisionCommand } from "./commands/provision.js";
+import type { CliIo } from "./io.js";
+
+export const COMMANDS: Command[] = [
+  provisionCommand,
+  listCommand,
+  showCommand,
+  extendCommand,
+  cleanupCommand,
+  gcCommand,
+];
+
+export function mainUsage(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return `hms-env: ephemeral Nix development environments for HMS bugs
+
+Usage: hms-env <command> [options]
+
+Commands:
+${commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join("\n")}
+
+Every command takes --config FILE (else $HMS_CONFIG, else ./hms.config.yaml, else built-in defaults)
+and --help. Exit codes: 0 done, 1 failed, 2 bad input (nothing was changed).`;
+}
+
+/** Runs one command line and returns its exit code; errors become one clear line on stderr. */
+export async function runCli(argv: readonly string[], io: CliIo, commands = COMMANDS): Promise<number> {
+  const { name, rest } = findSubcommand(argv);
+  if (name === undefined || name === "help") {
+    const wantsHelp = name === "help" || rest.includes("--help") || rest.includes("-h");
+    (wantsHelp ? io.out : io.err)(mainUsage(commands));
+    return wantsHelp ? 0 : 2;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    io.err(`hms-env: unknown command "${name}"\n\n${mainUsage(commands)}`);
+    return 2;
+  }
+  try {
+    const args = parseCommandArgs(rest, command.options, command.usage);
+    if (args.values.help) {
+      io.out(command.usage);
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    if (isHmsError(error)) {
+      io.err(`hms-env ${command.name}: ${error.message}`);
+      return error.exitCode;
+    }
+    io.err(`hms-env ${command.name}: unexpected failure: ${describeError(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,126 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { HmsError } from "../errors.js";
+import { DEFAULT_COMPONENTS } from "./defaults.js";
+import { parseDuration } from "./duration.js";
+import { SHIPPED_NIX_FILE, SHIPPED_ROOT_CAUSE_DB } from "./package-root.js";
+import { type ComponentConfig, configSchema, type ParsedConfigFile } from "./schema.js";
+
+export const DEFAULT_CONFIG_NAME = "hms.config.yaml";
+
+/** The configuration with every path absolute and every duration in milliseconds. */
+export interface Config {
+  /** The file it came from, or null for the built-in defaults. */
+  source: string | null;
+  /** Path or URL of the monorepo; undefined means "the git toplevel of the current directory". */
+  repo: string | undefined;
+  cwd: string;
+  defaultBranch: string;
+  envRoot: string;
+  cacheDir: string;
+  stateFile: string;
+  rootCauseDb: string;
+  nix: { file: string; nixPath: string | undefined; bash: string | undefined };
+  timeouts: { defaultMs: number; minMs: number; maxMs: number };
+  maxEnvsPerOwner: number;
+  reconcileIntervalMs: number;
+  components: Record<string, ComponentConfig>;
+}
+
+export interface ConfigLookup {
+  /** `--config FILE`; a named file must exist. */
+  explicitPath?: string | undefined;
+  /** `$HMS_CONFIG`; a named file must exist. */
+  envPath?: string | undefined;
+  cwd: string;
+}
+
+/** `--config`, then `$HMS_CONFIG`, then `./hms.config.yaml`, then the built-in defaults. */
+export function findConfigFile(lookup: ConfigLookup): string | null {
+  const named = lookup.explicitPath ?? lookup.envPath;
+  if (named !== undefined && named !== "") {
+    const file = resolve(lookup.cwd, named);
+    if (!existsSync(file)) {
+      const via = lookup.explicitPath !== undefined ? "--config" : "HMS_CONFIG";
+      throw new HmsError("CONFIG_UNREADABLE", `config file ${file} (from ${via}) does not exist`);
+    }
+    return file;
+  }
+  const local = resolve(lookup.cwd, DEFAULT_CONFIG_NAME);
+  return existsSync(local) ? local : null;
+}
+
+export function loadConfig(lookup: ConfigLookup): Config {
+  const file = findConfigFile(lookup);
+  if (file === null) return resolveConfig(configSchema.parse({}), null, lookup.cwd);
+  return resolveConfig(parseConfigText(readConfigText(file), file), file, dirname(file));
+}
+
+function readConfigText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new HmsError("CONFIG_UNREADABLE", `cannot read config file ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Parses YAML (JSON is YAML too) and validates it, naming the file, the key path and what was expected. */
+export function parseConfigText(text: string, file: string): ParsedConfigFile {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    throw new HmsError("CONFIG_INVALID", `${file}: not valid YAML: ${first?.message ?? "parse error"}`);
+  }
+  const result = configSchema.safeParse(document.toJS() ?? {});
+  if (!result.success) {
+    throw new HmsError("CONFIG_INVALID", `${file}: ${formatIssues(result.error.issues)}`);
+  }
+  return result.data;
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const at = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+      return `${at}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir: string): Config {
+  const at = (path: string) => resolve(baseDir, path);
+  const envRoot = at(parsed.envRoot);
+  return {
+    source,
+    repo: parsed.repo === undefined ? undefined : resolveRepo(parsed.repo, baseDir),
+    cwd: baseDir,
+    defaultBranch: parsed.defaultBranch,
+    envRoot,
+    cacheDir: parsed.cacheDir === undefined ? resolve(envRoot, ".mirrors") : at(parsed.cacheDir),
+    stateFile: at(parsed.stateFile),
+    rootCauseDb: parsed.rootCauseDb === undefined ? SHIPPED_ROOT_CAUSE_DB : at(parsed.rootCauseDb),
+    nix: {
+      file: parsed.nix.file === undefined ? SHIPPED_NIX_FILE : at(parsed.nix.file),
+      nixPath: parsed.nix.nixPath,
+      bash: parsed.nix.bash,
+    },
+    timeouts: {
+      defaultMs: parseDuration(parsed.defaults.timeout),
+      minMs: parseDuration(parsed.limits.minTimeout),
+      maxMs: parseDuration(parsed.limits.maxTimeout),
+    },
+    maxEnvsPerOwner: parsed.limits.maxEnvsPerOwner,
+    reconcileIntervalMs: parseDuration(parsed.schedule.reconcileInterval),
+    components: parsed.components ?? DEFAULT_COMPONENTS,
+  };
+}
+
+/** URLs and scp-like addresses (git@host:org/repo) stay as they are; paths become absolute. */
+function resolveRepo(repo: string, baseDir: string): string {
+  const looksRemote = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo);
+  return looksRemote || isAbsolute(repo) ? repo : resolve(baseDir, repo);
+}

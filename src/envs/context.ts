@@ -1,0 +1,22 @@
+import type { Config } from "../config/load.js";
+import type { Store } from "../store/store.js";
+import type { Git } from "./git.js";
+import type { Nix } from "./nix.js";
+
+/** What the environment services share; main.ts and cli.ts build it once. */
+export interface EnvContext {
+  config: Config;
+  store: Store;
+  git: Git;
+  nix: Nix;
+  now: () => Date;
+  /** Absolute node and CLI entry that cleanup.sh calls back into. */
+  runtime: { nodeBinary: string; cliEntry: string };
+}
+
+/** Progress of a long step, for people watching a terminal or a Slack thread. */
+export type ProgressListener = (event: { step: string; detail: string; ms?: number }) => void;
+
+export const CHECKOUT_DIR = "checkout";
+export const META_DIR = ".hms-env";
+export const META_FILE = "env.json";

@@ -1,0 +1,127 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { execa } from "execa";
+import lockfile from "proper-lockfile";
+import { HmsError } from "../errors.js";
+
+/**
+ * Git through argument arrays only (no shell ever sees a branch name). One bare mirror per repository
+ * is shared by every environment; each environment fetches just the ref it needs into a ref of its own
+ * and gets a detached worktree, so a second environment costs a checkout, not a download.
+ */
+export interface Git {
+  /** The git toplevel of `cwd`, or undefined outside a repository. */
+  toplevel(cwd: string): Promise<string | undefined>;
+  /** `git check-ref-format --branch`: throws INVALID_INPUT naming the branch when git rejects it. */
+  checkBranchName(branch: string): Promise<void>;
+  ensureMirror(repo: string, cacheDir: string): Promise<string>;
+  /** Fetches `sourceRef` from origin into `localRef` and returns its commit. */
+  fetchRef(mirror: string, sourceRef: string, localRef: string, shownAs: string): Promise<string>;
+  addWorktree(mirror: string, dir: string, commit: string): Promise<void>;
+  /** Removes the worktree and its administrative entry; a worktree already gone is not an error. */
+  removeWorktree(mirror: string, dir: string): Promise<void>;
+  deleteRef(mirror: string, localRef: string): Promise<void>;
+}
+
+/** Keeps git from asking for credentials on a terminal nobody watches, and its messages parseable. */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+
+async function git(args: string[], cwd?: string) {
+  return execa("git", args, { cwd, env: GIT_ENV, reject: false, stdin: "ignore" });
+}
+
+function gitFailure(what: string, stderr: string, cause?: unknown): HmsError {
+  return new HmsError("GIT_FAILED", `${what}: ${stderr.trim() || "git failed"}`, { cause });
+}
+
+export function mirrorPathFor(repo: string, cacheDir: string): string {
+  const name = basename(repo.replace(/\/+$/, ""))
+    .replace(/\.git$/, "")
+    .replace(/[^A-Za-z0-9._-]/g, "_");
+  const digest = createHash("sha256").update(repo).digest("hex").slice(0, 12);
+  return join(cacheDir, `${name || "repo"}-${digest}.git`);
+}
+
+/** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
+async function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
+  const release = await lockfile.lock(mirror, {
+    realpath: false,
+    stale: 120_000,
+    update: 10_000,
+    retries: { retries: 600, factor: 1.2, minTimeout: 50, maxTimeout: 500 },
+  });
+  try {
+    return await task();
+  } finally {
+    await release();
+  }
+}
+
+export function createGit(): Git {
+  return {
+    async toplevel(cwd) {
+      const result = await git(["rev-parse", "--show-toplevel"], cwd);
+      return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    },
+
+    async checkBranchName(branch) {
+      const result = await git(["check-ref-format", "--branch", branch]);
+      if (result.exitCode !== 0) {
+        throw new HmsError(
+          "INVALID_INPUT",
+          `branch "${branch}" is not a valid branch name (git check-ref-format --branch rejects it)`,
+        );
+      }
+    },
+
+    async ensureMirror(repo, cacheDir) {
+      mkdirSync(cacheDir, { recursive: true });
+      const mirror = mirrorPathFor(repo, cacheDir);
+      await withMirrorLock(mirror, async () => {
+        if (existsSync(join(mirror, "HEAD"))) return;
+        const init = await git(["init", "--bare", "--quiet", mirror]);
+        if (init.exitCode !== 0) throw gitFailure(`cannot create the mirror ${mirror}`, init.stderr);
+        const remote = await git(["remote", "add", "origin", repo], mirror);
+        if (remote.exitCode !== 0)
+          throw gitFailure(`cannot set the mirror's origin to ${repo}`, remote.stderr);
+      });
+      return mirror;
+    },
+
+    async fetchRef(mirror, sourceRef, localRef, shownAs) {
+      const fetch = await withMirrorLock(mirror, () =>
+        git(["fetch", "--no-tags", "--quiet", "origin", `+${sourceRef}:${localRef}`], mirror),
+      );
+      if (fetch.exitCode !== 0) {
+        if (/couldn't find remote ref|no such ref/i.test(fetch.stderr)) {
+          throw new HmsError("REF_NOT_FOUND", `${shownAs} does not exist in the repository`);
+        }
+        throw gitFailure(`cannot fetch ${shownAs}`, fetch.stderr);
+      }
+      const commit = await git(["rev-parse", "--verify", "--quiet", `${localRef}^{commit}`], mirror);
+      if (commit.exitCode !== 0) throw gitFailure(`${shownAs} did not resolve to a commit`, commit.stderr);
+      return commit.stdout.trim();
+    },
+
+    async addWorktree(mirror, dir, commit) {
+      const add = await git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror);
+      if (add.exitCode !== 0)
+        throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
+    },
+
+    async removeWorktree(mirror, dir) {
+      if (!existsSync(mirror)) return;
+      const remove = await git(["worktree", "remove", "--force", "--force", dir], mirror);
+      if (remove.exitCode !== 0 && !/is not a working tree|No such file/i.test(remove.stderr)) {
+        throw gitFailure(`cannot remove the worktree ${dir}`, remove.stderr);
+      }
+      await git(["worktree", "prune"], mirror);
+    },
+
+    async deleteRef(mirror, localRef) {
+      if (!existsSync(mirror)) return;
+      await git(["update-ref", "-d", localRef], mirror);
+    },
+  };
+}

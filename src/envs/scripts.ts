@@ -1,0 +1,92 @@
+/**
+ * The files that make an environment usable on its own: launch.sh, cleanup.sh and .envrc. Every value
+ * that came from a person or the configuration is single-quoted; the scripts find their own directory
+ * at run time, so the environment keeps working if its folder is moved.
+ */
+import { shellQuote } from "./shell-quote.js";
+
+export interface ScriptContext {
+  id: string;
+  /** One component id or "all": the Nix shell to enter. */
+  component: string;
+  /** Human description: 'branch "feature/x"' or 'PR #12'. */
+  source: string;
+  commit: string;
+  /** Name of the checkout folder inside the environment. */
+  checkoutName: string;
+  /** Absolute bash for NIX_BUILD_SHELL, or undefined to use the bash running launch.sh. */
+  bash: string | undefined;
+  nixPath: string | undefined;
+  /** The hms-env CLI entry (dist/cli.js) that knows how to clean up and update the state file. */
+  cliEntry: string;
+  nodeBinary: string;
+  mirror: string;
+}
+
+/** Builtins only, so the script can still explain itself on a PATH without coreutils. */
+const FIND_SELF = [
+  'case "${BASH_SOURCE[0]}" in */*) HMS_ENV_DIR="${BASH_SOURCE[0]%/*}" ;; *) HMS_ENV_DIR=. ;; esac',
+  'HMS_ENV_DIR="$(cd -- "$HMS_ENV_DIR" && pwd -P)"',
+].join("\n");
+const INSTALL_NIX =
+  "Install Nix (Debian/Ubuntu: sudo apt-get install nix-bin; elsewhere: curl -L https://nixos.org/nix/install | sh), then run ./launch.sh again.";
+
+function header(context: ScriptContext, purpose: string): string {
+  const comment = `# hms-env ${context.id}: ${context.component} at ${context.source} (${context.commit.slice(0, 12)})`;
+  // A newline in a branch name would end the comment line early; print it on one line whatever it holds.
+  return [
+    "#!/usr/bin/env bash",
+    comment.replace(/[\r\n]/g, " "),
+    `# ${purpose}`,
+    "set -euo pipefail",
+    FIND_SELF,
+  ].join("\n");
+}
+
+function nixEnvironment(context: ScriptContext): string[] {
+  const lines = [
+    context.bash === undefined
+      ? 'export NIX_BUILD_SHELL="$BASH"'
+      : `export NIX_BUILD_SHELL=${shellQuote(context.bash)}`,
+  ];
+  if (context.nixPath !== undefined) lines.push(`export NIX_PATH=${shellQuote(context.nixPath)}`);
+  return lines;
+}
+
+export function nixShellArgs(component: string): string {
+  return `--argstr component ${shellQuote(component)} --argstr envDir "$HMS_ENV_DIR"`;
+}
+
+export function launchScript(context: ScriptContext): string {
+  return `${header(context, "Enters the component's Nix shell in the checkout. Arguments go to nix-shell: ./launch.sh --run 'make test'")}
+if ! command -v nix-shell >/dev/null 2>&1; then
+  echo ${shellQuote(`hms-env: nix-shell was not found. ${INSTALL_NIX}`)} >&2
+  exit 127
+fi
+${nixEnvironment(context).join("\n")}
+cd -- "$HMS_ENV_DIR"/${shellQuote(context.checkoutName)}
+exec nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component)} "$@"
+`;
+}
+
+export function cleanupScript(context: ScriptContext): string {
+  return `${header(context, "Removes this environment: its git worktree, its Nix GC roots, this folder, and marks it cleaned.")}
+cd /
+if command -v ${shellQuote(context.nodeBinary)} >/dev/null 2>&1 && [ -f ${shellQuote(context.cliEntry)} ]; then
+  exec ${shellQuote(context.nodeBinary)} ${shellQuote(context.cliEntry)} cleanup --env-dir "$HMS_ENV_DIR" "$@"
+fi
+# hms-env itself is gone: remove what git and the disk hold; the state file is reconciled later.
+echo "hms-env: the hms-env command was not found; removing the worktree and folder directly" >&2
+git -C ${shellQuote(context.mirror)} worktree remove --force --force "$HMS_ENV_DIR"/${shellQuote(context.checkoutName)} 2>/dev/null || true
+git -C ${shellQuote(context.mirror)} worktree prune 2>/dev/null || true
+rm -rf -- "$HMS_ENV_DIR"
+`;
+}
+
+export function envrc(context: ScriptContext): string {
+  return `# direnv: run \`direnv allow\` here to load the ${context.component} Nix shell in this environment and its checkout.
+HMS_ENV_DIR="$PWD"
+${nixEnvironment(context).join("\n")}
+use nix "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component)}
+`;
+}

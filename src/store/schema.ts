@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+export const envStatus = z.enum(["provisioning", "ready", "failed", "cleaned"]);
+export type EnvStatus = z.infer<typeof envStatus>;
+
+/** Why an environment went away: shown in `list`, Slack messages and the audit log. */
+export const cleanReason = z.enum(["manual", "expired", "merged", "missing", "failed"]);
+export type CleanReason = z.infer<typeof cleanReason>;
+
+export const envRecordSchema = z.object({
+  id: z.string().min(1),
+  /** The environment's directory: launch.sh, cleanup.sh, hms-env.nix, data/, .envrc, the checkout. */
+  path: z.string().min(1),
+  /** The checkout inside `path`. */
+  workdir: z.string().min(1),
+  /** What was asked for: one component id or "all". */
+  component: z.string().min(1),
+  components: z.array(z.string().min(1)),
+  repo: z.string().min(1),
+  // Empty until the mirror exists (a provisioning that failed before it has none).
+  mirror: z.string(),
+  branch: z.string().nullable(),
+  pr: z.number().int().positive().nullable(),
+  commit: z.string().nullable(),
+  owner: z.string().min(1),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  status: envStatus,
+  failure: z.string().optional(),
+  cleanedAt: z.string().optional(),
+  cleanReason: cleanReason.optional(),
+});
+export type EnvRecord = z.infer<typeof envRecordSchema>;
+
+export const auditEntrySchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  detail: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/**
+ * The whole state file. Collections that later capabilities fill (bugs, rotation, deliveries) are kept
+ * loose here and validated by their own modules, so an older hms-env never drops what a newer one wrote.
+ */
+export const stateSchema = z
+  .object({
+    version: z.literal(1),
+    environments: z.array(envRecordSchema).default([]),
+    bugs: z.array(z.record(z.string(), z.unknown())).default([]),
+    rotation: z.record(z.string(), z.unknown()).default({}),
+    deliveries: z.array(z.record(z.string(), z.unknown())).default([]),
+    audit: z.array(auditEntrySchema).default([]),
+  })
+  .loose();
+export type StateData = z.infer<typeof stateSchema>;
+
+export function emptyState(): StateData {
+  return { version: 1, environments: [], bugs: [], rotation: {}, deliveries: [], audit: [] };
+}
