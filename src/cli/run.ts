@@ -2,9 +2,12 @@ import { describeError, isHmsError } from "../errors.js";
 import { findSubcommand, parseCommandArgs } from "./args.js";
 import type { Command } from "./command.js";
 import { cleanupCommand, extendCommand } from "./commands/change.js";
+import { demoCommand } from "./commands/demo.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { gcCommand } from "./commands/gc.js";
 import { listCommand, showCommand } from "./commands/inspect.js";
 import { provisionCommand } from "./commands/provision.js";
+import { serveCommand } from "./commands/serve.js";
 import type { CliIo } from "./io.js";
 
 export const COMMANDS: Command[] = [
@@ -14,6 +17,9 @@ export const COMMANDS: Command[] = [
   extendCommand,
   cleanupCommand,
   gcCommand,
+  doctorCommand,
+  serveCommand,
+  demoCommand,
 ];
 
 export function mainUsage(commands: readonly Command[]): string {

@@ -1,0 +1,159 @@
+import { accessSync, constants, existsSync, mkdirSync, statfsSync } from "node:fs";
+import { dirname } from "node:path";
+import { execa } from "execa";
+import { describeError } from "../errors.js";
+import type { EnvContext } from "./context.js";
+import { findOnPath } from "./nix.js";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when it failed. */
+  fix?: string;
+}
+
+const INSTALL_NIX =
+  "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu) or curl -L https://nixos.org/nix/install | sh";
+/** Below this an environment's checkout and Nix inputs may not fit. */
+const MIN_FREE_BYTES = 1024 ** 3;
+
+async function version(command: string, args: string[]): Promise<string | undefined> {
+  const result = await execa(command, args, { reject: false, stdin: "ignore" }).catch(() => undefined);
+  return result?.exitCode === 0 ? result.stdout.trim().split("\n")[0] : undefined;
+}
+
+async function checkGit(): Promise<Check> {
+  const found = await version("git", ["--version"]);
+  return found
+    ? { name: "git", ok: true, detail: found }
+    : { name: "git", ok: false, detail: "git was not found", fix: "install git: sudo apt-get install git" };
+}
+
+async function checkNix(path: string | undefined, nixPath: string | undefined): Promise<Check[]> {
+  const missing = ["nix-shell", "nix-instantiate", "nix-store"].filter((tool) => !findOnPath(tool, path));
+  if (missing.length > 0) {
+    return [{ name: "nix", ok: false, detail: `not found: ${missing.join(", ")}`, fix: INSTALL_NIX }];
+  }
+  const nix: Check = {
+    name: "nix",
+    ok: true,
+    detail: (await version("nix-shell", ["--version"])) ?? "nix-shell",
+  };
+  const env = nixPath === undefined ? {} : { NIX_PATH: nixPath };
+  const found = await execa("nix-instantiate", ["--find-file", "nixpkgs"], {
+    env,
+    reject: false,
+    stdin: "ignore",
+  });
+  const nixpkgs: Check =
+    found.exitCode === 0
+      ? { name: "nixpkgs", ok: true, detail: `<nixpkgs> is ${found.stdout.trim()}` }
+      : {
+          name: "nixpkgs",
+          ok: false,
+          detail: "<nixpkgs> is not on NIX_PATH",
+          fix: "nix-channel --add https://nixos.org/channels/nixpkgs-unstable nixpkgs && nix-channel --update, or set nix.nixPath in hms.config.yaml",
+        };
+  return [nix, nixpkgs];
+}
+
+async function checkRepo(context: EnvContext): Promise<Check> {
+  const repo = context.config.repo ?? (await context.git.toplevel(context.config.cwd));
+  if (repo === undefined) {
+    return {
+      name: "repo",
+      ok: false,
+      detail: `${context.config.cwd} is not inside a git checkout and the config sets no repo`,
+      fix: "set repo: in hms.config.yaml (a path or URL), or run hms-env inside the monorepo",
+    };
+  }
+  const listed = await execa("git", ["ls-remote", "--heads", repo, context.config.defaultBranch], {
+    reject: false,
+    stdin: "ignore",
+    env: { GIT_TERMINAL_PROMPT: "0" },
+  });
+  if (listed.exitCode !== 0) {
+    return {
+      name: "repo",
+      ok: false,
+      detail: `cannot reach ${repo}: ${listed.stderr.trim()}`,
+      fix: "check the repo setting and your git credentials",
+    };
+  }
+  if (listed.stdout.trim() === "") {
+    return {
+      name: "repo",
+      ok: false,
+      detail: `${repo} has no branch ${context.config.defaultBranch}`,
+      fix: "set defaultBranch in hms.config.yaml",
+    };
+  }
+  return { name: "repo", ok: true, detail: `${repo} (${context.config.defaultBranch} found)` };
+}
+
+async function checkState(context: EnvContext): Promise<Check> {
+  const file = context.config.stateFile;
+  if (!existsSync(file)) return { name: "state", ok: true, detail: `${file} (created on first use)` };
+  try {
+    const state = await context.store.read();
+    return { name: "state", ok: true, detail: `${file}: ${state.environments.length} environments recorded` };
+  } catch (error) {
+    return {
+      name: "state",
+      ok: false,
+      detail: describeError(error),
+      fix: `repair ${file} or move it aside (hms-env never resets it)`,
+    };
+  }
+}
+
+function checkDisk(envRoot: string): Check {
+  try {
+    mkdirSync(envRoot, { recursive: true });
+    accessSync(envRoot, constants.W_OK);
+    const stats = statfsSync(envRoot);
+    const free = stats.bavail * stats.bsize;
+    const gib = (free / 1024 ** 3).toFixed(1);
+    return free >= MIN_FREE_BYTES
+      ? { name: "disk", ok: true, detail: `${envRoot}: ${gib} GiB free` }
+      : {
+          name: "disk",
+          ok: false,
+          detail: `${envRoot}: only ${gib} GiB free`,
+          fix: "free space, or move envRoot (hms-env gc --orphans removes stray folders)",
+        };
+  } catch (error) {
+    return {
+      name: "disk",
+      ok: false,
+      detail: `${envRoot} is not writable: ${describeError(error)}`,
+      fix: `make ${dirname(envRoot)} writable or set envRoot`,
+    };
+  }
+}
+
+export async function runDoctor(context: EnvContext, path: string | undefined): Promise<Check[]> {
+  const config: Check = {
+    name: "config",
+    ok: true,
+    detail: `${context.config.source ?? "built-in defaults"}; components ${Object.keys(context.config.components).join(", ")}`,
+  };
+  const nixFile: Check = existsSync(context.config.nix.file)
+    ? { name: "nix file", ok: true, detail: context.config.nix.file }
+    : {
+        name: "nix file",
+        ok: false,
+        detail: `${context.config.nix.file} is missing`,
+        fix: "set nix.file in hms.config.yaml or reinstall hms-env",
+      };
+  return [
+    config,
+    await checkGit(),
+    ...(await checkNix(path, context.config.nix.nixPath)),
+    nixFile,
+    await checkRepo(context),
+    await checkState(context),
+    checkDisk(context.config.envRoot),
+  ];
+}

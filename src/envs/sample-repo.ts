@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
+
+/**
+ * A small HMS monorepo: the four components under SYSTEM-COMPONENTS/, a feature branch and a pull
+ * request ref, as GitHub keeps them (refs/pull/N/head). `hms-env demo` provisions from it, and the
+ * tests use it as their origin.
+ */
+export interface SampleRepo {
+  path: string;
+  defaultBranch: string;
+  featureBranch: string;
+  pr: number;
+  prCommit: string;
+}
+
+const FILES: Record<string, string> = {
+  "README.md": "# HMS monorepo (sample made by hms-env)\n",
+  "SYSTEM-COMPONENTS/HMS-SME/Gemfile": 'source "https://rubygems.org"\ngem "rails", "~> 7.1"\ngem "pg"\n',
+  "SYSTEM-COMPONENTS/HMS-SME/app/models/user.rb": "class User < ApplicationRecord\nend\n",
+  "SYSTEM-COMPONENTS/HMS-ESR/config/esr.yml": "esr:\n  queue: default\n",
+  "SYSTEM-COMPONENTS/HMS-ESR/lib/esr/router.rb": "module Esr\n  class Router; end\nend\n",
+  "SYSTEM-COMPONENTS/HMS-DEV/package.json": '{ "name": "hms-dev", "private": true }\n',
+  "SYSTEM-COMPONENTS/HMS-DEV/src/index.ts": "export const ready = true;\n",
+  "SYSTEM-COMPONENTS/HMS-SYS/Cargo.toml": '[package]\nname = "hms-sys"\nversion = "0.1.0"\n',
+  "SYSTEM-COMPONENTS/HMS-SYS/src/main.rs": 'fn main() { println!("hms-sys"); }\n',
+  "SYSTEM-COMPONENTS/HMS-SYS/provision-env.sh": "#!/usr/bin/env bash\n# see hms-env's bin/provision-env.sh\n",
+};
+
+const AUTHOR = {
+  GIT_AUTHOR_NAME: "HMS Sample",
+  GIT_AUTHOR_EMAIL: "sample@hms.invalid",
+  GIT_COMMITTER_NAME: "HMS Sample",
+  GIT_COMMITTER_EMAIL: "sample@hms.invalid",
+};
+
+async function git(path: string, args: string[]) {
+  return execa("git", args, { cwd: path, env: AUTHOR });
+}
+
+function writeFiles(root: string, files: Record<string, string>) {
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), content);
+  }
+}
+
+export async function createSampleRepo(
+  path: string,
+  extraFiles: Record<string, string> = {},
+): Promise<SampleRepo> {
+  mkdirSync(path, { recursive: true });
+  await git(path, ["init", "--quiet", "--initial-branch=main"]);
+  writeFiles(path, { ...FILES, ...extraFiles });
+  await git(path, ["add", "--all"]);
+  await git(path, ["commit", "--quiet", "--message", "HMS monorepo"]);
+
+  await git(path, ["checkout", "--quiet", "-b", "feature/new-feature"]);
+  writeFiles(path, {
+    "SYSTEM-COMPONENTS/HMS-SME/app/models/user.rb":
+      "class User < ApplicationRecord\n  validates :email, presence: true\nend\n",
+  });
+  await git(path, ["commit", "--quiet", "--all", "--message", "Validate user email"]);
+
+  // A pull request's head lives under refs/pull/, outside any branch, as on GitHub.
+  await git(path, ["checkout", "--quiet", "-b", "pr-head", "main"]);
+  writeFiles(path, {
+    "SYSTEM-COMPONENTS/HMS-DEV/src/index.ts": "export const ready = true;\nexport const pr = 123;\n",
+  });
+  await git(path, ["commit", "--quiet", "--all", "--message", "Fix HMS-DEV readiness"]);
+  const prCommit = (await git(path, ["rev-parse", "HEAD"])).stdout.trim();
+  await git(path, ["update-ref", "refs/pull/123/head", prCommit]);
+  await git(path, ["checkout", "--quiet", "main"]);
+  await git(path, ["branch", "--quiet", "-D", "pr-head"]);
+
+  return { path, defaultBranch: "main", featureBranch: "feature/new-feature", pr: 123, prCommit };
+}

@@ -1,0 +1,41 @@
+import type { ReconcileReport } from "../envs/lifecycle.js";
+import type { TimerLog } from "./timers.js";
+
+export interface Reconciler {
+  /** One pass now; passes never overlap. */
+  runOnce(): Promise<ReconcileReport | undefined>;
+  stop(): void;
+}
+
+/** Runs `reconcile` every `intervalMs`: the safety net for whatever a timer or a person missed. */
+export function startReconciler(options: {
+  intervalMs: number;
+  reconcile: () => Promise<ReconcileReport>;
+  log: TimerLog;
+}): Reconciler {
+  let running: Promise<ReconcileReport | undefined> | undefined;
+  const runOnce = () => {
+    running ??= options
+      .reconcile()
+      .then((report) => {
+        const changed = report.expired.length + report.missing.length;
+        if (changed > 0 || report.orphans.length > 0) {
+          options.log.info(
+            `reconciled: ${report.expired.length} expired, ${report.missing.length} gone, ${report.orphans.length} orphan folders`,
+          );
+        }
+        return report;
+      })
+      .catch((error: unknown) => {
+        options.log.error(`reconcile failed: ${String(error)}`);
+        return undefined;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const interval = setInterval(runOnce, options.intervalMs);
+  interval.unref();
+  return { runOnce, stop: () => clearInterval(interval) };
+}
