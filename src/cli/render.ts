@@ -5,6 +5,10 @@ export function sourceOf(env: EnvRecord): string {
   return env.pr !== null ? `PR #${env.pr}` : `branch ${env.branch ?? "?"}`;
 }
 
+function firstLine(text: string | undefined): string | undefined {
+  return text?.split("\n")[0]?.slice(0, 80);
+}
+
 function remaining(env: EnvRecord, now: Date): string {
   const left = Date.parse(env.expiresAt) - now.getTime();
   return left > 0 ? `in ${formatDuration(left)}` : "now";
@@ -51,7 +55,7 @@ export function environmentTable(envs: readonly EnvRecord[], now: Date): string 
     env.component,
     sourceOf(env),
     env.owner,
-    env.status === "ready" ? remaining(env, now) : (env.cleanReason ?? env.failure ?? "-"),
+    env.status === "ready" ? remaining(env, now) : (env.cleanReason ?? firstLine(env.failure) ?? "-"),
   ]);
   const header = ["ID", "STATUS", "COMPONENT", "SOURCE", "OWNER", "EXPIRES"];
   const widths = header.map((title, column) =>

@@ -85,6 +85,8 @@ export function createGit(): Git {
         const remote = await git(["remote", "add", "origin", repo], mirror);
         if (remote.exitCode !== 0)
           throw gitFailure(`cannot set the mirror's origin to ${repo}`, remote.stderr);
+        // No default refspec: a fetch then updates only the ref an environment asked for, nothing else.
+        await git(["config", "--unset-all", "remote.origin.fetch"], mirror);
       });
       return mirror;
     },

@@ -38,9 +38,14 @@ export function findOnPath(name: string, path: string | undefined): string | und
   return undefined;
 }
 
+/** Nix prints the source excerpt around an error; the `error:` line itself is what people need. */
 function nixFailure(step: string, stderr: string, cause?: unknown): HmsError {
-  const lastLines = stderr.trim().split("\n").slice(-6).join("\n");
-  return new HmsError("NIX_FAILED", `${step} failed: ${lastLines || "no output"}`, { cause });
+  const lines = stderr.trim().split("\n");
+  const message = lines.find((line) => line.trimStart().startsWith("error:"))?.trim() ?? lines.at(-1) ?? "no output";
+  const hint = /not found in the Nix search path/.test(stderr)
+    ? " (add a nixpkgs channel or set nix.nixPath in hms.config.yaml; `hms-env doctor` checks it)"
+    : "";
+  return new HmsError("NIX_FAILED", `${step} failed: ${message}${hint}`, { cause });
 }
 
 export function createNix({ path }: { path: string | undefined }): Nix {
