@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa } from "execa";
+import { loadConfig } from "../../src/config/load.js";
+import type { EnvContext } from "../../src/envs/context.js";
+import { createGit } from "../../src/envs/git.js";
+import { createNix } from "../../src/envs/nix.js";
+import { createSampleRepo, type SampleRepo } from "../../src/envs/sample-repo.js";
+import { createStore } from "../../src/store/store.js";
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
+export const CLI = join(PROJECT_ROOT, "dist", "cli.js");
+export const STAND_IN_NIX_PATH = `nixpkgs=${join(PROJECT_ROOT, "test", "fixtures", "nixpkgs")}`;
+
+export interface Workspace {
+  dir: string;
+  repo: SampleRepo;
+  configFile: string;
+  envRoot: string;
+  stateFile: string;
+  /** Runs the built `hms-env` command in the workspace, as a person would. */
+  cli(args: string[], options?: { env?: Record<string, string>; input?: string }): Promise<CliResult>;
+  /** The same services the CLI builds, for tests that drive the engine in-process. */
+  context(): EnvContext;
+  remove(): void;
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A temporary folder with a real sample monorepo (branches and refs/pull/123/head) and an
+ * hms.config.yaml pointing at it; Nix evaluates the real hms-env.nix against the offline stand-in.
+ */
+export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
+  const dir = mkdtempSync(join(tmpdir(), "hms-env-test-"));
+  const repo = await createSampleRepo(join(dir, "origin"));
+  const configFile = join(dir, "hms.config.yaml");
+  writeFileSync(
+    configFile,
+    [
+      `repo: ${JSON.stringify(repo.path)}`,
+      "envRoot: ./temp_envs",
+      "stateFile: ./data/state.json",
+      extraConfig.includes("nix:") ? "" : `nix:\n  nixPath: ${JSON.stringify(STAND_IN_NIX_PATH)}`,
+      extraConfig,
+    ].join("\n"),
+  );
+  return {
+    dir,
+    repo,
+    configFile,
+    envRoot: join(dir, "temp_envs"),
+    stateFile: join(dir, "data", "state.json"),
+    async cli(args, options = {}) {
+      const result = await execa("node", [CLI, ...args], {
+        cwd: dir,
+        reject: false,
+        env: { HMS_CONFIG: "", USER: "tester", ...options.env },
+        ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
+      });
+      return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    context() {
+      const config = loadConfig({ explicitPath: configFile, cwd: dir });
+      return {
+        config,
+        store: createStore({ file: config.stateFile }),
+        git: createGit(),
+        nix: createNix({ path: process.env.PATH }),
+        now: () => new Date(),
+        runtime: { nodeBinary: process.execPath, cliEntry: CLI },
+      };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
