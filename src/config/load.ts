@@ -6,7 +6,7 @@ import { HmsError } from "../errors.js";
 import { DEFAULT_COMPONENTS } from "./defaults.js";
 import { parseDuration } from "./duration.js";
 import { SHIPPED_NIX_FILE, SHIPPED_ROOT_CAUSE_DB } from "./package-root.js";
-import { type ComponentConfig, configSchema, type ParsedConfigFile } from "./schema.js";
+import { type ComponentConfig, configSchema, type ParsedConfigFile, type TeamConfig } from "./schema.js";
 
 export const DEFAULT_CONFIG_NAME = "hms.config.yaml";
 
@@ -27,6 +27,10 @@ export interface Config {
   maxEnvsPerOwner: number;
   reconcileIntervalMs: number;
   components: Record<string, ComponentConfig>;
+  /** Triage: who owns which components and who takes the next bug. */
+  teams: Record<string, TeamConfig>;
+  triage: { fallbackTeam: string | undefined; duplicateThreshold: number };
+  admins: string[];
 }
 
 export interface ConfigLookup {
@@ -116,6 +120,12 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
     maxEnvsPerOwner: parsed.limits.maxEnvsPerOwner,
     reconcileIntervalMs: parseDuration(parsed.schedule.reconcileInterval),
     components: parsed.components ?? DEFAULT_COMPONENTS,
+    teams: parsed.teams,
+    triage: {
+      fallbackTeam: parsed.triage.fallbackTeam,
+      duplicateThreshold: parsed.triage.duplicateThreshold,
+    },
+    admins: parsed.admins,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_COMPONENTS } from "./defaults.js";
 import { parseDuration } from "./duration.js";
 
 /** A duration string that must parse; kept as text in the file, parsed where it is used. */
@@ -25,7 +26,55 @@ export const componentSchema = z.object({
   description: z.string().default(""),
   /** Globs (picomatch) of the files this component owns, relative to the repository root. */
   paths: z.array(z.string().min(1)).min(1),
+  /** Triage: other names people use for the component ("sme app"); the id and name always count. */
+  aliases: z.array(z.string().min(1)).default([]),
+  /** Triage: words that hint at the component ("activerecord", "tsc"): the weakest evidence. */
+  keywords: z.array(z.string().min(1)).default([]),
+  /** Triage: GitHub labels that name the component; `<id>` and `comp:<id>` always count. */
+  labels: z.array(z.string().min(1)).default([]),
 });
+
+/** Team ids appear in Slack messages and the state file: the same safe alphabet as components. */
+export const teamId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a lower-case id such as sme-team (letters, digits, '-')");
+
+const slackUserId = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user ID such as U024BE7LH (not a display name)");
+
+/** A calendar day (2026-12-01, the person is back that day) or an exact ISO time. */
+const isoDate = z
+  .string()
+  .refine((text) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(text) && !Number.isNaN(Date.parse(text)), {
+    message: "expected a date such as 2026-12-01",
+  });
+
+export const memberSchema = z
+  .object({
+    slack: slackUserId,
+    github: z
+      .string()
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "expected a GitHub login")
+      .optional(),
+    name: z.string().min(1).optional(),
+    /** Away (holiday, leave) until this day: skipped by the rotation until then. */
+    awayUntil: isoDate.optional(),
+    /** Open bugs this person takes at most; unset means no limit. */
+    capacity: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const teamSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    /** round-robin: take turns; least-loaded: whoever has the fewest open bugs (ties take turns). */
+    strategy: z.enum(["round-robin", "least-loaded"]).default("round-robin"),
+    /** The components whose bugs this team owns. */
+    components: z.array(componentId).default([]),
+    members: z.array(memberSchema).min(1, "a team needs at least one member"),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -70,9 +119,81 @@ export const configSchema = z
       .strict()
       .default({ reconcileInterval: "5m" }),
     components: z.record(componentId, componentSchema).optional(),
+    teams: z.record(teamId, teamSchema).default({}),
+    triage: z
+      .object({
+        /** Gets the reports no component claims, or that two components claim equally (needs-triage). */
+        fallbackTeam: teamId.optional(),
+        /** Similarity (0..1) above which an open bug is shown as a possible duplicate. */
+        duplicateThreshold: z.number().min(0).max(1).default(0.6),
+      })
+      .strict()
+      .default({ duplicateThreshold: 0.6 }),
+    /** Slack user IDs who may reassign bugs and act on other people's environments. */
+    admins: z.array(slackUserId).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTeams);
+
+/** Teams refer to components and to each other: checked here so a bad file fails at load, by key. */
+function checkTeams(config: ParsedConfigShape, ctx: z.RefinementCtx): void {
+  const components = Object.keys(config.components ?? DEFAULT_COMPONENTS);
+  const owner = new Map<string, string>();
+  for (const [team, { components: owned, members }] of Object.entries(config.teams)) {
+    owned.forEach((component, index) => {
+      const path = ["teams", team, "components", index];
+      if (!components.includes(component)) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `unknown component "${component}" (components: ${components.join(", ")})`,
+        });
+      } else if (owner.has(component)) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `${component} is already owned by team ${owner.get(component)}`,
+        });
+      } else owner.set(component, team);
+    });
+    const seen = new Set<string>();
+    members.forEach((member, index) => {
+      if (seen.has(member.slack)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["teams", team, "members", index, "slack"],
+          message: `${member.slack} is listed twice`,
+        });
+      }
+      seen.add(member.slack);
+    });
+  }
+  const teams = Object.keys(config.teams);
+  const fallback = config.triage.fallbackTeam;
+  if (fallback !== undefined && !teams.includes(fallback)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["triage", "fallbackTeam"],
+      message: `unknown team "${fallback}" (teams: ${teams.join(", ") || "none"})`,
+    });
+  }
+  if (fallback === undefined && teams.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["triage", "fallbackTeam"],
+      message: "required when teams are configured: the team that gets reports no component claims",
+    });
+  }
+}
+
+interface ParsedConfigShape {
+  components?: Record<string, unknown> | undefined;
+  teams: Record<string, z.output<typeof teamSchema>>;
+  triage: { fallbackTeam?: string | undefined };
+}
 
 export type ConfigFile = z.input<typeof configSchema>;
 export type ParsedConfigFile = z.output<typeof configSchema>;
 export type ComponentConfig = z.output<typeof componentSchema>;
+export type TeamConfig = z.output<typeof teamSchema>;
+export type MemberConfig = z.output<typeof memberSchema>;

@@ -41,7 +41,8 @@ export function findOnPath(name: string, path: string | undefined): string | und
 /** Nix prints the source excerpt around an error; the `error:` line itself is what people need. */
 function nixFailure(step: string, stderr: string, cause?: unknown): HmsError {
   const lines = stderr.trim().split("\n");
-  const message = lines.find((line) => line.trimStart().startsWith("error:"))?.trim() ?? lines.at(-1) ?? "no output";
+  const message =
+    lines.find((line) => line.trimStart().startsWith("error:"))?.trim() ?? lines.at(-1) ?? "no output";
   const hint = /not found in the Nix search path/.test(stderr)
     ? " (add a nixpkgs channel or set nix.nixPath in hms.config.yaml; `hms-env doctor` checks it)"
     : "";

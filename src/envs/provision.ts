@@ -48,64 +48,78 @@ async function timed<T>(progress: ProgressListener, step: string, detail: string
   return result;
 }
 
-/** Reserves the id, the folder and a `provisioning` record in one locked step, enforcing the owner limit. */
-async function reserve(context: EnvContext, plan: ProvisionPlan, repo: string): Promise<EnvRecord> {
+function checkOwnerLimit(environments: readonly EnvRecord[], owner: string, limit: number): void {
+  const live = environments.filter(
+    (env) => env.owner === owner && (env.status === "ready" || env.status === "provisioning"),
+  );
+  if (live.length >= limit) {
+    throw new HmsError(
+      "LIMIT_REACHED",
+      `${owner} already has ${live.length} environments (limits.maxEnvsPerOwner is ${limit}): clean one up with \`hms-env cleanup ID\``,
+    );
+  }
+}
+
+function draftRecord(id: string, plan: ProvisionPlan, repo: string, envRoot: string): EnvRecord {
+  const path = join(envRoot, plan.dirName);
+  return {
+    id,
+    path,
+    workdir: join(path, CHECKOUT_DIR),
+    component: plan.component,
+    components: plan.components,
+    repo,
+    mirror: "",
+    branch: plan.source.kind === "branch" ? plan.source.branch : null,
+    pr: plan.source.kind === "pr" ? plan.source.pr : null,
+    commit: null,
+    owner: plan.owner,
+    createdAt: plan.createdAt.toISOString(),
+    expiresAt: plan.expiresAt.toISOString(),
+    status: "provisioning",
+  };
+}
+
+/** Claims the folder and stores the `provisioning` record in one locked step; the limit is checked again. */
+async function reserve(context: EnvContext, plan: ProvisionPlan, record: EnvRecord): Promise<void> {
   const { config, store } = context;
   mkdirSync(config.envRoot, { recursive: true });
-  return store.update((state) => {
-    const active = state.environments.filter(
-      (env) => env.owner === plan.owner && (env.status === "ready" || env.status === "provisioning"),
-    );
-    if (active.length >= config.maxEnvsPerOwner) {
-      throw new HmsError(
-        "LIMIT_REACHED",
-        `${plan.owner} already has ${active.length} environments (limits.maxEnvsPerOwner is ${config.maxEnvsPerOwner}): clean one up with \`hms-env cleanup ID\``,
-      );
+  await store.update((state) => {
+    checkOwnerLimit(state.environments, plan.owner, config.maxEnvsPerOwner);
+    if (state.environments.some((env) => env.id === record.id)) {
+      throw new HmsError("PROVISION_FAILED", `environment id ${record.id} was taken meanwhile; try again`);
     }
-    const id = newEnvId(new Set(state.environments.map((env) => env.id)));
-    const path = reserveDirectory(config.envRoot, plan.dirName);
-    const record: EnvRecord = {
-      id,
-      path,
-      workdir: join(path, CHECKOUT_DIR),
-      component: plan.component,
-      components: plan.components,
-      repo,
-      mirror: "",
-      branch: plan.source.kind === "branch" ? plan.source.branch : null,
-      pr: plan.source.kind === "pr" ? plan.source.pr : null,
-      commit: null,
-      owner: plan.owner,
-      createdAt: plan.createdAt.toISOString(),
-      expiresAt: plan.expiresAt.toISOString(),
-      status: "provisioning",
-    };
-    state.environments.push(record);
-    return record;
+    record.path = reserveDirectory(config.envRoot, plan.dirName);
+    record.workdir = join(record.path, CHECKOUT_DIR);
+    state.environments.push({ ...record });
   });
 }
 
-/** Everything after the reservation: fetch, checkout, files and Nix, with the record made ready at the end. */
-async function build(
+/** Fetches the ref into the shared mirror: before anything else exists, so a missing branch leaves nothing. */
+async function fetchSource(
   context: EnvContext,
   plan: ProvisionPlan,
   record: EnvRecord,
   progress: ProgressListener,
 ) {
-  const { config, git, nix, store } = context;
-  const mirror = await timed(progress, "mirror", record.repo, () =>
+  const { config, git } = context;
+  record.mirror = await timed(progress, "mirror", record.repo, () =>
     git.ensureMirror(record.repo, config.cacheDir),
   );
-  record.mirror = mirror;
-  const commit = await timed(progress, "fetch", plan.shownAs, () =>
-    git.fetchRef(mirror, plan.sourceRef, envRef(record.id), plan.shownAs),
+  record.commit = await timed(progress, "fetch", plan.shownAs, () =>
+    git.fetchRef(record.mirror, plan.sourceRef, envRef(record.id), plan.shownAs),
   );
-  record.commit = commit;
+}
 
+/** Everything after the reservation: checkout, files and Nix side by side, then the record made ready. */
+async function build(context: EnvContext, record: EnvRecord, progress: ProgressListener, shownAs: string) {
+  const { config, git, nix, store } = context;
+  const mirror = record.mirror;
+  const commit = record.commit ?? "";
   const scripts: ScriptContext = {
     id: record.id,
     component: record.component,
-    source: plan.shownAs,
+    source: shownAs,
     commit,
     checkoutName: CHECKOUT_DIR,
     bash: config.nix.bash,
@@ -149,7 +163,7 @@ async function build(
     const stored = state.environments.find((env) => env.id === record.id);
     if (!stored)
       throw new HmsError("PROVISION_FAILED", `environment ${record.id} vanished from the state file`);
-    Object.assign(stored, { mirror, commit, status: "ready" });
+    stored.status = "ready";
     writeMetadata(record.path, { record: stored, stateFile: store.file, envRoot: config.envRoot });
     return { ...stored };
   });
@@ -184,32 +198,55 @@ async function rollback(context: EnvContext, record: EnvRecord): Promise<void> {
   removeInsideRoot(context.config.envRoot, record.path);
 }
 
+function asProvisionError(error: unknown, id: string): HmsError {
+  if (isHmsError(error)) return error;
+  return new HmsError("PROVISION_FAILED", `provisioning ${id} failed: ${describeError(error)}`, {
+    cause: error,
+  });
+}
+
+/** Keeps a failed attempt on record, with its reason, so a person can see what went wrong and when. */
+async function recordFailure(context: EnvContext, record: EnvRecord, error: unknown): Promise<void> {
+  await context.store.update((state) => {
+    const failed = { ...record, status: "failed" as const, failure: describeError(error) };
+    const index = state.environments.findIndex((env) => env.id === record.id);
+    if (index === -1) state.environments.push(failed);
+    else state.environments[index] = failed;
+  });
+}
+
 export async function provision(
   context: EnvContext,
   request: ProvisionRequest,
   progress: ProgressListener = () => undefined,
 ): Promise<EnvRecord> {
-  const plan = planProvision(request, context.config, context.now());
-  if (plan.source.kind === "branch") await context.git.checkBranchName(plan.source.branch);
+  const { config, git, store } = context;
+  const plan = planProvision(request, config, context.now());
+  if (plan.source.kind === "branch") await git.checkBranchName(plan.source.branch);
   const repo = await resolveRepo(context);
-  const record = await reserve(context, plan, repo);
+  const known = (await store.read()).environments;
+  checkOwnerLimit(known, plan.owner, config.maxEnvsPerOwner);
+  const record = draftRecord(newEnvId(new Set(known.map((env) => env.id))), plan, repo, config.envRoot);
+
+  try {
+    await fetchSource(context, plan, record, progress);
+  } catch (error) {
+    // A branch or PR that does not exist is the caller's mistake: nothing is kept, not even a record.
+    if (!(isHmsError(error) && error.userError)) await recordFailure(context, record, error);
+    throw asProvisionError(error, record.id);
+  }
+  try {
+    await reserve(context, plan, record);
+  } catch (error) {
+    await git.deleteRef(record.mirror, envRef(record.id));
+    throw asProvisionError(error, record.id);
+  }
   progress({ step: "reserve", detail: `${record.id} at ${record.path}` });
   try {
-    return await build(context, plan, record, progress);
+    return await build(context, record, progress, plan.shownAs);
   } catch (error) {
     await rollback(context, record);
-    // A branch or PR that does not exist is the caller's mistake: nothing is kept, not even a record.
-    const userMistake = isHmsError(error) && error.userError;
-    await context.store.update((state) => {
-      const index = state.environments.findIndex((env) => env.id === record.id);
-      const stored = state.environments[index];
-      if (!stored) return;
-      if (userMistake) state.environments.splice(index, 1);
-      else Object.assign(stored, { status: "failed", failure: describeError(error), mirror: record.mirror });
-    });
-    if (isHmsError(error)) throw error;
-    throw new HmsError("PROVISION_FAILED", `provisioning ${record.id} failed: ${describeError(error)}`, {
-      cause: error,
-    });
+    await recordFailure(context, record, error);
+    throw asProvisionError(error, record.id);
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { runCleanupScript, prepareDemo, runInEnvironment } from "../../envs/demo.js";
+import { prepareDemo, runCleanupScript, runInEnvironment } from "../../envs/demo.js";
 import { provision } from "../../envs/provision.js";
 import type { Command } from "../command.js";
 import { currentUser, environmentFor } from "../environment.js";

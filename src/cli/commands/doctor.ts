@@ -1,5 +1,5 @@
-import { describeError, isHmsError } from "../../errors.js";
 import { type Check, runDoctor } from "../../envs/doctor.js";
+import { describeError, isHmsError } from "../../errors.js";
 import type { Command } from "../command.js";
 import { environmentFor } from "../environment.js";
 
