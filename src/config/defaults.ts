@@ -42,7 +42,6 @@ export const DEFAULT_COMPONENTS: Record<string, ComponentConfig> = {
       "rubygems",
       "gem",
       "psych",
-      "rake",
       "extconf.rb",
       "frozenerror",
       "loaderror",

@@ -21,8 +21,15 @@ export function parseDuration(text: string, what = "duration"): number {
   return value;
 }
 
+/** "2d 3h", "7h 59m", "4m": the two largest units, as a countdown reads best. */
 export function formatDuration(milliseconds: number): string {
-  return ms(milliseconds, { long: true });
+  const minutes = Math.max(0, Math.floor(milliseconds / 60_000));
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days > 0) return hours > 0 ? `${days}d ${hours}h` : `${days}d`;
+  if (hours > 0) return rest > 0 ? `${hours}h ${rest}m` : `${hours}h`;
+  return `${rest}m`;
 }
 
 /** Checks a requested timeout against the configured bounds and says the bounds when it is outside. */

@@ -1,0 +1,174 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EnvRecord } from "../../src/store/schema.js";
+import { CLI, createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
+
+let ws: Workspace;
+beforeAll(async () => {
+  ws = await createWorkspace("limits:\n  maxEnvsPerOwner: 20");
+});
+afterAll(() => ws.remove());
+
+async function provision(args: string[]): Promise<EnvRecord> {
+  const result = await ws.cli(["provision", ...args, "--json"]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as EnvRecord;
+}
+
+async function show(id: string): Promise<EnvRecord> {
+  return JSON.parse((await ws.cli(["show", id, "--json"])).stdout) as EnvRecord;
+}
+
+describe("list and show", () => {
+  it("lists live environments as a table and as JSON; show takes an id, a prefix or the folder name", async () => {
+    const env = await provision(["--component", "hms-dev", "--branch", "feature/new-feature"]);
+    const table = (await ws.cli(["list"])).stdout;
+    expect(table.split("\n")[0]).toMatch(/^ID\s+STATUS\s+COMPONENT\s+SOURCE\s+OWNER\s+EXPIRES$/);
+    expect(table).toMatch(
+      new RegExp(`${env.id}\\s+ready\\s+hms-dev\\s+branch feature/new-feature\\s+tester\\s+in 23h 59m`),
+    );
+    const listed = JSON.parse((await ws.cli(["--json", "list"])).stdout) as EnvRecord[];
+    expect(listed.map((e) => e.id)).toContain(env.id);
+    expect((await show(env.id.slice(0, 8))).id).toBe(env.id);
+    expect((await show(env.path.split("/").pop() as string)).id).toBe(env.id);
+    const text = (await ws.cli(["show", env.id])).stdout;
+    expect(text).toContain(`workdir:    ${env.workdir}`);
+    await ws.cli(["cleanup", env.id]);
+    expect((await ws.cli(["list"])).stdout).not.toContain(env.id);
+    expect((await ws.cli(["list", "--all"])).stdout).toMatch(new RegExp(`${env.id}\\s+cleaned.*manual`));
+  });
+});
+
+describe("extend", () => {
+  it("counts from the later of now and the old deadline, capped at maxTimeout from now", async () => {
+    const env = await provision(["--component", "hms-dev", "--branch", "main", "--timeout", "2h"]);
+    const once = JSON.parse((await ws.cli(["extend", env.id, "8h", "--json"])).stdout) as EnvRecord;
+    expect(Date.parse(once.expiresAt) - Date.parse(env.expiresAt)).toBe(8 * 3600_000);
+    const started = Date.now();
+    const capped = JSON.parse((await ws.cli(["extend", env.id, "7d", "--json"])).stdout) as EnvRecord;
+    const cap = Date.parse(capped.expiresAt) - started;
+    expect(cap).toBeGreaterThan(7 * 86400_000 - 60_000);
+    expect(cap).toBeLessThanOrEqual(7 * 86400_000 + 60_000);
+    const text = await ws.cli(["extend", env.id, "1h"]);
+    expect(text.stdout).toContain(`${env.id} now expires at`);
+    await ws.cli(["cleanup", env.id]);
+    const late = await ws.cli(["extend", env.id, "1h"]);
+    expect(late.exitCode).toBe(2);
+    expect(late.stderr).toContain("only a ready one can be extended");
+  });
+});
+
+describe("gc", () => {
+  it("cleans expired environments, forgets vanished folders and reports or removes orphans", async () => {
+    const expired = await provision(["--component", "hms-sme", "--branch", "main"]);
+    const vanished = await provision(["--component", "hms-esr", "--branch", "main"]);
+    const kept = await provision(["--component", "hms-sys", "--branch", "main"]);
+    await ws.context().store.update((state) => {
+      const env = state.environments.find((e) => e.id === expired.id);
+      if (env) env.expiresAt = new Date(Date.now() - 1000).toISOString();
+    });
+    rmSync(vanished.path, { recursive: true, force: true });
+    const orphan = join(ws.envRoot, "20260101_000000_hms-dev_stray");
+    mkdirSync(join(orphan, "checkout"), { recursive: true });
+
+    const report = await ws.cli(["gc"]);
+    expect(report.exitCode).toBe(0);
+    expect(report.stdout).toContain(`expired and cleaned: ${expired.id}`);
+    expect(report.stdout).toContain(`folder gone, marked cleaned: ${vanished.id}`);
+    expect(report.stdout).toContain(orphan);
+    expect(existsSync(orphan)).toBe(true);
+    expect(existsSync(expired.path)).toBe(false);
+    const worktrees = (await execa("git", ["worktree", "list"], { cwd: kept.mirror })).stdout;
+    expect(worktrees).not.toContain(vanished.workdir);
+    expect(worktrees).toContain(kept.workdir);
+
+    const removal = JSON.parse((await ws.cli(["gc", "--orphans", "--json"])).stdout) as {
+      removedOrphans: string[];
+    };
+    expect(removal.removedOrphans).toEqual([orphan]);
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(kept.path)).toBe(true);
+    expect((await show(kept.id)).status).toBe("ready");
+    await ws.cli(["cleanup", kept.id]);
+  });
+});
+
+describe("doctor", () => {
+  it("passes every check on a working setup", async () => {
+    const result = await ws.cli(["doctor"]);
+    expect(result.stdout).toMatch(/^pass {2}git/m);
+    expect(result.stdout).toMatch(/^pass {2}nixpkgs/m);
+    expect(result.stdout).toMatch(/^pass {2}repo/m);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("fails with the fix when nixpkgs is missing or the config is invalid", async () => {
+    writeFileSync(
+      join(ws.dir, "broken.yaml"),
+      `repo: ${JSON.stringify(ws.repo.path)}\nnix:\n  nixPath: "nixpkgs=/nonexistent"\n`,
+    );
+    const result = await ws.cli(["doctor", "--config", "broken.yaml"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL {2}nixpkgs/m);
+    expect(result.stdout).toContain("fix: nix-channel --add");
+    writeFileSync(join(ws.dir, "invalid.yaml"), "limits:\n  maxEnvsPerOwner: lots\n");
+    const invalid = await ws.cli(["doctor", "--config", "invalid.yaml"]);
+    expect(invalid.exitCode).toBe(1);
+    expect(invalid.stdout).toMatch(/FAIL {2}config .*invalid\.yaml: limits\.maxEnvsPerOwner/);
+  });
+});
+
+describe("the seed's provision-env.sh", () => {
+  it("takes the seed's flags and provisions through hms-env", async () => {
+    const wrapper = join(PROJECT_ROOT, "bin", "provision-env.sh");
+    const result = await execa(wrapper, ["--component", "all", "--pr", "123", "--timeout", "8h"], {
+      cwd: ws.dir,
+      env: { HMS_CONFIG: ws.configFile, USER: "tester" },
+      reject: false,
+      stdin: "ignore",
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/cd .*_all_pr-123/);
+    const bad = await execa(wrapper, ["--component", "hms-dev", "--branch", "main", "--force"], {
+      reject: false,
+    });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("unknown argument: --force");
+  });
+});
+
+describe("hms-env demo", () => {
+  it("provisions from a sample monorepo, launches the shell and cleans up", async () => {
+    const result = await execa("node", [CLI, "demo"], {
+      reject: false,
+      stdin: "ignore",
+      env: { USER: "tester" },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain("is ready: hms-dev at branch feature/new-feature");
+    expect(result.stdout).toContain("HMS_COMPONENT=HMS-DEV");
+    expect(result.stdout).toMatch(/is gone$/m);
+    const workspace = /sample monorepo and hms.config.yaml in (\S+)/.exec(result.stderr)?.[1] ?? "";
+    expect(workspace).not.toBe("");
+    expect(existsSync(workspace)).toBe(false);
+  });
+});
+
+describe("cleanup --env-dir", () => {
+  it("finds the state file from the environment itself, wherever it is run from", async () => {
+    const env = await provision(["--component", "hms-dev", "--branch", "main"]);
+    const metadata = JSON.parse(readFileSync(join(env.path, ".hms-env", "env.json"), "utf8")) as {
+      stateFile: string;
+    };
+    expect(metadata.stateFile).toBe(ws.stateFile);
+    const result = await execa("node", [CLI, "cleanup", "--env-dir", env.path], {
+      cwd: "/",
+      reject: false,
+      env: { HMS_CONFIG: "" },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect((await show(env.id)).status).toBe("cleaned");
+  });
+});
