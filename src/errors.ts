@@ -7,6 +7,7 @@ export type HmsErrorCode =
   | "USAGE"
   | "INVALID_INPUT"
   | "CONFIG_INVALID"
+  | "CONFIG_NOT_FOUND"
   | "CONFIG_UNREADABLE"
   | "STATE_CORRUPT"
   | "STATE_LOCKED"
@@ -22,6 +23,7 @@ const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "USAGE",
   "INVALID_INPUT",
   "CONFIG_INVALID",
+  "CONFIG_NOT_FOUND",
   "NOT_FOUND",
   "REF_NOT_FOUND",
   "LIMIT_REACHED",

@@ -48,7 +48,7 @@ export function findConfigFile(lookup: ConfigLookup): string | null {
     const file = resolve(lookup.cwd, named);
     if (!existsSync(file)) {
       const via = lookup.explicitPath !== undefined ? "--config" : "HMS_CONFIG";
-      throw new HmsError("CONFIG_UNREADABLE", `config file ${file} (from ${via}) does not exist`);
+      throw new HmsError("CONFIG_NOT_FOUND", `config file ${file} (from ${via}) does not exist`);
     }
     return file;
   }
@@ -90,14 +90,39 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const at = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-      return `${at}: ${issue.message}`;
+      // A bad record key carries the reason (what a key must look like) in its nested issues.
+      const reasons = issue.code === "invalid_key" ? issue.issues.map((inner) => inner.message) : [];
+      return `${at}: ${[issue.message, ...reasons].join(": ")}`;
     })
     .join("; ");
+}
+
+/** The timeouts must make sense together; zod checks each alone. */
+function checkTimeouts(timeouts: Config["timeouts"], parsed: ParsedConfigFile, file: string | null): void {
+  const where = file ?? "built-in defaults";
+  if (timeouts.minMs > timeouts.maxMs) {
+    throw new HmsError(
+      "CONFIG_INVALID",
+      `${where}: limits.minTimeout (${parsed.limits.minTimeout}) is above limits.maxTimeout (${parsed.limits.maxTimeout})`,
+    );
+  }
+  if (timeouts.defaultMs < timeouts.minMs || timeouts.defaultMs > timeouts.maxMs) {
+    throw new HmsError(
+      "CONFIG_INVALID",
+      `${where}: defaults.timeout (${parsed.defaults.timeout}) must lie within limits.minTimeout (${parsed.limits.minTimeout}) and limits.maxTimeout (${parsed.limits.maxTimeout})`,
+    );
+  }
 }
 
 function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir: string): Config {
   const at = (path: string) => resolve(baseDir, path);
   const envRoot = at(parsed.envRoot);
+  const timeouts = {
+    defaultMs: parseDuration(parsed.defaults.timeout),
+    minMs: parseDuration(parsed.limits.minTimeout),
+    maxMs: parseDuration(parsed.limits.maxTimeout),
+  };
+  checkTimeouts(timeouts, parsed, source);
   return {
     source,
     repo: parsed.repo === undefined ? undefined : resolveRepo(parsed.repo, baseDir),
@@ -112,11 +137,7 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
       nixPath: parsed.nix.nixPath,
       bash: parsed.nix.bash,
     },
-    timeouts: {
-      defaultMs: parseDuration(parsed.defaults.timeout),
-      minMs: parseDuration(parsed.limits.minTimeout),
-      maxMs: parseDuration(parsed.limits.maxTimeout),
-    },
+    timeouts,
     maxEnvsPerOwner: parsed.limits.maxEnvsPerOwner,
     reconcileIntervalMs: parseDuration(parsed.schedule.reconcileInterval),
     components: parsed.components ?? DEFAULT_COMPONENTS,

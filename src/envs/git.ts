@@ -92,8 +92,21 @@ export function createGit(): Git {
     },
 
     async fetchRef(mirror, sourceRef, localRef, shownAs) {
+      // The second ref outlives the environment: with it, the next fetch of the same branch negotiates
+      // from what the mirror has and checks connectivity from there, instead of walking all history.
+      const remembered = `refs/mirror/${sourceRef.replace(/^refs\//, "")}`;
       const fetch = await withMirrorLock(mirror, () =>
-        git(["fetch", "--no-tags", "--quiet", "origin", `+${sourceRef}:${localRef}`], mirror),
+        git(
+          [
+            "fetch",
+            "--no-tags",
+            "--quiet",
+            "origin",
+            `+${sourceRef}:${localRef}`,
+            `+${sourceRef}:${remembered}`,
+          ],
+          mirror,
+        ),
       );
       if (fetch.exitCode !== 0) {
         if (/couldn't find remote ref|no such ref/i.test(fetch.stderr)) {

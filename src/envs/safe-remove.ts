@@ -1,5 +1,5 @@
 import { lstatSync, realpathSync, rmSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { HmsError } from "../errors.js";
 
 /**
@@ -18,7 +18,8 @@ export function isInside(root: string, target: string): boolean {
   }
   const candidate = join(realParent, basename(target));
   const rel = relative(realRoot, candidate);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+  // "..env" is a name inside the root; only ".." itself or "../..." climbs out of it.
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** Removes an environment's directory, refusing anything that is not inside the env root. */

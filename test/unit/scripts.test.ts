@@ -1,0 +1,290 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, isAbsolute, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanupScript, envrc, launchScript, type ScriptContext } from "../../src/envs/scripts.js";
+import { shellQuote } from "../../src/envs/shell-quote.js";
+import { useTempDir } from "./support.js";
+
+const BASH = execFileSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).trim();
+const MARKER = "PWNED";
+/** A folder name that would run commands if the scripts ever evaluated their own location. */
+const HOSTILE_DIR_NAME = `env it's $(touch ${MARKER}) \`touch ${MARKER}\` "q" !x`;
+
+const tempDir = useTempDir("scripts");
+
+/** Strings that break naive quoting; each tries to create the marker file if it is ever evaluated. */
+function hostileStrings(marker: string): string[] {
+  return [
+    "it's",
+    `$(touch ${marker})`,
+    `\`touch ${marker}\``,
+    `"; touch ${marker} #`,
+    `'; touch ${marker}; echo '`,
+    `line one\ntouch ${marker}\nline three`,
+    "ünïcödé 日本語 🚀",
+    "!",
+    "!! !$ !-1",
+    "back\\slash\\",
+    "\\'",
+    "'",
+    "''",
+    "",
+    "  spaces  around  ",
+    "tab\there",
+    "* ? [a-z] ~ ~root",
+    "$HOME ${IFS} $0 $@",
+    "-n",
+    "--help",
+    `a\r\nb`,
+  ];
+}
+
+/** Whether any injected command ran: a file named PWNED anywhere under `dir` or at /. */
+function injected(dir: string): boolean {
+  const names = readdirSync(dir, { recursive: true, encoding: "utf8" });
+  return existsSync(`/${MARKER}`) || names.some((name) => basename(name) === MARKER);
+}
+
+/** Values in a NUL-separated output, as printed by printf '%s\0'. */
+function splitNul(text: string): string[] {
+  return text.split("\0").slice(0, -1);
+}
+
+function writeExecutable(file: string, text: string): string {
+  writeFileSync(file, text, { mode: 0o755 });
+  return file;
+}
+
+/** A stand-in program (node, by absolute shebang) that prints how it was called as JSON. */
+function recorder(file: string): string {
+  return writeExecutable(
+    file,
+    `#!${process.execPath}
+process.stdout.write(JSON.stringify({
+  argv: process.argv.slice(2),
+  cwd: process.cwd(),
+  NIX_BUILD_SHELL: process.env.NIX_BUILD_SHELL,
+  NIX_PATH: process.env.NIX_PATH,
+}));
+`,
+  );
+}
+
+/** A folder on PATH holding bash (for #!/usr/bin/env bash) and, if asked, a recording nix-shell. */
+function binDir(root: string, name: string, withNixShell: boolean): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  symlinkSync(BASH, join(dir, "bash"));
+  if (withNixShell) recorder(join(dir, "nix-shell"));
+  return dir;
+}
+
+function hostileContext(root: string, overrides: Partial<ScriptContext> = {}): ScriptContext {
+  const marker = join(root, MARKER);
+  const inject = `$(touch ${marker})`;
+  return {
+    id: `env-1234'; touch ${marker}; '`,
+    component: `hms-sme'; touch ${marker}; echo '`,
+    source: `branch "feature/it's\n${inject}\n\`touch ${marker}\`"`,
+    commit: `\`touch ${marker}\`0123456789abcdef`,
+    checkoutName: `check out $(touch ${MARKER}) it's`,
+    bash: `/bin/bash ${inject}`,
+    nixPath: `nixpkgs=/tmp/it's "${inject}" \`touch ${marker}\``,
+    cliEntry: `/nonexistent/cli ${inject}.js`,
+    nodeBinary: `/nonexistent/node ${inject}`,
+    mirror: `/nonexistent/mirror ${inject}`,
+    ...overrides,
+  };
+}
+
+/** An environment folder with a hostile name holding the generated launch.sh, cleanup.sh and .envrc. */
+function makeEnvironment(overrides: Partial<ScriptContext> = {}) {
+  const root = tempDir();
+  const context = hostileContext(root, overrides);
+  const envDir = join(root, HOSTILE_DIR_NAME);
+  mkdirSync(join(envDir, context.checkoutName), { recursive: true });
+  writeFileSync(join(envDir, "hms-env.nix"), "{ ... }: {}\n");
+  writeExecutable(join(envDir, "launch.sh"), launchScript(context));
+  writeExecutable(join(envDir, "cleanup.sh"), cleanupScript(context));
+  writeFileSync(join(envDir, ".envrc"), envrc(context));
+  return { root, envDir, context };
+}
+
+/** stdin is closed: bash reads ~/.bashrc for `-c` when stdin is a socket, as for a remote shell. */
+function run(command: string, args: string[], options: { cwd: string; env: Record<string, string> }) {
+  return spawnSync(command, args, { ...options, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+describe("shellQuote", () => {
+  it("wraps in single quotes and escapes a single quote as '\\''", () => {
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(shellQuote("")).toBe("''");
+  });
+
+  it.each([BASH, "sh"])("every hostile string arrives unchanged through %s", (shell) => {
+    const dir = tempDir();
+    const values = hostileStrings(join(dir, MARKER));
+    const script = writeExecutable(
+      join(dir, "print.sh"),
+      `printf '%s\\0' ${values.map((value) => shellQuote(value)).join(" ")}\n`,
+    );
+    const result = run(shell, [script], { cwd: dir, env: { PATH: process.env.PATH ?? "" } });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(splitNul(result.stdout)).toEqual(values);
+    expect(injected(dir)).toBe(false);
+  });
+
+  it("keeps a value one word when it is the only argument of a command", () => {
+    const dir = tempDir();
+    for (const value of hostileStrings(join(dir, MARKER))) {
+      const result = run(BASH, ["-c", `printf '%s' ${shellQuote(value)}`], { cwd: dir, env: {} });
+      expect(result.stdout).toBe(value);
+    }
+    expect(injected(dir)).toBe(false);
+  });
+});
+
+describe("generated scripts with hostile values", () => {
+  it.each(["launch.sh", "cleanup.sh", ".envrc"])("%s passes bash -n", (file) => {
+    const { envDir } = makeEnvironment();
+    const result = run(BASH, ["-n", join(envDir, file)], { cwd: envDir, env: {} });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it.each(["launch.sh", "cleanup.sh"])("%s keeps a newline in a value inside its comment line", (file) => {
+    const context = hostileContext("/x");
+    const script = file === "launch.sh" ? launchScript(context) : cleanupScript(context);
+    const lines = script.split("\n");
+    const code = lines.indexOf("set -euo pipefail");
+    expect(lines[0]).toBe("#!/usr/bin/env bash");
+    expect(code).toBe(3);
+    for (const line of lines.slice(0, code)) expect(line.startsWith("#")).toBe(true);
+  });
+});
+
+describe("launch.sh", () => {
+  it("without nix-shell on PATH says how to install Nix and exits 127", () => {
+    const { root, envDir } = makeEnvironment();
+    const path = binDir(root, "bin-without-nix", false);
+    const result = run("./launch.sh", ["--run", "make test"], { cwd: envDir, env: { PATH: path } });
+    expect(result.status).toBe(127);
+    expect(result.stderr).toContain("nix-shell was not found");
+    expect(result.stderr).toContain("apt-get install nix-bin");
+    expect(result.stdout).toBe("");
+    expect(injected(root)).toBe(false);
+  });
+
+  const invocations: [string, (envDir: string, root: string) => { command: string; cwd: string }][] = [
+    ["./launch.sh from its folder", (envDir) => ({ command: "./launch.sh", cwd: envDir })],
+    [
+      "its absolute path from elsewhere",
+      (envDir, root) => ({ command: join(envDir, "launch.sh"), cwd: root }),
+    ],
+  ];
+
+  it.each(invocations)("run as %s hands nix-shell exactly its arguments", (_, how) => {
+    const { root, envDir, context } = makeEnvironment();
+    const { command, cwd } = how(envDir, root);
+    const passed = ["--run", "make test", "--pure", `$(touch ${MARKER})`, "it's", ""];
+    const result = run(command, passed, { cwd, env: { PATH: binDir(root, "bin", true) } });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      argv: [
+        join(envDir, "hms-env.nix"),
+        "--argstr",
+        "component",
+        context.component,
+        "--argstr",
+        "envDir",
+        envDir,
+        ...passed,
+      ],
+      cwd: join(envDir, context.checkoutName),
+      NIX_BUILD_SHELL: context.bash,
+      NIX_PATH: context.nixPath,
+    });
+    expect(injected(root)).toBe(false);
+  });
+
+  it("run as `bash launch.sh` from its folder finds its folder too", () => {
+    const { root, envDir } = makeEnvironment();
+    const result = run(BASH, ["launch.sh"], { cwd: envDir, env: { PATH: binDir(root, "bin", true) } });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).argv.slice(5, 7)).toEqual(["envDir", envDir]);
+  });
+
+  it("without a configured bash or NIX_PATH uses the running bash and the inherited NIX_PATH", () => {
+    const { root, envDir } = makeEnvironment({ bash: undefined, nixPath: undefined });
+    const env = { PATH: binDir(root, "bin", true), NIX_PATH: "nixpkgs=/inherited" };
+    const result = run("./launch.sh", [], { cwd: envDir, env });
+    expect(result.status).toBe(0);
+    const seen = JSON.parse(result.stdout);
+    expect(isAbsolute(seen.NIX_BUILD_SHELL)).toBe(true);
+    expect(basename(seen.NIX_BUILD_SHELL)).toBe("bash");
+    expect(seen.NIX_PATH).toBe("nixpkgs=/inherited");
+  });
+});
+
+describe("cleanup.sh", () => {
+  it("hands the environment folder and its arguments to the hms-env command", () => {
+    const root = tempDir();
+    const nodeBinary = recorder(join(root, `node it's $(touch ${MARKER})`));
+    const cliEntry = join(root, `cli it's $(touch ${MARKER}).js`);
+    writeFileSync(cliEntry, "");
+    const { root: envRoot, envDir } = makeEnvironment({ nodeBinary, cliEntry });
+    const result = run(join(envDir, "cleanup.sh"), ["--json"], {
+      cwd: envRoot,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const seen = JSON.parse(result.stdout);
+    expect(seen.argv).toEqual([cliEntry, "cleanup", "--env-dir", envDir, "--json"]);
+    expect(seen.cwd).toBe("/");
+    expect(existsSync(envDir)).toBe(true);
+    expect(injected(root) || injected(envRoot)).toBe(false);
+  });
+
+  it("without the hms-env command removes its own folder and nothing else", () => {
+    const { root, envDir } = makeEnvironment();
+    const sibling = join(root, "sibling.txt");
+    writeFileSync(sibling, "keep me");
+    const result = run(join(envDir, "cleanup.sh"), [], { cwd: root, env: { PATH: process.env.PATH ?? "" } });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("hms-env command was not found");
+    expect(existsSync(envDir)).toBe(false);
+    expect(existsSync(sibling)).toBe(true);
+    expect(injected(root)).toBe(false);
+  });
+});
+
+describe(".envrc", () => {
+  it("asks direnv for the environment's Nix shell with the values unchanged", () => {
+    const { root, envDir, context } = makeEnvironment();
+    const probe = [
+      "use() { printf '%s\\0' \"$@\"; }",
+      "source ./.envrc",
+      'printf \'%s\\0\' "$NIX_BUILD_SHELL" "$NIX_PATH" "$HMS_ENV_DIR"',
+    ].join("\n");
+    const result = run(BASH, ["-c", probe], { cwd: envDir, env: { PATH: process.env.PATH ?? "" } });
+    expect(result.stderr).toBe("");
+    expect(splitNul(result.stdout)).toEqual([
+      "nix",
+      join(envDir, "hms-env.nix"),
+      "--argstr",
+      "component",
+      context.component,
+      "--argstr",
+      "envDir",
+      envDir,
+      context.bash,
+      context.nixPath,
+      envDir,
+    ]);
+    expect(injected(root)).toBe(false);
+  });
+});

@@ -1,0 +1,39 @@
+/** Small helpers shared by the unit tests: real temporary folders and checks on HmsError. */
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, expect } from "vitest";
+import { type HmsError, type HmsErrorCode, isHmsError } from "../../src/errors.js";
+
+/** A fresh real folder per test (its real path, so comparisons with realpath/pwd -P hold), removed after. */
+export function useTempDir(prefix: string): () => string {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), `hms-${prefix}-`)));
+    made.push(dir);
+    return dir;
+  };
+}
+
+/** The HmsError thrown (or rejected) by `run`, checked for its code and for each fragment of its message. */
+export async function expectHmsError(
+  run: () => unknown,
+  code: HmsErrorCode,
+  ...fragments: string[]
+): Promise<HmsError> {
+  let thrown: unknown;
+  try {
+    await run();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown, "expected an HmsError to be thrown").toBeDefined();
+  expect(isHmsError(thrown), `expected an HmsError, got ${String(thrown)}`).toBe(true);
+  const error = thrown as HmsError;
+  expect(error.code, error.message).toBe(code);
+  for (const fragment of fragments) expect(error.message).toContain(fragment);
+  return error;
+}
