@@ -22,6 +22,8 @@ export interface Git {
   /** Removes the worktree and its administrative entry; a worktree already gone is not an error. */
   removeWorktree(mirror: string, dir: string): Promise<void>;
   deleteRef(mirror: string, localRef: string): Promise<void>;
+  /** Forgets worktrees whose folders were deleted without git. */
+  pruneWorktrees(mirror: string): Promise<void>;
 }
 
 /** Keeps git from asking for credentials on a terminal nobody watches, and its messages parseable. */
@@ -132,6 +134,10 @@ export function createGit(): Git {
         throw gitFailure(`cannot remove the worktree ${dir}`, remove.stderr);
       }
       await git(["worktree", "prune"], mirror);
+    },
+
+    async pruneWorktrees(mirror) {
+      if (existsSync(mirror)) await git(["worktree", "prune"], mirror);
     },
 
     async deleteRef(mirror, localRef) {

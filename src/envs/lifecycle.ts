@@ -4,8 +4,8 @@ import { HmsError } from "../errors.js";
 import type { CleanReason, EnvRecord, StateData } from "../store/schema.js";
 import type { EnvContext } from "./context.js";
 import { extendedDeadline } from "./plan.js";
-import { envRef } from "./provision.js";
 import { removeInsideRoot } from "./safe-remove.js";
+import { teardown } from "./teardown.js";
 
 const isLive = (env: EnvRecord) => env.status === "ready" || env.status === "provisioning";
 
@@ -80,11 +80,7 @@ export async function cleanupEnvironment(
 ): Promise<EnvRecord> {
   const env = await findEnvironment(context, key);
   if (env.status === "cleaned") return env;
-  if (env.mirror !== "") {
-    await context.git.removeWorktree(env.mirror, env.workdir);
-    await context.git.deleteRef(env.mirror, envRef(env.id));
-  }
-  removeInsideRoot(context.config.envRoot, env.path);
+  await teardown(context, env);
   return markCleaned(context, env.id, reason, actor);
 }
 
@@ -117,39 +113,76 @@ export interface ReconcileReport {
   expired: EnvRecord[];
   /** Ready records whose folder was gone: now marked cleaned. */
   missing: EnvRecord[];
+  /** Provisionings that never finished (the process died): taken down and marked failed. */
+  abandoned: EnvRecord[];
   /** Folders under the env root that no live record owns. */
   orphans: string[];
   removedOrphans: string[];
 }
 
+/** A provisioning takes seconds; one still unfinished after this was interrupted. */
+export const ABANDONED_AFTER_MS = 30 * 60_000;
+
+async function forgetVanished(context: EnvContext, environments: readonly EnvRecord[]): Promise<EnvRecord[]> {
+  const vanished = environments.filter((env) => env.status === "ready" && !existsSync(env.path));
+  const marked: EnvRecord[] = [];
+  for (const env of vanished) {
+    await teardown(context, env);
+    marked.push(await markCleaned(context, env.id, "missing", "hms-env"));
+  }
+  return marked;
+}
+
+async function takeDownAbandoned(
+  context: EnvContext,
+  environments: readonly EnvRecord[],
+): Promise<EnvRecord[]> {
+  const cutoff = context.now().getTime() - ABANDONED_AFTER_MS;
+  const abandoned = environments.filter(
+    (env) => env.status === "provisioning" && Date.parse(env.createdAt) < cutoff,
+  );
+  const failed: EnvRecord[] = [];
+  for (const env of abandoned) {
+    await teardown(context, env);
+    failed.push(
+      await context.store.update((state) => {
+        const stored = findIn(state, env.id);
+        Object.assign(stored, { status: "failed", failure: "interrupted: provisioning never finished" });
+        return { ...stored };
+      }),
+    );
+  }
+  return failed;
+}
+
+/** Folders under the env root that no live record owns; hidden entries (mirrors, locks) are hms-env's own. */
+function findOrphans(envRoot: string, environments: readonly EnvRecord[]): string[] {
+  const owned = new Set(environments.filter(isLive).map((env) => env.path));
+  const entries = existsSync(envRoot) ? readdirSync(envRoot, { withFileTypes: true }) : [];
+  return entries
+    .filter((entry) => !entry.name.startsWith("."))
+    .map((entry) => join(envRoot, entry.name))
+    .filter((path) => !owned.has(path));
+}
+
 /** Catches what a timer missed, and what people did by hand (rm -rf of a folder, a folder copied in). */
 export async function reconcile(context: EnvContext, options: { removeOrphans?: boolean } = {}) {
-  const report: ReconcileReport = {
-    expired: await expireDue(context),
-    missing: [],
-    orphans: [],
-    removedOrphans: [],
-  };
-  const state = await context.store.read();
-  for (const env of state.environments) {
-    if (env.status === "ready" && !existsSync(env.path)) {
-      if (env.mirror !== "") await context.git.removeWorktree(env.mirror, env.workdir);
-      report.missing.push(await markCleaned(context, env.id, "missing", "hms-env"));
+  const expired = await expireDue(context);
+  const { environments } = await context.store.read();
+  const missing = await forgetVanished(context, environments);
+  const abandoned = await takeDownAbandoned(context, environments);
+  const orphans = findOrphans(context.config.envRoot, (await context.store.read()).environments);
+  const removedOrphans: string[] = [];
+  if (options.removeOrphans) {
+    for (const path of orphans) {
+      removeInsideRoot(context.config.envRoot, path);
+      removedOrphans.push(path);
+    }
+    // Orphans may have been worktrees: let every mirror forget the ones whose folder is gone.
+    for (const mirror of new Set(environments.map((env) => env.mirror).filter((m) => m !== ""))) {
+      await context.git.pruneWorktrees(mirror);
     }
   }
-  const owned = new Set(state.environments.filter(isLive).map((env) => env.path));
-  const root = context.config.envRoot;
-  const entries = existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [];
-  for (const entry of entries) {
-    // Hidden entries are hms-env's own (the mirrors, lock files), never environments.
-    if (entry.name.startsWith(".")) continue;
-    const path = join(root, entry.name);
-    if (owned.has(path)) continue;
-    report.orphans.push(path);
-    if (options.removeOrphans) {
-      removeInsideRoot(root, path);
-      report.removedOrphans.push(path);
-    }
-  }
+  const report: ReconcileReport = { expired, missing, abandoned, orphans, removedOrphans };
   return report;
 }

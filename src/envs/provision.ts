@@ -6,8 +6,8 @@ import type { EnvRecord } from "../store/schema.js";
 import { CHECKOUT_DIR, type EnvContext, META_DIR, type ProgressListener } from "./context.js";
 import { writeMetadata } from "./metadata.js";
 import { type ProvisionPlan, type ProvisionRequest, planProvision } from "./plan.js";
-import { removeInsideRoot } from "./safe-remove.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
+import { envRef, teardown } from "./teardown.js";
 
 export function newEnvId(taken: ReadonlySet<string>): string {
   for (;;) {
@@ -169,11 +169,6 @@ async function build(context: EnvContext, record: EnvRecord, progress: ProgressL
   });
 }
 
-/** Each environment pins its commit with a ref of its own in the mirror, dropped at cleanup. */
-export function envRef(id: string): string {
-  return `refs/hms-env/${id}`;
-}
-
 function writeEnvironmentFiles(context: EnvContext, record: EnvRecord, scripts: ScriptContext): void {
   const dir = record.path;
   mkdirSync(join(dir, "data"), { recursive: true });
@@ -187,15 +182,6 @@ function writeEnvironmentFiles(context: EnvContext, record: EnvRecord, scripts: 
   chmodSync(join(dir, "cleanup.sh"), 0o755);
   writeFileSync(join(dir, ".envrc"), envrc(scripts));
   writeMetadata(dir, { record, stateFile: context.store.file, envRoot: context.config.envRoot });
-}
-
-/** Takes back whatever a failed provisioning made: the worktree through git, the ref, the folder. */
-async function rollback(context: EnvContext, record: EnvRecord): Promise<void> {
-  if (record.mirror !== "") {
-    await context.git.removeWorktree(record.mirror, record.workdir).catch(() => undefined);
-    await context.git.deleteRef(record.mirror, envRef(record.id)).catch(() => undefined);
-  }
-  removeInsideRoot(context.config.envRoot, record.path);
 }
 
 function asProvisionError(error: unknown, id: string): HmsError {
@@ -245,7 +231,8 @@ export async function provision(
   try {
     return await build(context, record, progress, plan.shownAs);
   } catch (error) {
-    await rollback(context, record);
+    // Take back whatever was made; the failure that got us here is the one worth reporting.
+    await teardown(context, record).catch(() => undefined);
     await recordFailure(context, record, error);
     throw asProvisionError(error, record.id);
   }

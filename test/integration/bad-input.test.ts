@@ -167,6 +167,24 @@ describe("a failure half-way", () => {
     }
   });
 
+  it("when writing the environment's files fails: no folder, no worktree, a failed record", async () => {
+    const broken = await createWorkspace('rootCauseDb: "./missing/root_cause.json"');
+    try {
+      const result = await broken.cli(["provision", "--component", "hms-dev", "--branch", "main"]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain("missing/root_cause.json");
+      const [env] = (JSON.parse(readFileSync(broken.stateFile, "utf8")) as StateData).environments as [
+        EnvRecord,
+      ];
+      expect(env).toMatchObject({ status: "failed" });
+      expect(existsSync(env.path)).toBe(false);
+      const list = (await execa("git", ["worktree", "list", "--porcelain"], { cwd: env.mirror })).stdout;
+      expect(list).not.toContain(env.workdir);
+    } finally {
+      broken.remove();
+    }
+  });
+
   it("when the fetch fails: no folder and a failed record naming the repository problem", async () => {
     const broken = await createWorkspace('repo: "/nonexistent/repo.git"');
     try {

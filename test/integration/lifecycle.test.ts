@@ -95,6 +95,29 @@ describe("gc", () => {
   });
 });
 
+describe("gc and interrupted provisioning", () => {
+  it("takes down a provisioning that never finished and frees its owner's slot", async () => {
+    const env = await provision(["--component", "hms-dev", "--branch", "main"]);
+    // As if the process had died half-way, 31 minutes ago.
+    await ws.context().store.update((state) => {
+      const stored = state.environments.find((e) => e.id === env.id);
+      if (stored)
+        Object.assign(stored, {
+          status: "provisioning",
+          createdAt: new Date(Date.now() - 31 * 60_000).toISOString(),
+        });
+    });
+    const report = await ws.cli(["gc"]);
+    expect(report.stdout).toContain(`unfinished provisioning taken down: ${env.id}`);
+    expect(existsSync(env.path)).toBe(false);
+    expect((await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout).not.toContain(env.workdir);
+    expect(await show(env.id)).toMatchObject({
+      status: "failed",
+      failure: "interrupted: provisioning never finished",
+    });
+  });
+});
+
 describe("doctor", () => {
   it("passes every check on a working setup", async () => {
     const result = await ws.cli(["doctor"]);

@@ -19,6 +19,7 @@ export const gcCommand: Command = {
     const lines = [
       `expired and cleaned: ${report.expired.map((env) => env.id).join(", ") || "none"}`,
       `folder gone, marked cleaned: ${report.missing.map((env) => env.id).join(", ") || "none"}`,
+      `unfinished provisioning taken down: ${report.abandoned.map((env) => env.id).join(", ") || "none"}`,
     ];
     if (report.removedOrphans.length > 0)
       lines.push(`orphan folders removed:\n  ${report.removedOrphans.join("\n  ")}`);
