@@ -8,12 +8,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../dist/config/load.js";
-import { CLI_ENTRY } from "../dist/config/package-root.js";
-import { createGit } from "../dist/envs/git.js";
+import { createEnvContext } from "../dist/envs/context.js";
 import { cleanupEnvironment } from "../dist/envs/lifecycle.js";
 import { createNix } from "../dist/envs/nix.js";
 import { provision } from "../dist/envs/provision.js";
-import { createStore } from "../dist/store/store.js";
 
 const { values } = parseArgs({
   options: {
@@ -81,14 +79,7 @@ try {
     `repo: ${JSON.stringify(origin)}\nenvRoot: ./temp_envs\nstateFile: ./state.json\nlimits:\n  maxEnvsPerOwner: 100\nnix:\n  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN}`)}\n`,
   );
   const config = loadConfig({ explicitPath: join(work, "hms.config.yaml"), cwd: work });
-  const context = {
-    config,
-    store: createStore({ file: config.stateFile }),
-    git: createGit(),
-    nix: createNix({ path: process.env.PATH }),
-    now: () => new Date(),
-    runtime: { nodeBinary: process.execPath, cliEntry: CLI_ENTRY },
-  };
+  const context = createEnvContext(config, { path: process.env.PATH });
   const request = { component: "hms-sme", branch: "feature/bench", timeout: "1h", owner: "bench" };
 
   // The first environment creates the shared mirror: a one-time cost per repository.

@@ -1,10 +1,6 @@
 import { userInfo } from "node:os";
 import { loadConfig } from "../config/load.js";
-import { CLI_ENTRY } from "../config/package-root.js";
-import type { EnvContext } from "../envs/context.js";
-import { createGit } from "../envs/git.js";
-import { createNix } from "../envs/nix.js";
-import { createStore } from "../store/store.js";
+import { createEnvContext } from "../envs/context.js";
 import { type ParsedArgs, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 
@@ -21,15 +17,7 @@ export function environmentFor(
   });
   if (overrides.stateFile) config.stateFile = overrides.stateFile;
   if (overrides.envRoot) config.envRoot = overrides.envRoot;
-  const context: EnvContext = {
-    config,
-    store: createStore({ file: config.stateFile }),
-    git: createGit(),
-    nix: createNix({ path: io.env.PATH }),
-    now: () => new Date(),
-    runtime: { nodeBinary: process.execPath, cliEntry: CLI_ENTRY },
-  };
-  return context;
+  return createEnvContext(config, { path: io.env.PATH });
 }
 
 /** Who is asking: `--owner`, else the login name. */

@@ -34,7 +34,3 @@ export function readMetadata(envDir: string): EnvMetadata {
   if (!result.success) throw new HmsError("NOT_FOUND", `${file} is not an hms-env environment description`);
   return result.data;
 }
-
-export function withRecord(metadata: Omit<EnvMetadata, "record">, record: EnvRecord): EnvMetadata {
-  return { ...metadata, record };
-}

@@ -3,11 +3,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { loadConfig } from "../../src/config/load.js";
-import type { EnvContext } from "../../src/envs/context.js";
-import { createGit } from "../../src/envs/git.js";
-import { createNix } from "../../src/envs/nix.js";
+import { createEnvContext, type EnvContext } from "../../src/envs/context.js";
 import { createSampleRepo, type SampleRepo } from "../../src/envs/sample-repo.js";
-import { createStore } from "../../src/store/store.js";
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
 export const CLI = join(PROJECT_ROOT, "dist", "cli.js");
@@ -66,15 +63,7 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
     },
     context() {
-      const config = loadConfig({ explicitPath: configFile, cwd: dir });
-      return {
-        config,
-        store: createStore({ file: config.stateFile }),
-        git: createGit(),
-        nix: createNix({ path: process.env.PATH }),
-        now: () => new Date(),
-        runtime: { nodeBinary: process.execPath, cliEntry: CLI },
-      };
+      return createEnvContext(loadConfig({ explicitPath: configFile, cwd: dir }), { path: process.env.PATH });
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
