@@ -8,6 +8,7 @@ import { gcCommand } from "./commands/gc.js";
 import { listCommand, showCommand } from "./commands/inspect.js";
 import { provisionCommand } from "./commands/provision.js";
 import { serveCommand } from "./commands/serve.js";
+import { triageCommand } from "./commands/triage.js";
 import type { CliIo } from "./io.js";
 
 export const COMMANDS: Command[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   doctorCommand,
   serveCommand,
   demoCommand,
+  triageCommand,
 ];
 
 export function mainUsage(commands: readonly Command[]): string {

@@ -20,19 +20,21 @@ export const componentId = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a lower-case id such as hms-sme (letters, digits, '-')");
 
-export const componentSchema = z.object({
-  /** The name people and the Nix shell use, e.g. HMS-SME. */
-  name: z.string().min(1),
-  description: z.string().default(""),
-  /** Globs (picomatch) of the files this component owns, relative to the repository root. */
-  paths: z.array(z.string().min(1)).min(1),
-  /** Triage: other names people use for the component ("sme app"); the id and name always count. */
-  aliases: z.array(z.string().min(1)).default([]),
-  /** Triage: words that hint at the component ("activerecord", "tsc"): the weakest evidence. */
-  keywords: z.array(z.string().min(1)).default([]),
-  /** Triage: GitHub labels that name the component; `<id>` and `comp:<id>` always count. */
-  labels: z.array(z.string().min(1)).default([]),
-});
+export const componentSchema = z
+  .object({
+    /** The name people and the Nix shell use, e.g. HMS-SME. */
+    name: z.string().min(1),
+    description: z.string().default(""),
+    /** Globs (picomatch) of the files this component owns, relative to the repository root. */
+    paths: z.array(z.string().min(1)).min(1),
+    /** Triage: other names people use for the component ("sme app"); the id and name always count. */
+    aliases: z.array(z.string().min(1)).default([]),
+    /** Triage: words that hint at the component ("activerecord", "tsc"): the weakest evidence. */
+    keywords: z.array(z.string().min(1)).default([]),
+    /** Triage: GitHub labels that name the component; `<id>` and `comp:<id>` always count. */
+    labels: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
 
 /** Team ids appear in Slack messages and the state file: the same safe alphabet as components. */
 export const teamId = z

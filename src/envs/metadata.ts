@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { HmsError } from "../errors.js";
-import { type EnvRecord, envRecordSchema } from "../store/schema.js";
+import { envRecordSchema } from "../store/schema.js";
 import { META_DIR, META_FILE } from "./context.js";
 
 /**

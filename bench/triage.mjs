@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+// One triage decision against a root-cause database of 10,000 entries and 1,000 open bugs (generated
+// from the shipped entries and the test reports), against a baseline measured in the same run: a plain
+// linear scan that runs every signature's regular expression on the report.
+// Usage: npm run build && node bench/triage.mjs [--entries 10000] [--bugs 1000] [--rounds 60]
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_COMPONENTS } from "../dist/config/defaults.js";
+import { loadRootCauseDb } from "../dist/store/root-cause-file.js";
+import { createTriageEngine } from "../dist/triage/engine.js";
+import { createRootCauseIndex } from "../dist/triage/root-cause/index.js";
+import { signaturePattern } from "../dist/triage/root-cause/signatures.js";
+
+const { values } = parseArgs({
+  options: {
+    entries: { type: "string", default: "10000" },
+    bugs: { type: "string", default: "1000" },
+    rounds: { type: "string", default: "60" },
+  },
+});
+const ENTRIES = Number(values.entries);
+const BUGS = Number(values.bugs);
+const ROUNDS = Number(values.rounds);
+const ROOT = resolve(import.meta.dirname, "..");
+const REPORTS_DIR = join(ROOT, "test", "fixtures", "triage", "reports");
+
+// mulberry32, seeded, so every run measures the same data.
+let seed = 20261126;
+const random = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const pick = (list) => list[Math.floor(random() * list.length)];
+const SYLLABLES = [
+  "ka",
+  "lo",
+  "mer",
+  "tis",
+  "van",
+  "dor",
+  "pex",
+  "qui",
+  "ru",
+  "sel",
+  "tor",
+  "zen",
+  "bri",
+  "gal",
+];
+const ident = (parts = 2 + Math.floor(random() * 2)) =>
+  Array.from({ length: parts }, () => pick(SYLLABLES)).join("");
+const camel = () =>
+  ident().replace(/^./, (c) => c.toUpperCase()) + pick(["Error", "Failure", "Timeout", "Mismatch"]);
+const version = () =>
+  `${1 + Math.floor(random() * 9)}.${Math.floor(random() * 20)}.${Math.floor(random() * 10)}`;
+
+const shipped = loadRootCauseDb(join(ROOT, "data", "root_cause.json")).entries;
+const vocabulary = [
+  ...new Set(
+    shipped.flatMap((entry) =>
+      [entry.title, entry.rootCause, entry.fix, ...entry.symptoms]
+        .join(" ")
+        .toLowerCase()
+        .match(/[a-z]{4,}/g),
+    ),
+  ),
+];
+const sentence = (length) =>
+  Array.from({ length }, () => (random() < 0.3 ? ident() : pick(vocabulary))).join(" ");
+
+// Signature shapes of the real entries, with new names: gems, crates, error classes and codes.
+const SIGNATURES = [
+  () => `PG::${camel()}`,
+  () => `${camel()}: ${sentence(4)}`,
+  () => `Could not find ${ident()}-${version()} in locally installed gems`,
+  () => `failed to run custom build command for \`${ident()}-sys`,
+  () => `error: package \`${ident()} v${version()}\` ${sentence(3)}`,
+  () => `E${ident().toUpperCase()}: ${sentence(3)}`,
+  () => ({ regex: `${camel()}: .* ${pick(vocabulary)} ${pick(vocabulary)}`, flags: "i" }),
+  () => ({ regex: `cannot load such file -- ${ident()}/\\w+`, flags: "i" }),
+  () => ({ regex: `${pick(vocabulary)} "[^"]+" ${pick(vocabulary)} ${ident()}`, flags: "i" }),
+  () => ({ regex: `'[^']+' ${ident()}(ed|ing)`, flags: "i" }),
+];
+
+function generateEntry(index) {
+  const template = shipped[index % shipped.length];
+  return {
+    id: `RC-GEN-${index}`,
+    component: template.component,
+    title: `${template.title} in ${ident()}`,
+    signatures: Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(SIGNATURES)()),
+    symptoms: template.symptoms.map((symptom) => `${symptom} ${sentence(3)}`),
+    rootCause: `${sentence(12)} ${template.rootCause}`,
+    fix: `${sentence(8)} ${template.fix}`,
+    references: [],
+    tags: [...template.tags, ident()],
+    occurrences: Math.floor(random() * 20),
+    lastSeen: null,
+  };
+}
+
+const reports = readdirSync(REPORTS_DIR)
+  .filter((name) => name.endsWith(".txt"))
+  .sort()
+  .map((name) => readFileSync(join(REPORTS_DIR, name), "utf8"));
+const entries = [...shipped, ...Array.from({ length: ENTRIES }, (_, index) => generateEntry(index))];
+const bugs = Array.from({ length: BUGS }, (_, index) => {
+  const text = `${pick(reports).replace(/\d+/g, () => String(Math.floor(random() * 10000)))}\n${sentence(10)}`;
+  return { id: `BUG-${index + 1}`, title: text.split("\n")[0], text };
+});
+const settings = {
+  components: DEFAULT_COMPONENTS,
+  teams: {
+    sme: {
+      strategy: "round-robin",
+      components: ["hms-sme", "hms-esr"],
+      members: [
+        { slack: "U01ANA" },
+        { slack: "U01BO", awayUntil: "2027-01-01" },
+        { slack: "U01CY", capacity: 3 },
+      ],
+    },
+    dev: {
+      strategy: "least-loaded",
+      components: ["hms-dev", "hms-sys"],
+      members: [{ slack: "U02DEE" }, { slack: "U02ED" }],
+    },
+    platform: { strategy: "round-robin", components: [], members: [{ slack: "U03FAY" }] },
+  },
+  fallbackTeam: "platform",
+  duplicateThreshold: 0.6,
+};
+const rotation = { lastAssigned: { sme: "U01ANA" }, openLoad: { U01CY: 3, U02DEE: 1 } };
+const now = new Date("2026-11-26T12:00:00Z");
+
+const time = (task) => {
+  const started = performance.now();
+  const result = task();
+  return { ms: performance.now() - started, result };
+};
+const percentile = (samples, p) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+process.stderr.write(`generated ${entries.length} root-cause entries and ${bugs.length} open bugs\n`);
+
+const indexed = time(() =>
+  createTriageEngine({ settings, rootCauses: createRootCauseIndex(entries), openBugs: bugs }),
+);
+const engine = indexed.result;
+
+// The baseline: every signature of every entry compiled, then all of them run on each report.
+const scan = time(() =>
+  entries.flatMap((entry) =>
+    entry.signatures.map((signature) => ({ id: entry.id, pattern: signaturePattern(signature) })),
+  ),
+);
+const linearHits = (text) => {
+  const hits = new Map();
+  for (const { id, pattern } of scan.result) if (pattern.test(text)) hits.set(id, (hits.get(id) ?? 0) + 1);
+  return [...hits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
+};
+
+// Same answers first: an index that is fast because it misses signatures would be worthless.
+let identical = 0;
+for (const text of reports) {
+  const fromIndex = [...engine.rootCauses.signatureHits(text).keys()].sort().join(",");
+  const fromScan = scan.result.filter(({ pattern }) => pattern.test(text)).map(({ id }) => id);
+  if (fromIndex === [...new Set(fromScan)].sort().join(",")) identical++;
+}
+
+const measure = (decide) => {
+  for (let round = 0; round < 3; round++) for (const text of reports) decide(text); // warm-up
+  const samples = [];
+  for (let round = 0; round < ROUNDS; round++)
+    for (const text of reports) samples.push(time(() => decide(text)).ms);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length };
+};
+const decisions = measure((text) => engine.decide({ text, reporter: "U01ANA" }, rotation, now));
+const baseline = measure(linearHits);
+
+const signatures = scan.result.length;
+const row = (label, ours, theirs) =>
+  `${label.padEnd(24)}${ours.toFixed(2).padStart(16)}${theirs.toFixed(2).padStart(20)}${`${(ours / theirs).toFixed(2)}x`.padStart(10)}`;
+const check = (label, value, limit) =>
+  `${label} ${value.toFixed(2)} ms < ${limit} ms ${value < limit ? "ok" : "MISSED"}`;
+console.log(
+  [
+    `triage: ${entries.length} root-cause entries (${signatures} signatures), ${bugs.length} open bugs, ${reports.length} reports x ${ROUNDS} rounds (${decisions.count} decisions), node ${process.version}`,
+    "",
+    `${"".padEnd(24)}${"hms-env triage".padStart(16)}${"linear regex scan".padStart(20)}${"ratio".padStart(10)}`,
+    row("index build (ms)", indexed.ms, scan.ms),
+    row("one decision p50 (ms)", decisions.p50, baseline.p50),
+    row("one decision p99 (ms)", decisions.p99, baseline.p99),
+    "",
+    "hms-env triage = the whole decision (components, team, assignee, top 3 root causes, duplicates);",
+    "linear regex scan = signature matching alone. ratio = hms-env / scan (below 1: hms-env is faster).",
+    `targets: ${check("build", indexed.ms, 1000)}; ${check("p50", decisions.p50, 2)}; ${check("p99", decisions.p99, 10)}`,
+    `signature hits identical to the linear scan for ${identical}/${reports.length} reports`,
+  ].join("\n"),
+);

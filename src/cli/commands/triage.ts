@@ -1,0 +1,95 @@
+import { loadRootCauseDb } from "../../store/root-cause-file.js";
+import { openBugs, readTriageState } from "../../store/triage-state.js";
+import { createTriageEngine, triageSettings } from "../../triage/engine.js";
+import { renderDecision } from "../../triage/render.js";
+import { createRootCauseIndex } from "../../triage/root-cause/index.js";
+import { type Command, stringOption } from "../command.js";
+import { environmentFor } from "../environment.js";
+
+const USAGE = `Usage: hms-env triage "TEXT" [--files a,b] [--labels x,y] [--reporter ID] [--component ID]
+                      [--json] [--config FILE]
+       hms-env triage - [options] < report.txt
+
+Prints what the triage bot would decide for a bug report, and changes nothing: the owning
+component(s) with confidence and reasons, the team, the assignee with an explanation, the likely
+root causes from the root-cause database, and possible duplicates among the open bugs.
+
+  TEXT          the report: title, body, pasted logs and stack traces ("-" reads it from stdin)
+  --files       changed or affected files, comma-separated, relative to the repository root
+  --labels      GitHub labels, comma-separated (e.g. comp:hms-dev)
+  --reporter    Slack user ID or GitHub login of the reporter (never assigned their own report)
+  --component   a component chosen by hand; it outranks every other evidence
+  --json        print the decision as JSON`;
+
+function list(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** Reads all of stdin; tests pass their own reader. */
+export async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function createTriageCommand({
+  readStdin = readProcessStdin,
+  now = () => new Date(),
+}: {
+  readStdin?: () => Promise<string>;
+  now?: () => Date;
+} = {}): Command {
+  return {
+    name: "triage",
+    summary: "show how a bug report would be routed and assigned (a dry run)",
+    usage: USAGE,
+    options: {
+      files: { type: "string" },
+      labels: { type: "string" },
+      reporter: { type: "string" },
+      component: { type: "string" },
+    },
+    async run(args, io) {
+      const [source] = args.positionals;
+      if (source === undefined || args.positionals.length > 1) {
+        io.err(`${USAGE}\n\nhms-env: triage takes one TEXT (quote it) or - to read stdin`);
+        return 2;
+      }
+      const text = source === "-" ? await readStdin() : source;
+      if (text.trim() === "") {
+        io.err(`${USAGE}\n\nhms-env: the report is empty`);
+        return 2;
+      }
+      const { config, store } = environmentFor(args, io);
+      // Only reads: the state file and the root-cause database are left exactly as they are.
+      const { bugs, rotation } = readTriageState(await store.read(), store.file);
+      const engine = createTriageEngine({
+        settings: triageSettings(config),
+        rootCauses: createRootCauseIndex(loadRootCauseDb(config.rootCauseDb).entries),
+        openBugs: openBugs(bugs),
+      });
+      const decision = engine.decide(
+        {
+          text,
+          files: list(stringOption(args, "files")),
+          labels: list(stringOption(args, "labels")),
+          reporter: stringOption(args, "reporter"),
+          component: stringOption(args, "component"),
+        },
+        rotation,
+        now(),
+      );
+      io.out(
+        args.values.json
+          ? JSON.stringify(decision, null, 2)
+          : `${renderDecision(decision)}\n\nDry run: nothing was recorded or assigned.`,
+      );
+      return 0;
+    },
+  };
+}
+
+export const triageCommand = createTriageCommand();

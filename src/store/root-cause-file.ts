@@ -1,0 +1,80 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import lockfile from "proper-lockfile";
+import { HmsError } from "../errors.js";
+import type { RootCauseIndex } from "../triage/root-cause/index.js";
+import {
+  parseRootCauseDb,
+  parseRootCauseEntry,
+  type RootCauseDb,
+  type RootCauseEntry,
+} from "../triage/root-cause/schema.js";
+
+/** The root-cause database file (data/root_cause.json or rootCauseDb): read, validated, appended to. */
+export function loadRootCauseDb(file: string): RootCauseDb {
+  return parseRootCauseDb(readJson(file), file);
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new HmsError(
+      "CONFIG_UNREADABLE",
+      `cannot read the root-cause database ${file}: ${(error as Error).message} (rootCauseDb in hms.config.yaml)`,
+      { cause: error },
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HmsError(
+      "CONFIG_INVALID",
+      `root-cause database ${file} is not valid JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/**
+ * Adds an entry (e.g. when a fixing PR merges): validated first, written atomically (a temporary file,
+ * then a rename, under a lock so two additions never lose one), then added to the live index, which
+ * needs no rebuild. The other entries are written back exactly as they were read.
+ */
+export async function addRootCauseEntry(
+  file: string,
+  raw: unknown,
+  index?: RootCauseIndex,
+): Promise<RootCauseEntry> {
+  const entry = parseRootCauseEntry(raw);
+  const release = await lockfile.lock(file, {
+    realpath: false,
+    stale: 15_000,
+    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+  });
+  try {
+    const current = readJson(file) as { entries?: unknown[] };
+    const db = parseRootCauseDb(current, file);
+    if (db.entries.some((existing) => existing.id === entry.id)) {
+      throw new HmsError(
+        "INVALID_INPUT",
+        `root-cause entry ${entry.id} already exists in ${file}; choose another id`,
+      );
+    }
+    const next = { ...current, entries: [...(current.entries ?? []), entry] };
+    parseRootCauseDb(next, file);
+    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      writeFileSync(temporary, `${JSON.stringify(next, null, 2)}\n`);
+      renameSync(temporary, file);
+    } finally {
+      rmSync(temporary, { force: true });
+    }
+  } finally {
+    await release();
+  }
+  index?.add(entry);
+  return entry;
+}

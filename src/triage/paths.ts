@@ -1,0 +1,78 @@
+import picomatch from "picomatch";
+import type { ComponentConfig } from "../config/schema.js";
+
+/**
+ * Which component owns a file path. Paths come from changed files (repository-relative) and from stack
+ * traces and logs (absolute, from wherever the checkout was: /home/ci/work/hms/SYSTEM-COMPONENTS/...),
+ * so every suffix of a path is tried against the globs. When globs overlap, the deepest pattern wins,
+ * as in rust-lang/triagebot: SYSTEM-COMPONENTS/HMS-DEV/bridge/** beats SYSTEM-COMPONENTS/HMS-DEV/**.
+ */
+export interface PathOwner {
+  component: string;
+  pattern: string;
+  /** The part of the path the pattern matched: what a person can check in the repository. */
+  path: string;
+}
+
+interface Rule {
+  component: string;
+  pattern: string;
+  /** Literal directories before the first wildcard: how deep, so how specific, the pattern is. */
+  depth: number;
+  matches: (path: string) => boolean;
+}
+
+/** Path-like words in free text: at least one slash, no spaces; `:42:7` and `(...)` fall outside. */
+const PATH_IN_TEXT = /(?:[A-Za-z]:)?[\w.@~+-]*(?:[\\/][\w.@~+-]+)+/g;
+const MAX_PATHS = 200;
+
+export function pathsInText(text: string): string[] {
+  const found = new Set<string>();
+  for (const match of text.matchAll(PATH_IN_TEXT)) {
+    found.add(match[0]);
+    if (found.size >= MAX_PATHS) break;
+  }
+  return [...found];
+}
+
+export function createPathOwnership(components: Readonly<Record<string, ComponentConfig>>) {
+  // Rules are grouped by their first literal directory, so a suffix is only tried against the rules
+  // that could match it; rules starting with a wildcard (**/*.proto) are tried on every suffix.
+  const byFirstSegment = new Map<string, Rule[]>();
+  const anywhere: Rule[] = [];
+  for (const [component, { paths }] of Object.entries(components)) {
+    for (const pattern of paths) {
+      const { base } = picomatch.scan(pattern);
+      const segments = base === "" ? [] : base.split("/");
+      const rule: Rule = {
+        component,
+        pattern,
+        depth: segments.length,
+        matches: picomatch(pattern, { dot: true }),
+      };
+      const first = segments[0];
+      if (first === undefined) anywhere.push(rule);
+      else byFirstSegment.set(first, [...(byFirstSegment.get(first) ?? []), rule]);
+    }
+  }
+
+  return function ownerOf(rawPath: string): PathOwner | undefined {
+    const segments = rawPath
+      .replace(/\\/g, "/")
+      .replace(/^[A-Za-z]:/, "")
+      .split("/")
+      .filter((segment) => segment !== "" && segment !== ".");
+    let best: (PathOwner & { depth: number }) | undefined;
+    for (let start = 0; start < segments.length; start++) {
+      const rules = [...(byFirstSegment.get(segments[start] as string) ?? []), ...anywhere];
+      if (rules.length === 0) continue;
+      const suffix = segments.slice(start).join("/");
+      for (const rule of rules) {
+        if ((best === undefined || rule.depth > best.depth) && rule.matches(suffix)) {
+          best = { component: rule.component, pattern: rule.pattern, path: suffix, depth: rule.depth };
+        }
+      }
+    }
+    return best && { component: best.component, pattern: best.pattern, path: best.path };
+  };
+}

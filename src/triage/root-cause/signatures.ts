@@ -1,0 +1,42 @@
+import { compilePhrase, excerpt, tokenize } from "../text.js";
+import { type RequiredWord, requiredWords } from "./regex-anchors.js";
+import type { Signature } from "./schema.js";
+
+/** A signature ready to run: the regular expression, and the words every match contains. */
+export interface CompiledSignature {
+  entryId: string;
+  /** How people see it: "PG::UndefinedTable" or /relation "[^"]+" does not exist/i. */
+  label: string;
+  pattern: RegExp;
+  /** Words every match contains; empty when none is certain (then it is tried on every report). */
+  words: RequiredWord[];
+}
+
+/** The same regular expression a plain scan would run: literals as whole words, regexes as written. */
+export function signaturePattern(signature: Signature): RegExp {
+  return typeof signature === "string"
+    ? compilePhrase(signature)
+    : new RegExp(signature.regex, signature.flags);
+}
+
+export function compileSignature(entryId: string, signature: Signature): CompiledSignature {
+  const pattern = signaturePattern(signature);
+  // A literal matches as whole words, so each of its words is a whole token of the report.
+  const words: RequiredWord[] =
+    typeof signature === "string"
+      ? [...new Set(tokenize(signature))]
+          .filter((word) => word.length >= 2)
+          .map((word) => ({ word, position: "whole" }))
+      : requiredWords(signature.regex, signature.flags);
+  return { entryId, label: describeSignature(signature), pattern, words };
+}
+
+export function describeSignature(signature: Signature): string {
+  return typeof signature === "string" ? `"${signature}"` : `/${signature.regex}/${signature.flags}`;
+}
+
+/** What a signature matched in a report, or null. */
+export function matchSignature(signature: CompiledSignature, text: string): string | null {
+  const match = signature.pattern.exec(text);
+  return match === null ? null : `signature ${signature.label} matched "${excerpt(match[0], 80)}"`;
+}
