@@ -226,6 +226,21 @@ describe("limits and safety", () => {
     }
   });
 
+  it("holds the limit when requests race: the check and the reservation are one locked step", async () => {
+    const limited = await createWorkspace("limits:\n  maxEnvsPerOwner: 2");
+    try {
+      const results = await Promise.all(
+        [1, 2, 3, 4].map(() => limited.cli(["provision", "--component", "hms-dev", "--branch", "main"])),
+      );
+      expect(results.map((result) => result.exitCode).sort()).toEqual([0, 0, 2, 2]);
+      const live = JSON.parse((await limited.cli(["list", "--json"])).stdout) as EnvRecord[];
+      expect(live).toHaveLength(2);
+      expect(readdirSync(limited.envRoot).filter((n) => !n.startsWith("."))).toHaveLength(2);
+    } finally {
+      limited.remove();
+    }
+  });
+
   it("never deletes outside the env root, even through a symlink", async () => {
     const env = JSON.parse(
       (await ws.cli(["provision", "--component", "hms-dev", "--branch", "main", "--json"])).stdout,

@@ -8,7 +8,7 @@ import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 let ws: Workspace;
 
 beforeAll(async () => {
-  ws = await createWorkspace();
+  ws = await createWorkspace("limits:\n  maxEnvsPerOwner: 20");
 });
 afterAll(() => ws.remove());
 
@@ -154,6 +154,25 @@ describe("hms-env provision --pr and --component all", () => {
     expect(result.stdout).toContain("./launch.sh");
     expect(result.stdout).toContain("./cleanup.sh");
     expect(result.stdout).toMatch(/cd .*_hms-dev_main\n/);
+  });
+});
+
+describe("several provisionings at once", () => {
+  it("share the mirror safely and give same-second clashes a suffix", async () => {
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        ws.cli(["provision", "--component", "hms-esr", "--branch", "feature/new-feature", "--json"]),
+      ),
+    );
+    for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
+    const envs = results.map((result) => JSON.parse(result.stdout) as EnvRecord);
+    expect(new Set(envs.map((env) => env.path)).size).toBe(3);
+    expect(new Set(envs.map((env) => env.id)).size).toBe(3);
+    for (const env of envs) {
+      expect(env.path).toMatch(/_hms-esr_feature_new-feature(_[23])?$/);
+      expect(existsSync(join(env.workdir, "SYSTEM-COMPONENTS"))).toBe(true);
+    }
+    for (const env of envs) expect((await ws.cli(["cleanup", env.id])).exitCode).toBe(0);
   });
 });
 
