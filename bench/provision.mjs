@@ -97,7 +97,9 @@ try {
     // Interleaved, so drift in machine load touches every measurement alike.
     const steps = [];
     const env = await timed(() =>
-      provision(context, request, ({ step, ms }) => ms !== undefined && steps.push(`${step} ${ms}`)),
+      provision(context, request, {
+        progress: ({ step, ms }) => ms !== undefined && steps.push(`${step} ${ms}`),
+      }),
     );
     process.stderr.write(`  round ${round}: ${steps.join(", ")}\n`);
     rows.provision.push(env.ms);

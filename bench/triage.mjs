@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { loadRootCauseDb } from "../dist/bugs/root-cause-file.js";
 import { DEFAULT_COMPONENTS } from "../dist/config/defaults.js";
-import { loadRootCauseDb } from "../dist/store/root-cause-file.js";
 import { createTriageEngine } from "../dist/triage/engine.js";
 import { createRootCauseIndex } from "../dist/triage/root-cause/index.js";
 import { signaturePattern } from "../dist/triage/root-cause/signatures.js";

@@ -10,6 +10,7 @@ export type HmsErrorCode =
   | "CONFIG_NOT_FOUND"
   | "CONFIG_UNREADABLE"
   | "STATE_CORRUPT"
+  | "STATE_UNREADABLE"
   | "STATE_LOCKED"
   | "NOT_FOUND"
   | "REF_NOT_FOUND"

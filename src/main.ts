@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { EnvContext } from "./envs/context.js";
-import { expireDue, reconcile } from "./envs/lifecycle.js";
+import { expireDue, reconcile, type TakeDownFailure } from "./envs/reconcile.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
 import { createTimers, type TimerLog, type Timers } from "./schedule/timers.js";
+import { createSerialQueue } from "./serial-queue.js";
 
 export interface RunningServer {
   url: string;
@@ -23,30 +24,39 @@ export async function startServer(options: {
   log: TimerLog;
 }): Promise<RunningServer> {
   const { context, log } = options;
+  // Deadlines and reconciler passes take turns, so two of them never work on one environment at once.
+  const inTurn = createSerialQueue();
+  const logFailures = (failures: readonly TakeDownFailure[]) => {
+    for (const failure of failures) log.error(`could not clean ${failure.id}: ${failure.error}`);
+  };
   const timers: Timers = createTimers({
     store: context.store,
     log,
-    async onDeadline() {
-      const cleaned = await expireDue(context);
-      for (const env of cleaned) log.info(`expired and cleaned ${env.id} (${env.path})`);
-      // The deadline may have moved (an extension not yet seen): arm the timer again at the new one.
-      await timers.sync();
-    },
+    onDeadline: () =>
+      inTurn(async () => {
+        const { done, failures } = await expireDue(context);
+        for (const env of done) log.info(`expired and cleaned ${env.id} (${env.path})`);
+        logFailures(failures);
+        // The deadline may have moved (an extension not yet seen): arm the timer again at the new one.
+        await timers.sync();
+      }),
   });
+  const reconcileAndSync = () =>
+    inTurn(async () => {
+      const report = await reconcile(context);
+      logFailures(report.failures);
+      await timers.sync();
+      return report;
+    });
 
   // What expired while nothing ran is cleaned first, then every live environment gets its timer.
-  const startup = await reconcile(context);
+  const startup = await reconcileAndSync();
   for (const env of startup.expired) log.info(`expired while stopped, cleaned ${env.id}`);
-  await timers.sync();
   timers.followStateFile();
   const reconciler = startReconciler({
     intervalMs: context.config.reconcileIntervalMs,
     log,
-    reconcile: async () => {
-      const report = await reconcile(context);
-      await timers.sync();
-      return report;
-    },
+    reconcile: reconcileAndSync,
   });
 
   const server = createServer((request, response) => {

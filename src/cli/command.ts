@@ -11,6 +11,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: OptionSpec;
+  /** How many words may follow the command (ids, durations, text); more is a usage error. Default 0. */
+  maxPositionals?: number;
   /** Returns the exit code. Errors thrown are HmsErrors, reported by the runner. */
   run(args: ParsedArgs, io: CliIo): Promise<number>;
 }

@@ -4,4 +4,6 @@ export interface CliIo {
   err(text: string): void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Aborted by the first Ctrl-C or SIGTERM: long commands stop cleanly (a second Ctrl-C kills). */
+  interrupt?: AbortSignal;
 }

@@ -1,6 +1,11 @@
 import { formatDuration } from "../config/duration.js";
 import type { EnvRecord } from "../store/schema.js";
 
+/** One line a step: its name, its time, what it did. */
+export function progressLine({ step, detail, ms }: { step: string; detail: string; ms?: number }): string {
+  return `  ${step.padEnd(9)} ${ms === undefined ? "" : `${String(ms).padStart(6)} ms  `}${detail}`;
+}
+
 export function sourceOf(env: EnvRecord): string {
   return env.pr !== null ? `PR #${env.pr}` : `branch ${env.branch ?? "?"}`;
 }
@@ -24,7 +29,7 @@ export function launchInstructions(env: EnvRecord, now: Date): string {
     "  ./launch.sh --run 'make test'  # or run one command in it",
     "  ./cleanup.sh                   # when you are done",
     "",
-    `It is cleaned up automatically ${remaining(env, now)} (${env.expiresAt}); \`hms-env extend ${env.id} 8h\` keeps it longer.`,
+    `It expires ${remaining(env, now)} (${env.expiresAt}): \`hms-env serve\` cleans it up then (or the next \`hms-env gc\`); \`hms-env extend ${env.id} 8h\` keeps it longer.`,
   ].join("\n");
 }
 

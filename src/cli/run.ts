@@ -56,8 +56,17 @@ export async function runCli(argv: readonly string[], io: CliIo, commands = COMM
       io.out(command.usage);
       return 0;
     }
+    const extra = args.positionals.slice(command.maxPositionals ?? 0);
+    if (extra.length > 0) {
+      io.err(`hms-env ${command.name}: unexpected argument "${extra[0]}"\n\n${command.usage}`);
+      return 2;
+    }
     return await command.run(args, io);
   } catch (error) {
+    if (io.interrupt?.aborted) {
+      io.err(`hms-env ${command.name}: interrupted (${describeError(error)})`);
+      return 130;
+    }
     if (isHmsError(error)) {
       io.err(`hms-env ${command.name}: ${error.message}`);
       return error.exitCode;

@@ -32,20 +32,9 @@ export const DEFAULT_COMPONENTS: Record<string, ComponentConfig> = {
     description: "Ruby services with the ESR configuration",
     paths: ["SYSTEM-COMPONENTS/HMS-ESR/**"],
     aliases: ["esr"],
-    keywords: [
-      "esr.yml",
-      "esr_config",
-      "bundler",
-      "bundle install",
-      "gemfile",
-      "gemfile.lock",
-      "rubygems",
-      "gem",
-      "psych",
-      "extconf.rb",
-      "frozenerror",
-      "loaderror",
-    ],
+    // Only what is ESR's own: Bundler and gems belong to every Ruby component (HMS-SME's Rails app too),
+    // so as keywords they would outvote "rails" and "pg" in a Rails report.
+    keywords: ["esr.yml", "esr_config", "psych", "frozenerror"],
     labels: [],
   },
   "hms-dev": {

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { execa } from "execa";
 import { describeError } from "../errors.js";
 import type { EnvContext } from "./context.js";
-import { findOnPath } from "./nix.js";
+import { findOnPath, INSTALL_NIX } from "./nix.js";
 
 export interface Check {
   name: string;
@@ -13,8 +13,6 @@ export interface Check {
   fix?: string;
 }
 
-const INSTALL_NIX =
-  "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu) or curl -L https://nixos.org/nix/install | sh";
 /** Below this an environment's checkout and Nix inputs may not fit. */
 const MIN_FREE_BYTES = 1024 ** 3;
 

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { execa } from "execa";
-import lockfile from "proper-lockfile";
 import { HmsError } from "../errors.js";
+import { withFileLock } from "../store/file-lock.js";
 
 /**
  * Git through argument arrays only (no shell ever sees a branch name). One bare mirror per repository
@@ -45,19 +46,12 @@ export function mirrorPathFor(repo: string, cacheDir: string): string {
   return join(cacheDir, `${name || "repo"}-${digest}.git`);
 }
 
+/** A fetch of a large monorepo can take minutes: the lock is held (and refreshed) that long. */
+const MIRROR_WORK = { holdMs: 120_000, waitMs: 600_000 };
+
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
-async function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
-  const release = await lockfile.lock(mirror, {
-    realpath: false,
-    stale: 120_000,
-    update: 10_000,
-    retries: { retries: 600, factor: 1.2, minTimeout: 50, maxTimeout: 500 },
-  });
-  try {
-    return await task();
-  } finally {
-    await release();
-  }
+function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
+  return withFileLock(mirror, MIRROR_WORK, task);
 }
 
 export function createGit(): Git {
@@ -68,8 +62,14 @@ export function createGit(): Git {
     },
 
     async checkBranchName(branch) {
-      const result = await git(["check-ref-format", "--branch", branch]);
-      if (result.exitCode !== 0) {
+      // Outside any repository: inside one, git would expand "@{-1}" to the previous branch.
+      const result = await execa("git", ["check-ref-format", "--branch", branch], {
+        cwd: tmpdir(),
+        env: { ...GIT_ENV, GIT_CEILING_DIRECTORIES: tmpdir() },
+        reject: false,
+        stdin: "ignore",
+      });
+      if (result.exitCode !== 0 || result.stdout !== branch) {
         throw new HmsError(
           "INVALID_INPUT",
           `branch "${branch}" is not a valid branch name (git check-ref-format --branch rejects it)`,
@@ -96,7 +96,9 @@ export function createGit(): Git {
     async fetchRef(mirror, sourceRef, localRef, shownAs) {
       // The second ref outlives the environment: with it, the next fetch of the same branch negotiates
       // from what the mirror has and checks connectivity from there, instead of walking all history.
-      const remembered = `refs/mirror/${sourceRef.replace(/^refs\//, "")}`;
+      // Named by a digest: refs/heads/a and refs/heads/a/b may both be fetched, and as plain ref names
+      // one would block the other for good.
+      const remembered = `refs/mirror/${createHash("sha256").update(sourceRef).digest("hex").slice(0, 24)}`;
       const fetch = await withMirrorLock(mirror, () =>
         git(
           [
@@ -121,28 +123,34 @@ export function createGit(): Git {
       return commit.stdout.trim();
     },
 
+    // Worktree changes hold the mirror lock too: a fetch checks every worktree's HEAD, and one being
+    // added by another provisioning at that moment reads as "bad object worktrees/.../HEAD".
     async addWorktree(mirror, dir, commit) {
-      const add = await git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror);
+      const add = await withMirrorLock(mirror, () =>
+        git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror),
+      );
       if (add.exitCode !== 0)
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
     },
 
     async removeWorktree(mirror, dir) {
       if (!existsSync(mirror)) return;
-      const remove = await git(["worktree", "remove", "--force", "--force", dir], mirror);
+      const remove = await withMirrorLock(mirror, async () => {
+        const result = await git(["worktree", "remove", "--force", "--force", dir], mirror);
+        await git(["worktree", "prune"], mirror);
+        return result;
+      });
       if (remove.exitCode !== 0 && !/is not a working tree|No such file/i.test(remove.stderr)) {
         throw gitFailure(`cannot remove the worktree ${dir}`, remove.stderr);
       }
-      await git(["worktree", "prune"], mirror);
     },
 
     async pruneWorktrees(mirror) {
-      if (existsSync(mirror)) await git(["worktree", "prune"], mirror);
+      if (existsSync(mirror)) await withMirrorLock(mirror, () => git(["worktree", "prune"], mirror));
     },
 
     async deleteRef(mirror, localRef) {
-      if (!existsSync(mirror)) return;
-      await git(["update-ref", "-d", localRef], mirror);
+      if (existsSync(mirror)) await withMirrorLock(mirror, () => git(["update-ref", "-d", localRef], mirror));
     },
   };
 }

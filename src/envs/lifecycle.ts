@@ -1,18 +1,17 @@
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { HmsError } from "../errors.js";
-import type { CleanReason, EnvRecord, StateData } from "../store/schema.js";
+import type { CleanReason, EnvRecord, EnvStatus, StateData } from "../store/schema.js";
 import type { EnvContext } from "./context.js";
 import { extendedDeadline } from "./plan.js";
-import { removeInsideRoot } from "./safe-remove.js";
 import { teardown } from "./teardown.js";
 
-const isLive = (env: EnvRecord) => env.status === "ready" || env.status === "provisioning";
+/** Environments that hold a folder and count against their owner's limit. */
+export const isLive = (env: EnvRecord) =>
+  env.status === "ready" || env.status === "provisioning" || env.status === "cleaning";
 
 /** An id, a unique id prefix, or the environment's folder (absolute or its name). */
 export function findIn(state: StateData, key: string): EnvRecord {
   const exact = state.environments.find(
-    (env) => env.id === key || env.path === key || env.path.endsWith(`/${key}`),
+    (env) => env.id === key || (env.path !== "" && (env.path === key || env.path.endsWith(`/${key}`))),
   );
   if (exact) return exact;
   const byPrefix = key.length >= 4 ? state.environments.filter((env) => env.id.startsWith(key)) : [];
@@ -42,7 +41,7 @@ export async function extendEnvironment(
   actor: string,
 ): Promise<EnvRecord> {
   const { config, store } = context;
-  const updated = await store.update((state) => {
+  return store.update((state) => {
     const env = findIn(state, key);
     if (env.status !== "ready") {
       throw new HmsError(
@@ -65,124 +64,77 @@ export async function extendEnvironment(
     });
     return { ...env };
   });
-  return updated;
 }
 
 /**
- * Removes an environment: its worktree through git (so the mirror keeps no stale entry), its ref, its
- * folder with the GC roots inside, then marks the record cleaned. Cleaning a cleaned one is a no-op.
+ * Whether an environment may be taken down now: "take" claims it, "skip" leaves it (it no longer
+ * qualifies, e.g. it was extended meanwhile), a thrown error tells the caller why not.
  */
+export type TakeDownRule = (env: EnvRecord, now: Date) => "take" | "skip";
+
+export interface TakeDown {
+  reason: CleanReason;
+  actor: string;
+  rule: TakeDownRule;
+  /** What the record becomes: cleaned, or failed for a provisioning that never finished. */
+  outcome?: { status: "failed"; failure: string };
+}
+
+/** A person's cleanup: anything but a provisioning in progress or a cleanup already under way. */
+export const manualRule: TakeDownRule = (env) => {
+  if (env.status === "provisioning" || env.status === "cleaning") {
+    throw new HmsError(
+      "INVALID_INPUT",
+      `environment ${env.id} is ${env.status === "provisioning" ? "still being provisioned" : "being cleaned up already"}; try again in a moment`,
+    );
+  }
+  return "take";
+};
+
+export const expiredRule: TakeDownRule = (env, now) =>
+  env.status === "ready" && Date.parse(env.expiresAt) <= now.getTime() ? "take" : "skip";
+
+/**
+ * Claims the environment under the state lock (status `cleaning`), tears it down, then records the end.
+ * Whoever claims first does the work; an extend or a second cleanup after the claim is refused or
+ * skipped. A teardown that fails puts the status back, so a later pass can try again.
+ */
+export async function takeDown(context: EnvContext, key: string, how: TakeDown): Promise<EnvRecord | null> {
+  const claimed = await context.store.update((state) => {
+    const env = findIn(state, key);
+    if (env.status === "cleaned" || how.rule(env, context.now()) === "skip") return null;
+    const previous: EnvStatus = env.status;
+    env.status = "cleaning";
+    return { env: { ...env }, previous };
+  });
+  if (claimed === null) return null;
+  try {
+    await teardown(context, claimed.env);
+  } catch (error) {
+    await context.store.update((state) => {
+      findIn(state, claimed.env.id).status = claimed.previous;
+    });
+    throw error;
+  }
+  return context.store.update((state) => {
+    const stored = findIn(state, claimed.env.id);
+    const at = context.now().toISOString();
+    // A failed environment keeps its status and reason; taking it down only removes what it left.
+    const status = claimed.previous === "failed" ? "failed" : (how.outcome?.status ?? "cleaned");
+    Object.assign(stored, { status, cleanedAt: at, cleanReason: how.reason });
+    if (how.outcome) stored.failure = how.outcome.failure;
+    state.audit.push({ at, actor: how.actor, action: "cleanup", target: stored.id, detail: how.reason });
+    return { ...stored };
+  });
+}
+
+/** `hms-env cleanup`, `./cleanup.sh`, and later the Slack and GitHub sides: cleaning a cleaned one is a no-op. */
 export async function cleanupEnvironment(
   context: EnvContext,
   key: string,
   reason: CleanReason,
   actor: string,
 ): Promise<EnvRecord> {
-  const env = await findEnvironment(context, key);
-  if (env.status === "cleaned") return env;
-  await teardown(context, env);
-  return markCleaned(context, env.id, reason, actor);
-}
-
-async function markCleaned(context: EnvContext, id: string, reason: CleanReason, actor: string) {
-  return context.store.update((state) => {
-    const stored = findIn(state, id);
-    const at = context.now().toISOString();
-    // A failed environment keeps its status (and its reason); only live ones become cleaned.
-    if (stored.status !== "failed") stored.status = "cleaned";
-    Object.assign(stored, { cleanedAt: at, cleanReason: reason });
-    state.audit.push({ at, actor, action: "cleanup", target: id, detail: reason });
-    return { ...stored };
-  });
-}
-
-/**
- * Cleans every ready environment whose deadline has passed. The store is re-read here, so an extension
- * made by another process since a timer was set wins over the timer.
- */
-export async function expireDue(context: EnvContext): Promise<EnvRecord[]> {
-  const now = context.now().getTime();
-  const state = await context.store.read();
-  const due = state.environments.filter((env) => env.status === "ready" && Date.parse(env.expiresAt) <= now);
-  const cleaned: EnvRecord[] = [];
-  for (const env of due) cleaned.push(await cleanupEnvironment(context, env.id, "expired", "hms-env"));
-  return cleaned;
-}
-
-export interface ReconcileReport {
-  expired: EnvRecord[];
-  /** Ready records whose folder was gone: now marked cleaned. */
-  missing: EnvRecord[];
-  /** Provisionings that never finished (the process died): taken down and marked failed. */
-  abandoned: EnvRecord[];
-  /** Folders under the env root that no live record owns. */
-  orphans: string[];
-  removedOrphans: string[];
-}
-
-/** A provisioning takes seconds; one still unfinished after this was interrupted. */
-export const ABANDONED_AFTER_MS = 30 * 60_000;
-
-async function forgetVanished(context: EnvContext, environments: readonly EnvRecord[]): Promise<EnvRecord[]> {
-  const vanished = environments.filter((env) => env.status === "ready" && !existsSync(env.path));
-  const marked: EnvRecord[] = [];
-  for (const env of vanished) {
-    await teardown(context, env);
-    marked.push(await markCleaned(context, env.id, "missing", "hms-env"));
-  }
-  return marked;
-}
-
-async function takeDownAbandoned(
-  context: EnvContext,
-  environments: readonly EnvRecord[],
-): Promise<EnvRecord[]> {
-  const cutoff = context.now().getTime() - ABANDONED_AFTER_MS;
-  const abandoned = environments.filter(
-    (env) => env.status === "provisioning" && Date.parse(env.createdAt) < cutoff,
-  );
-  const failed: EnvRecord[] = [];
-  for (const env of abandoned) {
-    await teardown(context, env);
-    failed.push(
-      await context.store.update((state) => {
-        const stored = findIn(state, env.id);
-        Object.assign(stored, { status: "failed", failure: "interrupted: provisioning never finished" });
-        return { ...stored };
-      }),
-    );
-  }
-  return failed;
-}
-
-/** Folders under the env root that no live record owns; hidden entries (mirrors, locks) are hms-env's own. */
-function findOrphans(envRoot: string, environments: readonly EnvRecord[]): string[] {
-  const owned = new Set(environments.filter(isLive).map((env) => env.path));
-  const entries = existsSync(envRoot) ? readdirSync(envRoot, { withFileTypes: true }) : [];
-  return entries
-    .filter((entry) => !entry.name.startsWith("."))
-    .map((entry) => join(envRoot, entry.name))
-    .filter((path) => !owned.has(path));
-}
-
-/** Catches what a timer missed, and what people did by hand (rm -rf of a folder, a folder copied in). */
-export async function reconcile(context: EnvContext, options: { removeOrphans?: boolean } = {}) {
-  const expired = await expireDue(context);
-  const { environments } = await context.store.read();
-  const missing = await forgetVanished(context, environments);
-  const abandoned = await takeDownAbandoned(context, environments);
-  const orphans = findOrphans(context.config.envRoot, (await context.store.read()).environments);
-  const removedOrphans: string[] = [];
-  if (options.removeOrphans) {
-    for (const path of orphans) {
-      removeInsideRoot(context.config.envRoot, path);
-      removedOrphans.push(path);
-    }
-    // Orphans may have been worktrees: let every mirror forget the ones whose folder is gone.
-    for (const mirror of new Set(environments.map((env) => env.mirror).filter((m) => m !== ""))) {
-      await context.git.pruneWorktrees(mirror);
-    }
-  }
-  const report: ReconcileReport = { expired, missing, abandoned, orphans, removedOrphans };
-  return report;
+  const done = await takeDown(context, key, { reason, actor, rule: manualRule });
+  return done ?? findEnvironment(context, key);
 }

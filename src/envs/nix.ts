@@ -23,6 +23,10 @@ export interface Nix {
   prepareShell(target: NixShellTarget): Promise<string>;
 }
 
+/** What every "Nix is missing" message tells people to do. */
+export const INSTALL_NIX =
+  "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu) or curl -L https://nixos.org/nix/install | sh";
+
 /** The first executable called `name` on `path`, as the shell would find it. */
 export function findOnPath(name: string, path: string | undefined): string | undefined {
   for (const dir of (path ?? "").split(delimiter)) {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
@@ -60,12 +61,12 @@ function checkOwnerLimit(environments: readonly EnvRecord[], owner: string, limi
   }
 }
 
-function draftRecord(id: string, plan: ProvisionPlan, repo: string, envRoot: string): EnvRecord {
-  const path = join(envRoot, plan.dirName);
+/** The record before its folder is reserved: no path yet, so a failure here can never name another's folder. */
+function draftRecord(id: string, plan: ProvisionPlan, repo: string): EnvRecord {
   return {
     id,
-    path,
-    workdir: join(path, CHECKOUT_DIR),
+    path: "",
+    workdir: "",
     component: plan.component,
     components: plan.components,
     repo,
@@ -77,6 +78,8 @@ function draftRecord(id: string, plan: ProvisionPlan, repo: string, envRoot: str
     createdAt: plan.createdAt.toISOString(),
     expiresAt: plan.expiresAt.toISOString(),
     status: "provisioning",
+    pid: process.pid,
+    host: hostname(),
   };
 }
 
@@ -112,7 +115,13 @@ async function fetchSource(
 }
 
 /** Everything after the reservation: checkout, files and Nix side by side, then the record made ready. */
-async function build(context: EnvContext, record: EnvRecord, progress: ProgressListener, shownAs: string) {
+async function build(
+  context: EnvContext,
+  record: EnvRecord,
+  progress: ProgressListener,
+  shownAs: string,
+  signal: AbortSignal | undefined,
+) {
   const { config, git, nix, store } = context;
   const mirror = record.mirror;
   const commit = record.commit ?? "";
@@ -158,6 +167,7 @@ async function build(context: EnvContext, record: EnvRecord, progress: ProgressL
   ]);
   const failed = results.find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
+  interrupted(signal);
 
   return store.update((state) => {
     const stored = state.environments.find((env) => env.id === record.id);
@@ -192,19 +202,34 @@ function asProvisionError(error: unknown, id: string): HmsError {
 }
 
 /** Keeps a failed attempt on record, with its reason, so a person can see what went wrong and when. */
-async function recordFailure(context: EnvContext, record: EnvRecord, error: unknown): Promise<void> {
+async function recordFailure(
+  context: EnvContext,
+  record: EnvRecord,
+  error: unknown,
+  leftover = "",
+): Promise<void> {
   await context.store.update((state) => {
-    const failed = { ...record, status: "failed" as const, failure: describeError(error) };
+    const failed = { ...record, status: "failed" as const, failure: `${describeError(error)}${leftover}` };
     const index = state.environments.findIndex((env) => env.id === record.id);
     if (index === -1) state.environments.push(failed);
     else state.environments[index] = failed;
   });
 }
 
+export interface ProvisionOptions {
+  progress?: ProgressListener;
+  /** Aborts between steps (Ctrl-C, SIGTERM); what was made is taken back as for any failure. */
+  signal?: AbortSignal;
+}
+
+function interrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new HmsError("PROVISION_FAILED", "interrupted: provisioning was stopped");
+}
+
 export async function provision(
   context: EnvContext,
   request: ProvisionRequest,
-  progress: ProgressListener = () => undefined,
+  { progress = () => undefined, signal }: ProvisionOptions = {},
 ): Promise<EnvRecord> {
   const { config, git, store } = context;
   const plan = planProvision(request, config, context.now());
@@ -212,28 +237,28 @@ export async function provision(
   const repo = await resolveRepo(context);
   const known = (await store.read()).environments;
   checkOwnerLimit(known, plan.owner, config.maxEnvsPerOwner);
-  const record = draftRecord(newEnvId(new Set(known.map((env) => env.id))), plan, repo, config.envRoot);
+  const record = draftRecord(newEnvId(new Set(known.map((env) => env.id))), plan, repo);
 
   try {
     await fetchSource(context, plan, record, progress);
-  } catch (error) {
-    // A branch or PR that does not exist is the caller's mistake: nothing is kept, not even a record.
-    if (!(isHmsError(error) && error.userError)) await recordFailure(context, record, error);
-    throw asProvisionError(error, record.id);
-  }
-  try {
+    interrupted(signal);
     await reserve(context, plan, record);
   } catch (error) {
-    await git.deleteRef(record.mirror, envRef(record.id));
+    if (record.mirror !== "") await git.deleteRef(record.mirror, envRef(record.id)).catch(() => undefined);
+    // A branch or PR that does not exist, or a limit reached, is the caller's mistake: nothing is kept.
+    if (!(isHmsError(error) && error.userError)) await recordFailure(context, record, error);
     throw asProvisionError(error, record.id);
   }
   progress({ step: "reserve", detail: `${record.id} at ${record.path}` });
   try {
-    return await build(context, record, progress, plan.shownAs);
+    return await build(context, record, progress, plan.shownAs, signal);
   } catch (error) {
-    // Take back whatever was made; the failure that got us here is the one worth reporting.
-    await teardown(context, record).catch(() => undefined);
-    await recordFailure(context, record, error);
+    // Take back whatever was made. Should that fail too, the record says so: nothing is hidden.
+    const leftover = await teardown(context, record).then(
+      () => "",
+      (cleanupError: unknown) => `; cleaning up after it failed too: ${describeError(cleanupError)}`,
+    );
+    await recordFailure(context, record, error, leftover);
     throw asProvisionError(error, record.id);
   }
 }

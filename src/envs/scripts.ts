@@ -3,6 +3,7 @@
  * that came from a person or the configuration is single-quoted; the scripts find their own directory
  * at run time, so the environment keeps working if its folder is moved.
  */
+import { INSTALL_NIX } from "./nix.js";
 import { shellQuote } from "./shell-quote.js";
 
 export interface ScriptContext {
@@ -28,8 +29,6 @@ const FIND_SELF = [
   'case "${BASH_SOURCE[0]}" in */*) HMS_ENV_DIR="${BASH_SOURCE[0]%/*}" ;; *) HMS_ENV_DIR=. ;; esac',
   'HMS_ENV_DIR="$(cd -- "$HMS_ENV_DIR" && pwd -P)"',
 ].join("\n");
-const INSTALL_NIX =
-  "Install Nix (Debian/Ubuntu: sudo apt-get install nix-bin; elsewhere: curl -L https://nixos.org/nix/install | sh), then run ./launch.sh again.";
 
 function header(context: ScriptContext, purpose: string): string {
   const comment = `# hms-env ${context.id}: ${context.component} at ${context.source} (${context.commit.slice(0, 12)})`;
@@ -60,7 +59,7 @@ export function nixShellArgs(component: string): string {
 export function launchScript(context: ScriptContext): string {
   return `${header(context, "Enters the component's Nix shell in the checkout. Arguments go to nix-shell: ./launch.sh --run 'make test'")}
 if ! command -v nix-shell >/dev/null 2>&1; then
-  echo ${shellQuote(`hms-env: nix-shell was not found. ${INSTALL_NIX}`)} >&2
+  echo ${shellQuote(`hms-env: nix-shell was not found; ${INSTALL_NIX}, then run ./launch.sh again.`)} >&2
   exit 127
 fi
 ${nixEnvironment(context).join("\n")}

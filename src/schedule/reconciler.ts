@@ -1,4 +1,4 @@
-import type { ReconcileReport } from "../envs/lifecycle.js";
+import type { ReconcileReport } from "../envs/reconcile.js";
 import type { TimerLog } from "./timers.js";
 
 export interface Reconciler {

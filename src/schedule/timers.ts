@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, mkdirSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import schedule from "node-schedule";
 import type { EnvRecord } from "../store/schema.js";
@@ -82,6 +82,8 @@ export function createTimers({ store, onDeadline, log }: TimerOptions): Timers {
     followStateFile() {
       const name = basename(store.file);
       // The directory, not the file: an atomic write replaces the file, which would end a file watch.
+      // On a fresh install neither exists yet; the folder is made so the first write is seen too.
+      mkdirSync(dirname(store.file), { recursive: true });
       watcher = watch(dirname(store.file), (_event, changed) => {
         if (changed !== null && changed !== name) return;
         clearTimeout(debounce);
@@ -89,6 +91,8 @@ export function createTimers({ store, onDeadline, log }: TimerOptions): Timers {
           sync().catch((error: unknown) => log.error(`re-reading ${store.file} failed: ${String(error)}`));
         }, FOLLOW_DEBOUNCE_MS);
       });
+      // Losing the watch (the folder removed, say) costs promptness, not correctness: the reconciler still runs.
+      watcher.on("error", (error) => log.error(`stopped following ${store.file}: ${String(error)}`));
     },
     stop() {
       watcher?.close();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 
-export const envStatus = z.enum(["provisioning", "ready", "failed", "cleaned"]);
+/** `cleaning` is claimed under the lock before teardown, so an expiry, a cleanup and an extend never race. */
+export const envStatus = z.enum(["provisioning", "ready", "cleaning", "failed", "cleaned"]);
 export type EnvStatus = z.infer<typeof envStatus>;
 
 /** Why an environment went away: shown in `list`, Slack messages and the audit log. */
@@ -10,9 +11,10 @@ export type CleanReason = z.infer<typeof cleanReason>;
 export const envRecordSchema = z.object({
   id: z.string().min(1),
   /** The environment's directory: launch.sh, cleanup.sh, hms-env.nix, data/, .envrc, the checkout. */
-  path: z.string().min(1),
+  /** Empty for a provisioning that failed before its folder was reserved. */
+  path: z.string(),
   /** The checkout inside `path`. */
-  workdir: z.string().min(1),
+  workdir: z.string(),
   /** What was asked for: one component id or "all". */
   component: z.string().min(1),
   components: z.array(z.string().min(1)),
@@ -29,6 +31,9 @@ export const envRecordSchema = z.object({
   failure: z.string().optional(),
   cleanedAt: z.string().optional(),
   cleanReason: cleanReason.optional(),
+  /** The provisioning process, so the reconciler can tell a dead provisioning from a slow one. */
+  pid: z.number().int().optional(),
+  host: z.string().optional(),
 });
 export type EnvRecord = z.infer<typeof envRecordSchema>;
 

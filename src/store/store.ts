@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DataFile } from "lowdb/node";
-import lockfile from "proper-lockfile";
 import { formatIssues } from "../config/load.js";
 import { HmsError } from "../errors.js";
+import { createSerialQueue } from "../serial-queue.js";
+import { QUICK_CHANGE, withFileLock } from "./file-lock.js";
 import { type AuditEntry, emptyState, type StateData, stateSchema } from "./schema.js";
 
 /** The audit log keeps the newest entries; older ones are of no use to anyone answering "what happened?". */
@@ -32,37 +33,44 @@ export function createStore({ file, now = () => new Date() }: StoreOptions): Sto
     parse: (text) => parseState(text, file),
     stringify: (data) => `${JSON.stringify(data, null, 2)}\n`,
   });
-  let queue: Promise<unknown> = Promise.resolve();
-
-  const serialize = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialize = createSerialQueue();
 
   // Each call works on its own copy read from disk, so a read never races a write in this process.
-  const read = async (): Promise<StateData> => (await adapter.read()) ?? emptyState();
+  const read = async (): Promise<StateData> => {
+    try {
+      return (await adapter.read()) ?? emptyState();
+    } catch (error) {
+      if (error instanceof HmsError) throw error;
+      throw new HmsError(
+        "STATE_UNREADABLE",
+        `cannot read the state file ${file}: ${(error as Error).message}; check stateFile in hms.config.yaml and its permissions`,
+        { cause: error },
+      );
+    }
+  };
 
   const update = <T>(change: (state: StateData) => T): Promise<T> =>
-    serialize(async () => {
-      const release = await lockState(file);
-      try {
+    serialize(() =>
+      withFileLock(file, QUICK_CHANGE, async () => {
         const state = await read();
         const result = change(state);
+        trimAudit(state);
         await adapter.write(state);
         return result;
-      } finally {
-        await release();
-      }
-    });
+      }),
+    );
 
   const audit = (entry: Omit<AuditEntry, "at">) =>
     update((state) => {
       state.audit.push({ at: now().toISOString(), ...entry });
-      if (state.audit.length > AUDIT_LIMIT) state.audit.splice(0, state.audit.length - AUDIT_LIMIT);
     });
 
   return { file, read, update, audit };
+}
+
+/** Every write keeps only the newest audit entries, whichever code added them. */
+function trimAudit(state: StateData): void {
+  if (state.audit.length > AUDIT_LIMIT) state.audit.splice(0, state.audit.length - AUDIT_LIMIT);
 }
 
 /** A corrupt or foreign file stops everything with its name: it is never silently replaced. */
@@ -85,21 +93,4 @@ function parseState(text: string, file: string): StateData {
     );
   }
   return result.data;
-}
-
-async function lockState(file: string): Promise<() => Promise<void>> {
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    return await lockfile.lock(file, {
-      realpath: false,
-      stale: 15_000,
-      retries: { retries: 100, factor: 1.3, minTimeout: 10, maxTimeout: 250 },
-    });
-  } catch (error) {
-    throw new HmsError(
-      "STATE_LOCKED",
-      `state file ${file} stayed locked by another hms-env process (${file}.lock); try again`,
-      { cause: error },
-    );
-  }
 }

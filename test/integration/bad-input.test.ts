@@ -232,7 +232,7 @@ describe("limits and safety", () => {
       const results = await Promise.all(
         [1, 2, 3, 4].map(() => limited.cli(["provision", "--component", "hms-dev", "--branch", "main"])),
       );
-      expect(results.map((result) => result.exitCode).sort()).toEqual([0, 0, 2, 2]);
+      expect(results.map((result) => result.exitCode).sort(), results.map((r) => r.stderr).join("\n")).toEqual([0, 0, 2, 2]);
       const live = JSON.parse((await limited.cli(["list", "--json"])).stdout) as EnvRecord[];
       expect(live).toHaveLength(2);
       expect(readdirSync(limited.envRoot).filter((n) => !n.startsWith("."))).toHaveLength(2);

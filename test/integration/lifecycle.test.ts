@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,6 +72,16 @@ describe("gc", () => {
     rmSync(vanished.path, { recursive: true, force: true });
     const orphan = join(ws.envRoot, "20260101_000000_hms-dev_stray");
     mkdirSync(join(orphan, "checkout"), { recursive: true });
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(orphan, anHourAgo, anHourAgo);
+    // Not orphans: a folder too young to judge (its record may be being written), hms-env's own data
+    // kept beside the environments, and a file.
+    const young = join(ws.envRoot, "20260101_000001_hms-dev_young");
+    mkdirSync(young);
+    const ownData = join(ws.envRoot, "mirrors");
+    mkdirSync(ownData);
+    utimesSync(ownData, anHourAgo, anHourAgo);
+    writeFileSync(join(ws.envRoot, "state.json"), "{}");
 
     const report = await ws.cli(["gc"]);
     expect(report.exitCode).toBe(0);
@@ -89,6 +99,7 @@ describe("gc", () => {
     };
     expect(removal.removedOrphans).toEqual([orphan]);
     expect(existsSync(orphan)).toBe(false);
+    for (const kept of [young, ownData, join(ws.envRoot, "state.json")]) expect(existsSync(kept)).toBe(true);
     expect(existsSync(kept.path)).toBe(true);
     expect((await show(kept.id)).status).toBe("ready");
     await ws.cli(["cleanup", kept.id]);

@@ -169,7 +169,9 @@ describe("runCli: usage errors exit 2 and print the usage", () => {
 
   it.each([
     [["show"], "show takes one ID"],
-    [["show", "a", "b"], "show takes one ID"],
+    [["show", "a", "b"], 'unexpected argument "b"'],
+    [["list", "extra"], 'unexpected argument "extra"'],
+    [["provision", "--component", "hms-dev", "--branch", "main", "stray"], 'unexpected argument "stray"'],
     [["extend", "env-1"], "extend takes an ID and a DURATION"],
     [["cleanup"], "cleanup takes one ID or --env-dir DIR"],
     [["provision", "--branch", "main"], "--component is required"],

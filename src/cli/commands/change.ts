@@ -8,6 +8,7 @@ import { describeEnvironment } from "../render.js";
 export const extendCommand: Command = {
   name: "extend",
   summary: "push an environment's cleanup deadline back",
+  maxPositionals: 2,
   usage: `Usage: hms-env extend ID DURATION [--json] [--config FILE]
 
 The new deadline counts from the later of now and the current deadline, and is capped at
@@ -15,7 +16,7 @@ limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
   options: {},
   async run(args, io) {
     const [key, duration] = args.positionals;
-    if (key === undefined || duration === undefined || args.positionals.length > 2) {
+    if (key === undefined || duration === undefined) {
       io.err(`${this.usage}\n\nhms-env: extend takes an ID and a DURATION`);
       return 2;
     }
@@ -29,13 +30,14 @@ limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
 export const cleanupCommand: Command = {
   name: "cleanup",
   summary: "remove an environment now",
+  maxPositionals: 1,
   usage: `Usage: hms-env cleanup ID [--json] [--config FILE]
        hms-env cleanup --env-dir DIR      (what an environment's ./cleanup.sh runs)`,
   options: { "env-dir": { type: "string" } },
   async run(args, io) {
     const envDir = stringOption(args, "env-dir");
     const [key] = args.positionals;
-    if ((envDir === undefined) === (key === undefined) || args.positionals.length > 1) {
+    if ((envDir === undefined) === (key === undefined)) {
       io.err(`${this.usage}\n\nhms-env: cleanup takes one ID or --env-dir DIR`);
       return 2;
     }

@@ -3,7 +3,7 @@ import { prepareDemo, runCleanupScript, runInEnvironment } from "../../envs/demo
 import { provision } from "../../envs/provision.js";
 import type { Command } from "../command.js";
 import { currentUser, environmentFor } from "../environment.js";
-import { launchInstructions } from "../render.js";
+import { launchInstructions, progressLine } from "../render.js";
 
 const SHOW_VARIABLES =
   'echo "HMS_COMPONENT=$HMS_COMPONENT"; echo "HMS_DEV_ROOT=$HMS_DEV_ROOT"; echo "HMS_ROOT_CAUSE_DB=$HMS_ROOT_CAUSE_DB"; echo "NODE_ENV=$NODE_ENV"; command -v node tsc cargo';
@@ -29,8 +29,7 @@ Without a nixpkgs channel the shell uses the offline stand-in shipped for the te
       const env = await provision(
         context,
         { component: "hms-dev", branch: "feature/new-feature", timeout: "1h", owner: currentUser(io) },
-        ({ step, detail, ms }) =>
-          io.err(`  ${step.padEnd(9)} ${ms === undefined ? "" : `${String(ms).padStart(6)} ms  `}${detail}`),
+        { progress: (event) => io.err(progressLine(event)) },
       );
       io.out(`\n${launchInstructions(env, context.now())}\n`);
 

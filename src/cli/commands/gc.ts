@@ -1,4 +1,4 @@
-import { reconcile } from "../../envs/lifecycle.js";
+import { reconcile } from "../../envs/reconcile.js";
 import type { Command } from "../command.js";
 import { environmentFor } from "../environment.js";
 
@@ -12,15 +12,17 @@ export const gcCommand: Command = {
   async run(args, io) {
     const context = environmentFor(args, io);
     const report = await reconcile(context, { removeOrphans: args.values.orphans === true });
+    const exitCode = report.failures.length > 0 ? 1 : 0;
     if (args.values.json) {
       io.out(JSON.stringify(report, null, 2));
-      return 0;
+      return exitCode;
     }
     const lines = [
       `expired and cleaned: ${report.expired.map((env) => env.id).join(", ") || "none"}`,
       `folder gone, marked cleaned: ${report.missing.map((env) => env.id).join(", ") || "none"}`,
       `unfinished provisioning taken down: ${report.abandoned.map((env) => env.id).join(", ") || "none"}`,
     ];
+    for (const failure of report.failures) lines.push(`could not clean ${failure.id}: ${failure.error}`);
     if (report.removedOrphans.length > 0)
       lines.push(`orphan folders removed:\n  ${report.removedOrphans.join("\n  ")}`);
     else if (report.orphans.length > 0) {
@@ -29,6 +31,6 @@ export const gcCommand: Command = {
       );
     } else lines.push("orphan folders: none");
     io.out(lines.join("\n"));
-    return 0;
+    return exitCode;
   },
 };

@@ -19,12 +19,13 @@ export const listCommand: Command = {
 export const showCommand: Command = {
   name: "show",
   summary: "show one environment",
+  maxPositionals: 1,
   usage:
     "Usage: hms-env show ID [--json] [--config FILE]\n\nID is the id, a unique prefix of it, or the folder name.",
   options: {},
   async run(args, io) {
     const [key] = args.positionals;
-    if (key === undefined || args.positionals.length > 1) {
+    if (key === undefined) {
       io.err(`${this.usage}\n\nhms-env: show takes one ID`);
       return 2;
     }

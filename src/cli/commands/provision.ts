@@ -1,7 +1,7 @@
 import { provision } from "../../envs/provision.js";
 import { type Command, stringOption } from "../command.js";
 import { currentUser, environmentFor } from "../environment.js";
-import { launchInstructions } from "../render.js";
+import { launchInstructions, progressLine } from "../render.js";
 
 export const provisionCommand: Command = {
   name: "provision",
@@ -39,9 +39,11 @@ export const provisionCommand: Command = {
         timeout: stringOption(args, "timeout"),
         owner: stringOption(args, "owner") ?? currentUser(io),
       },
-      ({ step, detail, ms }) => {
-        if (!json)
-          io.err(`  ${step.padEnd(9)} ${ms === undefined ? "" : `${String(ms).padStart(6)} ms  `}${detail}`);
+      {
+        progress: (event) => {
+          if (!json) io.err(progressLine(event));
+        },
+        ...(io.interrupt && { signal: io.interrupt }),
       },
     );
     io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, context.now()));

@@ -25,11 +25,12 @@ Port: --port, else $PORT, else 3000.`,
     };
     const running = await startServer({ context, port, log });
     io.err(`hms-env serve: listening on ${running.url} (state ${context.config.stateFile})`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    const interrupt = io.interrupt;
+    if (interrupt && !interrupt.aborted) {
+      await new Promise<void>((resolve) =>
+        interrupt.addEventListener("abort", () => resolve(), { once: true }),
+      );
+    }
     await running.close();
     return 0;
   },

@@ -1,5 +1,5 @@
-import { loadRootCauseDb } from "../../store/root-cause-file.js";
-import { openBugs, readTriageState } from "../../store/triage-state.js";
+import { loadRootCauseDb } from "../../bugs/root-cause-file.js";
+import { openBugs, readTriageState } from "../../bugs/triage-state.js";
 import { createTriageEngine, triageSettings } from "../../triage/engine.js";
 import { renderDecision } from "../../triage/render.js";
 import { createRootCauseIndex } from "../../triage/root-cause/index.js";
@@ -45,6 +45,7 @@ export function createTriageCommand({
   return {
     name: "triage",
     summary: "show how a bug report would be routed and assigned (a dry run)",
+    maxPositionals: 1,
     usage: USAGE,
     options: {
       files: { type: "string" },
@@ -54,7 +55,7 @@ export function createTriageCommand({
     },
     async run(args, io) {
       const [source] = args.positionals;
-      if (source === undefined || args.positionals.length > 1) {
+      if (source === undefined) {
         io.err(`${USAGE}\n\nhms-env: triage takes one TEXT (quote it) or - to read stdin`);
         return 2;
       }

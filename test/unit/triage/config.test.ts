@@ -67,7 +67,9 @@ describe("triage configuration", () => {
     expect(config.components["hms-sme"]?.keywords).toContain("activerecord");
     expect(config.components["hms-dev"]?.keywords).toContain("tsc");
     expect(config.components["hms-sys"]?.keywords).toContain("protoc");
-    expect(config.components["hms-esr"]?.keywords).toContain("bundler");
+    expect(config.components["hms-esr"]?.keywords).toContain("esr.yml");
+    // Bundler and gems are every Ruby component's, so they point at none.
+    expect(config.components["hms-esr"]?.keywords).not.toContain("bundler");
   });
 
   it("keeps components written without the triage keys valid", () => {

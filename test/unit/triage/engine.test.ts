@@ -58,11 +58,17 @@ describe("root causes follow the components", () => {
     expect(chosen.rootCauses[0]?.id).toBe("RC-SME-002");
   });
 
-  it("weak evidence does not hide anything", () => {
-    // Routed to hms-esr by the keyword "rubygems", but the answer is a Nix shell entry.
+  it("no component does not hide anything", () => {
+    // Nothing names a component, but the answer is a Nix shell entry shared by all of them.
     const decision = createEngine().decide({ text: report("nix-certificates") }, NO_ROTATION, NOW);
-    expect(decision.components[0]).toMatchObject({ component: "hms-esr", evidence: "keyword" });
+    expect(decision.outcome).toBe("needs-triage");
     expect(decision.rootCauses[0]?.id).toBe("RC-NIX-010");
+  });
+
+  it("routes a Rails report to hms-sme even when it talks about Bundler and gems", () => {
+    const text = "Rails app fails to boot: Bundler::GemNotFound: Could not find gem 'pg'. Run bundle install";
+    const decision = createEngine().decide({ text }, NO_ROTATION, NOW);
+    expect(decision.primaryComponent).toBe("hms-sme");
   });
 });
 

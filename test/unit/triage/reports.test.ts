@@ -59,7 +59,8 @@ const EXPECTED: Record<string, Expected> = {
   // Nix shell problems: routed where the report points, answered by the shared entries
   "nix-nixpkgs": routed("hms-sme", "alias", "sme-team", "RC-NIX-001"),
   "nix-hash-mismatch": routed("hms-dev", "keyword", "dev-team", "RC-NIX-004"),
-  "nix-certificates": routed("hms-esr", "keyword", "sme-team", "RC-NIX-010"),
+  // A Nix shell problem names no component ("rubygems" is only the URL it tried): the fallback team gets it.
+  "nix-certificates": { outcome: "needs-triage", components: [], team: "platform", rootCause: "RC-NIX-010" },
   // Vague reports fall back, and are not given a root cause on a word or two
   "vague-slow": { outcome: "needs-triage", components: [], team: "platform", rootCause: null },
   "vague-broken": { outcome: "needs-triage", components: [], team: "platform", rootCause: null },

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { loadRootCauseDb } from "../../../src/bugs/root-cause-file.js";
 import { DEFAULT_COMPONENTS } from "../../../src/config/defaults.js";
 import type { TeamConfig } from "../../../src/config/schema.js";
-import { loadRootCauseDb } from "../../../src/store/root-cause-file.js";
 import type { OpenBug } from "../../../src/triage/duplicates.js";
 import { createTriageEngine, type TriageSettings } from "../../../src/triage/engine.js";
 import { createRootCauseIndex } from "../../../src/triage/root-cause/index.js";

@@ -2,16 +2,16 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isHmsError } from "../../../src/errors.js";
-import { addRootCauseEntry, loadRootCauseDb } from "../../../src/store/root-cause-file.js";
-import { createStore } from "../../../src/store/store.js";
+import { addRootCauseEntry, loadRootCauseDb } from "../../../src/bugs/root-cause-file.js";
 import {
   assignManually,
   closeBug,
   readTriageState,
   recordTriage,
   rerollAssignee,
-} from "../../../src/store/triage-state.js";
+} from "../../../src/bugs/triage-state.js";
+import { isHmsError } from "../../../src/errors.js";
+import { createStore } from "../../../src/store/store.js";
 import { createRootCauseIndex } from "../../../src/triage/root-cause/index.js";
 import { createEngine, NOW, report, SHIPPED_DB, TEAMS } from "./support.js";
 

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import lockfile from "proper-lockfile";
 import { HmsError } from "../errors.js";
+import { QUICK_CHANGE, withFileLock } from "../store/file-lock.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
 import {
   parseRootCauseDb,
@@ -49,12 +49,7 @@ export async function addRootCauseEntry(
   index?: RootCauseIndex,
 ): Promise<RootCauseEntry> {
   const entry = parseRootCauseEntry(raw);
-  const release = await lockfile.lock(file, {
-    realpath: false,
-    stale: 15_000,
-    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
-  });
-  try {
+  await withFileLock(file, QUICK_CHANGE, async () => {
     const current = readJson(file) as { entries?: unknown[] };
     const db = parseRootCauseDb(current, file);
     if (db.entries.some((existing) => existing.id === entry.id)) {
@@ -72,9 +67,7 @@ export async function addRootCauseEntry(
     } finally {
       rmSync(temporary, { force: true });
     }
-  } finally {
-    await release();
-  }
+  });
   index?.add(entry);
   return entry;
 }

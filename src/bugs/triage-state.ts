@@ -1,16 +1,17 @@
 import { z } from "zod";
 import type { TeamConfig } from "../config/schema.js";
 import { HmsError } from "../errors.js";
+import type { StateData } from "../store/schema.js";
+import type { Store } from "../store/store.js";
 import { chooseAssignee } from "../triage/assignee.js";
 import type { OpenBug } from "../triage/duplicates.js";
 import type { TriageEngine } from "../triage/engine.js";
 import type { Assignment, RotationState, TriageDecision, TriageReport } from "../triage/types.js";
-import type { StateData } from "./schema.js";
-import type { Store } from "./store.js";
 
 /**
  * Triage's I/O around the pure engine: bug records, the rotation position and open load in the state
- * file (each change one locked, atomic store.update), and the root-cause database file.
+ * file, each change one locked, atomic store.update. `hms-env triage` only reads; recording, re-rolling,
+ * assigning and closing are the services the Slack and GitHub sides call when a bug is filed.
  */
 
 export const bugRecordSchema = z

@@ -1,0 +1,13 @@
+/**
+ * Runs tasks one after another in the order they were queued; a failed task does not stop the next.
+ * The store uses it so writes in one process never interleave, and `serve` so that deadline cleanups
+ * and reconciler passes take turns.
+ */
+export function createSerialQueue() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = last.then(task, task);
+    last = run.catch(() => undefined);
+    return run;
+  };
+}
