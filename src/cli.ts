@@ -2,8 +2,15 @@
 /** The `hms-env` command: the only reader of process.env. */
 import { runCli } from "./cli/run.js";
 
+// The first Ctrl-C asks the command to stop cleanly, a second one ends it at once. The listener stays
+// installed (not `once`): execa's exit hook re-raises a signal that nobody else is listening for.
 const interrupt = new AbortController();
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => interrupt.abort());
+const onSignal = () => {
+  if (interrupt.signal.aborted) process.exit(130);
+  interrupt.abort();
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 
 const code = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),

@@ -226,6 +226,12 @@ function interrupted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HmsError("PROVISION_FAILED", "interrupted: provisioning was stopped");
 }
 
+/** A step that failed because Ctrl-C reached its child process too is still an interruption. */
+function asInterruption(error: unknown, signal: AbortSignal | undefined): unknown {
+  if (!signal?.aborted || describeError(error).startsWith("interrupted")) return error;
+  return new HmsError("PROVISION_FAILED", `interrupted: ${describeError(error)}`, { cause: error });
+}
+
 export async function provision(
   context: EnvContext,
   request: ProvisionRequest,
@@ -252,7 +258,8 @@ export async function provision(
   progress({ step: "reserve", detail: `${record.id} at ${record.path}` });
   try {
     return await build(context, record, progress, plan.shownAs, signal);
-  } catch (error) {
+  } catch (caught) {
+    const error = asInterruption(caught, signal);
     // Take back whatever was made. Should that fail too, the record says so: nothing is hidden.
     const leftover = await teardown(context, record).then(
       () => "",

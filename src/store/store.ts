@@ -1,5 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { DataFile } from "lowdb/node";
 import { formatIssues } from "../config/load.js";
 import { HmsError } from "../errors.js";

@@ -37,16 +37,17 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), "hms-env-test-"));
   const repo = await createSampleRepo(join(dir, "origin"));
   const configFile = join(dir, "hms.config.yaml");
-  writeFileSync(
-    configFile,
-    [
-      `repo: ${JSON.stringify(repo.path)}`,
-      "envRoot: ./temp_envs",
-      "stateFile: ./data/state.json",
-      extraConfig.includes("nix:") ? "" : `nix:\n  nixPath: ${JSON.stringify(STAND_IN_NIX_PATH)}`,
-      extraConfig,
-    ].join("\n"),
-  );
+  // Each default stands unless the test's own configuration sets that key.
+  const defaults: Record<string, string> = {
+    repo: `repo: ${JSON.stringify(repo.path)}`,
+    envRoot: "envRoot: ./temp_envs",
+    stateFile: "stateFile: ./data/state.json",
+    nix: `nix:\n  nixPath: ${JSON.stringify(STAND_IN_NIX_PATH)}`,
+  };
+  const kept = Object.entries(defaults)
+    .filter(([key]) => !new RegExp(`^${key}:`, "m").test(extraConfig))
+    .map(([, line]) => line);
+  writeFileSync(configFile, [...kept, extraConfig].join("\n"));
   return {
     dir,
     repo,

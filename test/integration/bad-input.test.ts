@@ -8,13 +8,26 @@ import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 let ws: Workspace;
 beforeAll(async () => {
   ws = await createWorkspace();
+  // The shared mirror is a cache that the first fetch makes; warm it, so the snapshots below can demand
+  // that a rejected request changes nothing at all, mirror refs included.
+  const warm = await ws.cli(["provision", "--component", "hms-dev", "--branch", "main", "--json"]);
+  await ws.cli(["cleanup", (JSON.parse(warm.stdout) as EnvRecord).id]);
 });
 afterAll(() => ws.remove());
 
-const snapshot = () => ({
-  state: existsSync(ws.stateFile) ? readFileSync(ws.stateFile, "utf8") : null,
-  envs: existsSync(ws.envRoot) ? readdirSync(ws.envRoot).filter((name) => !name.startsWith(".")) : [],
-});
+/** Everything a request could change: the state file, the env root (hidden entries too) and mirror refs. */
+const snapshot = async () => {
+  const mirrors = join(ws.envRoot, ".mirrors");
+  const refs: string[] = [];
+  for (const mirror of existsSync(mirrors) ? readdirSync(mirrors).filter((n) => n.endsWith(".git")) : []) {
+    refs.push((await execa("git", ["for-each-ref", "refs/hms-env/"], { cwd: join(mirrors, mirror) })).stdout);
+  }
+  return {
+    state: existsSync(ws.stateFile) ? readFileSync(ws.stateFile, "utf8") : null,
+    envs: existsSync(ws.envRoot) ? readdirSync(ws.envRoot).filter((name) => name !== ".mirrors") : [],
+    refs,
+  };
+};
 
 describe("rejected requests change nothing", () => {
   const cases: [string, string[], RegExp][] = [
@@ -93,12 +106,12 @@ describe("rejected requests change nothing", () => {
   ];
 
   it.each(cases)("%s: exit 2, a message naming the value and the rule", async (_name, args, message) => {
-    const before = snapshot();
+    const before = await snapshot();
     const result = await ws.cli(["provision", ...args]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe("");
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     expect(existsSync(join(ws.dir, "PWNED"))).toBe(false);
   });
 
@@ -188,7 +201,6 @@ describe("a failure half-way", () => {
   it("when the fetch fails: no folder and a failed record naming the repository problem", async () => {
     const broken = await createWorkspace('repo: "/nonexistent/repo.git"');
     try {
-      writeFileSync(broken.configFile, readFileSync(broken.configFile, "utf8").replace(/^repo: .*\n/m, ""));
       const result = await broken.cli(["provision", "--component", "hms-dev", "--branch", "main"]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain('cannot fetch branch "main"');
@@ -232,7 +244,10 @@ describe("limits and safety", () => {
       const results = await Promise.all(
         [1, 2, 3, 4].map(() => limited.cli(["provision", "--component", "hms-dev", "--branch", "main"])),
       );
-      expect(results.map((result) => result.exitCode).sort(), results.map((r) => r.stderr).join("\n")).toEqual([0, 0, 2, 2]);
+      expect(
+        results.map((result) => result.exitCode).sort(),
+        results.map((r) => r.stderr).join("\n"),
+      ).toEqual([0, 0, 2, 2]);
       const live = JSON.parse((await limited.cli(["list", "--json"])).stdout) as EnvRecord[];
       expect(live).toHaveLength(2);
       expect(readdirSync(limited.envRoot).filter((n) => !n.startsWith("."))).toHaveLength(2);

@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTriageCommand } from "../../../src/cli/commands/triage.js";
 import type { CliIo } from "../../../src/cli/io.js";
 import { COMMANDS, runCli } from "../../../src/cli/run.js";
+import { useTempDir } from "../support.js";
 import { NOW, report, SHIPPED_DB } from "./support.js";
+
+const tempDir = useTempDir("triage");
 
 const CONFIG = `
 stateFile: ./state.json
@@ -54,7 +56,7 @@ const STATE = `${JSON.stringify(
 )}\n`;
 
 function setup(config = CONFIG, state: string | null = STATE) {
-  const dir = mkdtempSync(join(tmpdir(), "hms-triage-cli-"));
+  const dir = tempDir();
   writeFileSync(join(dir, "hms.config.yaml"), config);
   if (state !== null) writeFileSync(join(dir, "state.json"), state);
   const out: string[] = [];

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig, parseConfigText } from "../../../src/config/load.js";
 import { isHmsError } from "../../../src/errors.js";
+import { useTempDir } from "../support.js";
+
+const tempDir = useTempDir("triage");
 
 const TEAMS_YAML = `
 teams:
@@ -25,7 +27,7 @@ admins: [U04IVY]
 `;
 
 function loadYaml(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), "hms-config-"));
+  const dir = tempDir();
   writeFileSync(join(dir, "hms.config.yaml"), text);
   return loadConfig({ cwd: dir });
 }

@@ -1,12 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadRootCauseDb } from "../../../src/bugs/root-cause-file.js";
 import { isHmsError } from "../../../src/errors.js";
 import { createRootCauseIndex } from "../../../src/triage/root-cause/index.js";
 import { parseRootCauseDb, type RootCauseEntry } from "../../../src/triage/root-cause/schema.js";
+import { useTempDir } from "../support.js";
 import { entry, SHIPPED_DB, shippedEntries } from "./support.js";
+
+const tempDir = useTempDir("triage");
 
 describe("the shipped root-cause database", () => {
   const entries = shippedEntries();
@@ -122,7 +124,7 @@ describe("an invalid root-cause database", () => {
   });
 
   it("says when the file is not JSON or not there", () => {
-    const dir = mkdtempSync(join(tmpdir(), "hms-rc-"));
+    const dir = tempDir();
     const file = join(dir, "root_cause.json");
     writeFileSync(file, "{ version: 1, ");
     expect(() => loadRootCauseDb(file)).toThrow(/root-cause database .*root_cause\.json is not valid JSON/);

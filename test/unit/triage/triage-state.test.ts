@@ -1,5 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { addRootCauseEntry, loadRootCauseDb } from "../../../src/bugs/root-cause-file.js";
@@ -13,10 +12,13 @@ import {
 import { isHmsError } from "../../../src/errors.js";
 import { createStore } from "../../../src/store/store.js";
 import { createRootCauseIndex } from "../../../src/triage/root-cause/index.js";
+import { useTempDir } from "../support.js";
 import { createEngine, NOW, report, SHIPPED_DB, TEAMS } from "./support.js";
 
+const tempDir = useTempDir("triage");
+
 function workspace() {
-  const dir = mkdtempSync(join(tmpdir(), "hms-triage-state-"));
+  const dir = tempDir();
   const file = join(dir, "state.json");
   return { dir, file, store: () => createStore({ file }) };
 }
@@ -134,7 +136,7 @@ describe("adding to the root-cause database file", () => {
     references: ["https://www.postgresql.org/docs/current/explicit-locking.html"],
   };
   const copy = () => {
-    const dir = mkdtempSync(join(tmpdir(), "hms-rc-add-"));
+    const dir = tempDir();
     const file = join(dir, "root_cause.json");
     copyFileSync(SHIPPED_DB, file);
     return { dir, file };
