@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { EnvContext } from "./context.js";
-import { expiredRule, isLive, type TakeDown, takeDown } from "./lifecycle.js";
+import { expiredRule, isLive, type TakeDown, type TakeDownRule, takeDown } from "./lifecycle.js";
 import { removeInsideRoot } from "./safe-remove.js";
 
 /** One environment that could not be taken down; the others go on. */
@@ -52,14 +52,18 @@ export function isAbandoned(env: EnvRecord, now: Date): boolean {
   return now.getTime() - Date.parse(env.createdAt) > ABANDONED_AFTER_MS;
 }
 
-/** Takes down each environment the rule selects; one that fails is reported, not in the way of the rest. */
+/**
+ * Takes down each environment the rule selects (checked here, and again under the lock by takeDown);
+ * one that fails is reported, not in the way of the rest.
+ */
 async function pass(
   context: EnvContext,
-  candidates: readonly EnvRecord[],
+  environments: readonly EnvRecord[],
   how: TakeDown,
 ): Promise<PassResult> {
+  const now = context.now();
   const result: PassResult = { done: [], failures: [] };
-  for (const env of candidates) {
+  for (const env of environments.filter((candidate) => how.rule(candidate, now) === "take")) {
     try {
       const done = await takeDown(context, env.id, how);
       if (done) result.done.push(done);
@@ -70,15 +74,17 @@ async function pass(
   return result;
 }
 
+const vanishedRule: TakeDownRule = (env) =>
+  env.status === "ready" && !existsSync(env.path) ? "take" : "skip";
+const abandonedRule: TakeDownRule = (env, now) => (isAbandoned(env, now) ? "take" : "skip");
+
 /**
  * Cleans every ready environment whose deadline has passed. The rule is checked again under the lock,
  * so an extension made by another process since a timer was set wins over the timer.
  */
 export async function expireDue(context: EnvContext): Promise<PassResult> {
   const { environments } = await context.store.read();
-  const now = context.now();
-  const due = environments.filter((env) => expiredRule(env, now) === "take");
-  return pass(context, due, { reason: "expired", actor: "hms-env", rule: expiredRule });
+  return pass(context, environments, { reason: "expired", actor: "hms-env", rule: expiredRule });
 }
 
 function findOrphans(context: EnvContext, environments: readonly EnvRecord[]): string[] {
@@ -96,29 +102,17 @@ function findOrphans(context: EnvContext, environments: readonly EnvRecord[]): s
 export async function reconcile(context: EnvContext, options: { removeOrphans?: boolean } = {}) {
   const expired = await expireDue(context);
   const { environments } = await context.store.read();
-  const now = context.now();
-  const vanishedRule = (env: EnvRecord) =>
-    env.status === "ready" && !existsSync(env.path) ? "take" : "skip";
-  const missing = await pass(
-    context,
-    environments.filter((env) => vanishedRule(env) === "take"),
-    {
-      reason: "missing",
-      actor: "hms-env",
-      rule: vanishedRule,
-    },
-  );
-  const abandonedRule = (env: EnvRecord) => (isAbandoned(env, now) ? "take" : "skip");
-  const abandoned = await pass(
-    context,
-    environments.filter((env) => abandonedRule(env) === "take"),
-    {
-      reason: "failed",
-      actor: "hms-env",
-      rule: abandonedRule,
-      outcome: { status: "failed", failure: "interrupted: provisioning never finished" },
-    },
-  );
+  const missing = await pass(context, environments, {
+    reason: "missing",
+    actor: "hms-env",
+    rule: vanishedRule,
+  });
+  const abandoned = await pass(context, environments, {
+    reason: "failed",
+    actor: "hms-env",
+    rule: abandonedRule,
+    outcome: { status: "failed", failure: "interrupted: provisioning never finished" },
+  });
   // The folders are listed after the records are read again, and young ones are left alone, so a
   // provisioning that reserves its folder meanwhile is never mistaken for an orphan.
   const orphans = findOrphans(context, (await context.store.read()).environments);

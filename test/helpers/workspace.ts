@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { loadConfig } from "../../src/config/load.js";
 import { createEnvContext, type EnvContext } from "../../src/envs/context.js";
 import { createSampleRepo, type SampleRepo } from "../../src/envs/sample-repo.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
 export const CLI = join(PROJECT_ROOT, "dist", "cli.js");
@@ -18,6 +19,8 @@ export interface Workspace {
   stateFile: string;
   /** Runs the built `hms-env` command in the workspace, as a person would. */
   cli(args: string[], options?: { env?: Record<string, string>; input?: string }): Promise<CliResult>;
+  /** `hms-env provision ... --json`, which must succeed silently; returns the record. */
+  provision(args: string[]): Promise<EnvRecord>;
   /** The same services the CLI builds, for tests that drive the engine in-process. */
   context(): EnvContext;
   remove(): void;
@@ -48,7 +51,7 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
     .filter(([key]) => !new RegExp(`^${key}:`, "m").test(extraConfig))
     .map(([, line]) => line);
   writeFileSync(configFile, [...kept, extraConfig].join("\n"));
-  return {
+  const workspace: Workspace = {
     dir,
     repo,
     configFile,
@@ -63,9 +66,17 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
       });
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
     },
+    async provision(args) {
+      const result = await workspace.cli(["provision", ...args, "--json"]);
+      if (result.exitCode !== 0 || result.stderr !== "") {
+        throw new Error(`provision ${args.join(" ")} exited ${result.exitCode}: ${result.stderr}`);
+      }
+      return JSON.parse(result.stdout) as EnvRecord;
+    },
     context() {
       return createEnvContext(loadConfig({ explicitPath: configFile, cwd: dir }), { path: process.env.PATH });
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+  return workspace;
 }

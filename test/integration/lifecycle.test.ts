@@ -11,19 +11,13 @@ beforeAll(async () => {
 });
 afterAll(() => ws.remove());
 
-async function provision(args: string[]): Promise<EnvRecord> {
-  const result = await ws.cli(["provision", ...args, "--json"]);
-  expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as EnvRecord;
-}
-
 async function show(id: string): Promise<EnvRecord> {
   return JSON.parse((await ws.cli(["show", id, "--json"])).stdout) as EnvRecord;
 }
 
 describe("list and show", () => {
   it("lists live environments as a table and as JSON; show takes an id, a prefix or the folder name", async () => {
-    const env = await provision(["--component", "hms-dev", "--branch", "feature/new-feature"]);
+    const env = await ws.provision(["--component", "hms-dev", "--branch", "feature/new-feature"]);
     const table = (await ws.cli(["list"])).stdout;
     expect(table.split("\n")[0]).toMatch(/^ID\s+STATUS\s+COMPONENT\s+SOURCE\s+OWNER\s+EXPIRES$/);
     expect(table).toMatch(
@@ -43,7 +37,7 @@ describe("list and show", () => {
 
 describe("extend", () => {
   it("counts from the later of now and the old deadline, capped at maxTimeout from now", async () => {
-    const env = await provision(["--component", "hms-dev", "--branch", "main", "--timeout", "2h"]);
+    const env = await ws.provision(["--component", "hms-dev", "--branch", "main", "--timeout", "2h"]);
     const once = JSON.parse((await ws.cli(["extend", env.id, "8h", "--json"])).stdout) as EnvRecord;
     expect(Date.parse(once.expiresAt) - Date.parse(env.expiresAt)).toBe(8 * 3600_000);
     const started = Date.now();
@@ -62,9 +56,9 @@ describe("extend", () => {
 
 describe("gc", () => {
   it("cleans expired environments, forgets vanished folders and reports or removes orphans", async () => {
-    const expired = await provision(["--component", "hms-sme", "--branch", "main"]);
-    const vanished = await provision(["--component", "hms-esr", "--branch", "main"]);
-    const kept = await provision(["--component", "hms-sys", "--branch", "main"]);
+    const expired = await ws.provision(["--component", "hms-sme", "--branch", "main"]);
+    const vanished = await ws.provision(["--component", "hms-esr", "--branch", "main"]);
+    const kept = await ws.provision(["--component", "hms-sys", "--branch", "main"]);
     await ws.context().store.update((state) => {
       const env = state.environments.find((e) => e.id === expired.id);
       if (env) env.expiresAt = new Date(Date.now() - 1000).toISOString();
@@ -108,7 +102,7 @@ describe("gc", () => {
 
 describe("gc and interrupted provisioning", () => {
   it("takes down a provisioning that never finished and frees its owner's slot", async () => {
-    const env = await provision(["--component", "hms-dev", "--branch", "main"]);
+    const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
     // As if the process had died half-way, 31 minutes ago.
     await ws.context().store.update((state) => {
       const stored = state.environments.find((e) => e.id === env.id);
@@ -192,7 +186,7 @@ describe("hms-env demo", () => {
 
 describe("cleanup --env-dir", () => {
   it("finds the state file from the environment itself, wherever it is run from", async () => {
-    const env = await provision(["--component", "hms-dev", "--branch", "main"]);
+    const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
     const metadata = JSON.parse(readFileSync(join(env.path, ".hms-env", "env.json"), "utf8")) as {
       stateFile: string;
     };

@@ -12,13 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => ws.remove());
 
-async function provisionJson(args: string[]): Promise<EnvRecord> {
-  const result = await ws.cli(["provision", ...args, "--json"]);
-  expect(result.stderr).toBe("");
-  expect(result.exitCode).toBe(0);
-  return JSON.parse(result.stdout) as EnvRecord;
-}
-
 async function worktrees(mirror: string): Promise<string> {
   return (await execa("git", ["worktree", "list", "--porcelain"], { cwd: mirror })).stdout;
 }
@@ -34,7 +27,7 @@ async function launch(env: EnvRecord, command: string, extraEnv: Record<string, 
 describe("hms-env provision --branch", () => {
   let env: EnvRecord;
   beforeAll(async () => {
-    env = await provisionJson([
+    env = await ws.provision([
       "--component",
       "hms-sme",
       "--branch",
@@ -128,7 +121,7 @@ describe("hms-env provision --branch", () => {
 
 describe("hms-env provision --pr and --component all", () => {
   it("checks out the PR head into a pr-N folder and reuses the mirror", async () => {
-    const env = await provisionJson(["--component", "all", "--pr", "123"]);
+    const env = await ws.provision(["--component", "all", "--pr", "123"]);
     expect(env.path).toMatch(/_all_pr-123$/);
     expect(env.commit).toBe(ws.repo.prCommit);
     expect(env.components).toEqual(["hms-sme", "hms-esr", "hms-dev", "hms-sys"]);
@@ -188,7 +181,7 @@ describe("odd but valid branch names", () => {
   });
 
   it.each(hostile)("provisions %s and its scripts stay safe", async (branch) => {
-    const env = await provisionJson(["--component", "hms-dev", "--branch", branch]);
+    const env = await ws.provision(["--component", "hms-dev", "--branch", branch]);
     expect(env.branch).toBe(branch);
     expect(env.path.slice(ws.envRoot.length)).toMatch(/^\/[A-Za-z0-9._-]+$/);
     const result = await launch(env, "echo launched");
@@ -206,7 +199,7 @@ describe("odd but valid branch names", () => {
 
 describe("launch.sh without Nix", () => {
   it("says how to install Nix and exits 127", async () => {
-    const env = await provisionJson(["--component", "hms-esr", "--branch", "main"]);
+    const env = await ws.provision(["--component", "hms-esr", "--branch", "main"]);
     const result = await execa("/bin/bash", [join(env.path, "launch.sh")], {
       reject: false,
       env: { PATH: "/nonexistent" },
@@ -221,7 +214,7 @@ describe("launch.sh without Nix", () => {
 
 describe("cleanup.sh", () => {
   it("removes the worktree through git, the folder and its GC roots, and marks the record cleaned", async () => {
-    const env = await provisionJson(["--component", "hms-sys", "--branch", "main"]);
+    const env = await ws.provision(["--component", "hms-sys", "--branch", "main"]);
     const mirrorList = async () => worktrees(env.mirror);
     expect(await mirrorList()).toContain(env.workdir);
     const result = await execa(join(env.path, "cleanup.sh"), [], { reject: false, stdin: "ignore" });

@@ -14,12 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => ws.remove());
 
-async function provision(args: string[]): Promise<EnvRecord> {
-  const result = await ws.cli(["provision", ...args, "--json"]);
-  expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as EnvRecord;
-}
-
 async function rewrite(id: string, change: (env: EnvRecord) => void) {
   await ws.context().store.update((state) => {
     const env = state.environments.find((candidate) => candidate.id === id);
@@ -34,7 +28,7 @@ describe("an expiry racing an extension", () => {
   it("ends either extended and ready or cleaned with the extension refused, never both", async () => {
     const context = ws.context();
     for (let round = 0; round < 4; round++) {
-      const env = await provision(["--component", "hms-dev", "--branch", "main"]);
+      const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
       await rewrite(env.id, (stored) => {
         stored.expiresAt = new Date(Date.now() - 1000).toISOString();
       });
@@ -59,8 +53,8 @@ describe("an expiry racing an extension", () => {
 
 describe("an environment that cannot be cleaned", () => {
   it("is reported and kept whole, and the others are cleaned all the same", async () => {
-    const stuck = await provision(["--component", "hms-sme", "--branch", "main"]);
-    const due = await provision(["--component", "hms-esr", "--branch", "main"]);
+    const stuck = await ws.provision(["--component", "hms-sme", "--branch", "main"]);
+    const due = await ws.provision(["--component", "hms-esr", "--branch", "main"]);
     // Someone moved the first one out of the env root and pointed its record there.
     const elsewhere = join(ws.dir, "moved-out");
     renameSync(stuck.path, elsewhere);
@@ -83,7 +77,7 @@ describe("an environment that cannot be cleaned", () => {
   });
 
   it("is refused when its folder is reached through a symlink out of the env root", async () => {
-    const env = await provision(["--component", "hms-dev", "--branch", "main"]);
+    const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
     const outside = join(ws.dir, "outside");
     mkdirSync(outside);
     renameSync(env.path, join(outside, "env"));
@@ -103,10 +97,10 @@ describe("an environment that cannot be cleaned", () => {
 describe("branch names the mirror has seen before", () => {
   it("fetches a/b after a was deleted upstream", async () => {
     await execa("git", ["branch", "topic", "main"], { cwd: ws.repo.path });
-    const first = await provision(["--component", "hms-dev", "--branch", "topic"]);
+    const first = await ws.provision(["--component", "hms-dev", "--branch", "topic"]);
     await execa("git", ["branch", "-D", "topic"], { cwd: ws.repo.path });
     await execa("git", ["branch", "topic/x", "main"], { cwd: ws.repo.path });
-    const second = await provision(["--component", "hms-dev", "--branch", "topic/x"]);
+    const second = await ws.provision(["--component", "hms-dev", "--branch", "topic/x"]);
     expect(second.branch).toBe("topic/x");
     for (const env of [first, second]) await ws.cli(["cleanup", env.id]);
   });

@@ -16,11 +16,7 @@ afterAll(async () => {
   ws.remove();
 });
 
-async function provision(component: string): Promise<EnvRecord> {
-  const result = await ws.cli(["provision", "--component", component, "--branch", "main", "--json"]);
-  expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as EnvRecord;
-}
+const provision = (component: string) => ws.provision(["--component", component, "--branch", "main"]);
 
 async function show(id: string): Promise<EnvRecord> {
   return JSON.parse((await ws.cli(["show", id, "--json"])).stdout) as EnvRecord;
