@@ -41,8 +41,9 @@ export function describeEnvironment(env: EnvRecord, now: Date): string {
     `source:     ${sourceOf(env)}`,
     `commit:     ${env.commit ?? "-"}`,
     `owner:      ${env.owner}`,
-    `path:       ${env.path}`,
-    `workdir:    ${env.workdir}`,
+    // A provisioning that failed before its folder was reserved has none.
+    `path:       ${env.path || "-"}`,
+    `workdir:    ${env.workdir || "-"}`,
     `created:    ${env.createdAt}`,
     `expires:    ${env.expiresAt}${env.status === "ready" ? ` (${remaining(env, now)})` : ""}`,
   ];
