@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from "../config/package-root.js";
 import type { EnvRecord } from "../store/schema.js";
 import { createSampleRepo } from "./sample-repo.js";
 
-/** The offline stand-in for nixpkgs the tests use: the demo falls back to it where no channel exists. */
+/** The offline stand-in for nixpkgs the tests use; the demo uses it too unless asked for the channel. */
 export const STAND_IN_NIXPKGS = resolve(PACKAGE_ROOT, "test", "fixtures", "nixpkgs");
 
 export interface DemoWorkspace {
@@ -26,8 +26,12 @@ async function hasNixpkgsChannel(): Promise<boolean | undefined> {
   return found.exitCode === 0;
 }
 
-/** A temporary folder with a sample monorepo and an hms.config.yaml that points at it. */
-export async function prepareDemo(): Promise<DemoWorkspace> {
+/**
+ * A temporary folder with a sample monorepo and an hms.config.yaml that points at it. The shells use
+ * the offline stand-in, so the demo takes seconds and no downloads, unless `useChannel` asks for the
+ * machine's own nixpkgs (then the first launch fetches the real Ruby, Node and Rust toolchains).
+ */
+export async function prepareDemo(options: { useChannel?: boolean } = {}): Promise<DemoWorkspace> {
   const dir = mkdtempSync(join(tmpdir(), "hms-env-demo-"));
   const repo = await createSampleRepo(join(dir, "hms-monorepo"));
   const channel = await hasNixpkgsChannel();
@@ -37,13 +41,14 @@ export async function prepareDemo(): Promise<DemoWorkspace> {
     "envRoot: ./temp_envs",
     "stateFile: ./state.json",
   ];
-  if (channel === false) lines.push("nix:", `  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN_NIXPKGS}`)}`);
+  const standIn = !(options.useChannel && channel === true);
+  if (standIn) lines.push("nix:", `  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN_NIXPKGS}`)}`);
   const configFile = join(dir, "hms.config.yaml");
   writeFileSync(configFile, `${lines.join("\n")}\n`);
   return {
     dir,
     configFile,
-    nixpkgs: channel === undefined ? "no nix" : channel ? "channel" : "stand-in",
+    nixpkgs: channel === undefined ? "no nix" : standIn ? "stand-in" : "channel",
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

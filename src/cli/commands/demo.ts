@@ -16,12 +16,14 @@ export const demoCommand: Command = {
 Makes a sample HMS monorepo (the four components under SYSTEM-COMPONENTS/, a feature branch and
 PR #123) in a temporary folder, provisions an hms-dev environment from it, shows the launch
 instructions, runs ./launch.sh --run when Nix is installed, and cleans up with ./cleanup.sh.
-Without a nixpkgs channel the shell uses the offline stand-in shipped for the tests.
+The shell uses the small offline stand-in for nixpkgs shipped for the tests, so the demo takes
+seconds and downloads nothing; --channel uses your nixpkgs channel instead (real toolchains).
 
-  --keep   leave the temporary folder (and the environment) for a look around`,
-  options: { keep: { type: "boolean" } },
+  --keep      leave the temporary folder (and the environment) for a look around
+  --channel   use your nixpkgs channel instead of the offline stand-in`,
+  options: { keep: { type: "boolean" }, channel: { type: "boolean" } },
   async run(args, io) {
-    const workspace = await prepareDemo();
+    const workspace = await prepareDemo({ useChannel: args.values.channel === true });
     io.err(`hms-env demo: sample monorepo and hms.config.yaml in ${workspace.dir}`);
     try {
       const context = environmentFor({ values: { config: workspace.configFile }, positionals: [] }, io);
