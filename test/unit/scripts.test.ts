@@ -116,6 +116,11 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
   return spawnSync(command, args, { ...options, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** What launch.sh and .envrc hand to nix-shell, before the caller's own arguments. */
+function nixShellArgv(envDir: string, component: string): string[] {
+  return [join(envDir, "hms-env.nix"), "--argstr", "component", component, "--argstr", "envDir", envDir];
+}
+
 describe("shellQuote", () => {
   it("wraps in single quotes and escapes a single quote as '\\''", () => {
     expect(shellQuote("it's")).toBe("'it'\\''s'");
@@ -193,16 +198,7 @@ describe("launch.sh", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
-      argv: [
-        join(envDir, "hms-env.nix"),
-        "--argstr",
-        "component",
-        context.component,
-        "--argstr",
-        "envDir",
-        envDir,
-        ...passed,
-      ],
+      argv: [...nixShellArgv(envDir, context.component), ...passed],
       cwd: join(envDir, context.checkoutName),
       NIX_BUILD_SHELL: context.bash,
       NIX_PATH: context.nixPath,
@@ -274,13 +270,7 @@ describe(".envrc", () => {
     expect(result.stderr).toBe("");
     expect(splitNul(result.stdout)).toEqual([
       "nix",
-      join(envDir, "hms-env.nix"),
-      "--argstr",
-      "component",
-      context.component,
-      "--argstr",
-      "envDir",
-      envDir,
+      ...nixShellArgv(envDir, context.component),
       context.bash,
       context.nixPath,
       envDir,
