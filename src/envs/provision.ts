@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { CHECKOUT_DIR, type EnvContext, META_DIR, type ProgressListener } from "./context.js";
+import { isLive } from "./lifecycle.js";
 import { writeMetadata } from "./metadata.js";
 import { type ProvisionPlan, type ProvisionRequest, planProvision } from "./plan.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
@@ -50,9 +51,7 @@ async function timed<T>(progress: ProgressListener, step: string, detail: string
 }
 
 function checkOwnerLimit(environments: readonly EnvRecord[], owner: string, limit: number): void {
-  const live = environments.filter(
-    (env) => env.owner === owner && (env.status === "ready" || env.status === "provisioning"),
-  );
+  const live = environments.filter((env) => env.owner === owner && isLive(env));
   if (live.length >= limit) {
     throw new HmsError(
       "LIMIT_REACHED",
