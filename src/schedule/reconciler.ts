@@ -18,10 +18,10 @@ export function startReconciler(options: {
     running ??= options
       .reconcile()
       .then((report) => {
-        const changed = report.expired.length + report.missing.length;
+        const changed = report.expired.length + report.missing.length + report.abandoned.length;
         if (changed > 0 || report.orphans.length > 0) {
           options.log.info(
-            `reconciled: ${report.expired.length} expired, ${report.missing.length} gone, ${report.orphans.length} orphan folders`,
+            `reconciled: ${report.expired.length} expired, ${report.missing.length} gone, ${report.abandoned.length} interrupted provisionings, ${report.orphans.length} orphan folders`,
           );
         }
         return report;
