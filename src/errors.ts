@@ -57,3 +57,27 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** How far `--verbose` follows `cause`: deep enough for any real chain, bounded against a cycle. */
+const MAX_CAUSES = 8;
+
+/**
+ * The chain under an error, one line each, outermost first: what `--verbose` prints. A system error
+ * shows its errno code and syscall (EACCES open), a coded error its code.
+ */
+export function describeCauses(error: unknown): string[] {
+  const lines: string[] = [];
+  let current = error instanceof Error ? error.cause : undefined;
+  while (current !== undefined && current !== null && lines.length < MAX_CAUSES) {
+    lines.push(`caused by: ${causeLabel(current)}${describeError(current)}`);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return lines;
+}
+
+function causeLabel(cause: unknown): string {
+  if (!(cause instanceof Error)) return "";
+  const { code, syscall } = cause as NodeJS.ErrnoException;
+  const parts = [typeof code === "string" ? code : cause.name, syscall].filter(Boolean);
+  return `[${parts.join(" ")}] `;
+}

@@ -1,9 +1,20 @@
 import { createServer, type Server } from "node:http";
 import type { EnvContext } from "./envs/context.js";
 import { expireDue, reconcile, type TakeDownFailure } from "./envs/reconcile.js";
+import type { Log } from "./log.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
-import { createTimers, type TimerLog, type Timers } from "./schedule/timers.js";
+import { createTimers, type Timers } from "./schedule/timers.js";
 import { createSerialQueue } from "./serial-queue.js";
+
+/** Only this machine (and a reverse proxy on it) can reach `serve` unless --host says otherwise. */
+export const DEFAULT_HOST = "127.0.0.1";
+
+/** A URL that reaches the server from this machine: a wildcard address is reached through loopback. */
+function localUrl(host: string, port: number): string {
+  if (host === "0.0.0.0" || host === "") return `http://127.0.0.1:${port}`;
+  if (host === "::") return `http://[::1]:${port}`;
+  return host.includes(":") ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}
 
 export interface RunningServer {
   url: string;
@@ -20,14 +31,20 @@ export interface RunningServer {
 export async function startServer(options: {
   context: EnvContext;
   port: number;
+  /** The address to listen on; default 127.0.0.1 (a reverse proxy in front exposes it). */
   host?: string;
-  log: TimerLog;
+  log: Log;
 }): Promise<RunningServer> {
   const { context, log } = options;
   // Deadlines and reconciler passes take turns, so two of them never work on one environment at once.
   const inTurn = createSerialQueue();
   const logFailures = (failures: readonly TakeDownFailure[]) => {
-    for (const failure of failures) log.error(`could not clean ${failure.id}: ${failure.error}`);
+    for (const failure of failures) {
+      log.error(
+        { envId: failure.id, action: "cleanup", error: failure.error },
+        `could not clean ${failure.id}: ${failure.error}`,
+      );
+    }
   };
   const timers: Timers = createTimers({
     store: context.store,
@@ -35,7 +52,9 @@ export async function startServer(options: {
     onDeadline: () =>
       inTurn(async () => {
         const { done, failures } = await expireDue(context);
-        for (const env of done) log.info(`expired and cleaned ${env.id} (${env.path})`);
+        for (const env of done) {
+          log.info({ envId: env.id, action: "expire", path: env.path }, `expired and cleaned ${env.id}`);
+        }
         logFailures(failures);
         // The deadline may have moved (an extension not yet seen): arm the timer again at the new one.
         await timers.sync();
@@ -51,7 +70,9 @@ export async function startServer(options: {
 
   // What expired while nothing ran is cleaned first, then every live environment gets its timer.
   const startup = await reconcileAndSync();
-  for (const env of startup.expired) log.info(`expired while stopped, cleaned ${env.id}`);
+  for (const env of startup.expired) {
+    log.info({ envId: env.id, action: "expire", path: env.path }, `expired while stopped, cleaned ${env.id}`);
+  }
   timers.followStateFile();
   const reconciler = startReconciler({
     intervalMs: context.config.reconcileIntervalMs,
@@ -74,13 +95,18 @@ export async function startServer(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host ?? "0.0.0.0", resolve);
+    server.listen(options.port, options.host ?? DEFAULT_HOST, resolve);
+  }).catch((error: unknown) => {
+    // An address it cannot listen on ends serve: the file watch would otherwise keep the process alive.
+    reconciler.stop();
+    timers.stop();
+    throw error;
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: localUrl(options.host ?? DEFAULT_HOST, port),
     server,
     timers,
     reconciler,

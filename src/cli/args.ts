@@ -7,6 +7,8 @@ export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 export const GLOBAL_OPTIONS = {
   config: { type: "string" },
   json: { type: "boolean" },
+  /** Prints the causes under an error (the errno, git's or the lock's own message). */
+  verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpec;
 

@@ -1,4 +1,4 @@
-import { describeError, isHmsError } from "../errors.js";
+import { describeCauses, describeError, isHmsError } from "../errors.js";
 import { findSubcommand, parseCommandArgs } from "./args.js";
 import type { Command } from "./command.js";
 import { cleanupCommand, extendCommand } from "./commands/change.js";
@@ -33,8 +33,8 @@ Usage: hms-env <command> [options]
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join("\n")}
 
-Every command takes --config FILE (else $HMS_CONFIG, else ./hms.config.yaml, else built-in defaults)
-and --help. Exit codes: 0 done, 1 failed, 2 bad input (nothing was changed).`;
+Every command takes --config FILE (else $HMS_CONFIG, else ./hms.config.yaml, else built-in defaults),
+--verbose (an error shows its causes) and --help. Exit codes: 0 done, 1 failed, 2 bad input (nothing was changed).`;
 }
 
 /** Runs one command line and returns its exit code; errors become one clear line on stderr. */
@@ -50,6 +50,10 @@ export async function runCli(argv: readonly string[], io: CliIo, commands = COMM
     io.err(`hms-env: unknown command "${name}"\n\n${mainUsage(commands)}`);
     return 2;
   }
+  // Read before parsing, so a usage error can show its causes too.
+  const verbose = rest.includes("--verbose");
+  const report = (line: string, error: unknown) =>
+    io.err(verbose ? [line, ...describeCauses(error).map((cause) => `  ${cause}`)].join("\n") : line);
   try {
     const args = parseCommandArgs(rest, command.options, command.usage);
     if (args.values.help) {
@@ -64,14 +68,14 @@ export async function runCli(argv: readonly string[], io: CliIo, commands = COMM
     return await command.run(args, io);
   } catch (error) {
     if (io.interrupt?.aborted) {
-      io.err(`hms-env ${command.name}: interrupted (${describeError(error)})`);
+      report(`hms-env ${command.name}: interrupted (${describeError(error)})`, error);
       return 130;
     }
     if (isHmsError(error)) {
-      io.err(`hms-env ${command.name}: ${error.message}`);
+      report(`hms-env ${command.name}: ${error.message}`, error);
       return error.exitCode;
     }
-    io.err(`hms-env ${command.name}: unexpected failure: ${describeError(error)}`);
+    report(`hms-env ${command.name}: unexpected failure: ${describeError(error)}`, error);
     return 1;
   }
 }

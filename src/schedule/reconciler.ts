@@ -21,13 +21,20 @@ export function startReconciler(options: {
         const changed = report.expired.length + report.missing.length + report.abandoned.length;
         if (changed > 0 || report.orphans.length > 0) {
           options.log.info(
+            {
+              action: "reconcile",
+              expired: report.expired.length,
+              missing: report.missing.length,
+              abandoned: report.abandoned.length,
+              orphans: report.orphans.length,
+            },
             `reconciled: ${report.expired.length} expired, ${report.missing.length} gone, ${report.abandoned.length} interrupted provisionings, ${report.orphans.length} orphan folders`,
           );
-        }
+        } else options.log.debug({ action: "reconcile" }, "reconciled: nothing to do");
         return report;
       })
-      .catch((error: unknown) => {
-        options.log.error(`reconcile failed: ${String(error)}`);
+      .catch((err: unknown) => {
+        options.log.error({ action: "reconcile", err }, "reconcile failed");
         return undefined;
       })
       .finally(() => {

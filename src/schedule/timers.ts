@@ -1,13 +1,11 @@
 import { type FSWatcher, mkdirSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import schedule from "node-schedule";
+import type { Log } from "../log.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 
-export interface TimerLog {
-  info(message: string): void;
-  error(message: string): void;
-}
+export type TimerLog = Pick<Log, "info" | "error" | "debug">;
 
 export interface Timers {
   /** Makes the set of timers match the store: one per ready environment, at its deadline. */
@@ -43,13 +41,15 @@ export function createTimers({ store, onDeadline, log }: TimerOptions): Timers {
   const arm = (env: EnvRecord, at: Date) => {
     const job = schedule.scheduleJob(at, () => {
       jobs.delete(env.id);
-      onDeadline(env).catch((error: unknown) =>
-        log.error(`cleanup of ${env.id} at its deadline failed: ${String(error)}`),
+      onDeadline(env).catch((err: unknown) =>
+        log.error({ envId: env.id, action: "deadline", err }, `cleanup of ${env.id} at its deadline failed`),
       );
     });
     // node-schedule returns null for a date already past: the deadline is due now.
     if (job === null) {
-      onDeadline(env).catch((error: unknown) => log.error(`cleanup of ${env.id} failed: ${String(error)}`));
+      onDeadline(env).catch((err: unknown) =>
+        log.error({ envId: env.id, action: "deadline", err }, `cleanup of ${env.id} failed`),
+      );
       return;
     }
     jobs.set(env.id, { at, job });
@@ -88,11 +88,13 @@ export function createTimers({ store, onDeadline, log }: TimerOptions): Timers {
         if (changed !== null && changed !== name) return;
         clearTimeout(debounce);
         debounce = setTimeout(() => {
-          sync().catch((error: unknown) => log.error(`re-reading ${store.file} failed: ${String(error)}`));
+          sync().catch((err: unknown) =>
+            log.error({ action: "follow", err }, `re-reading ${store.file} failed`),
+          );
         }, FOLLOW_DEBOUNCE_MS);
       });
       // Losing the watch (the folder removed, say) costs promptness, not correctness: the reconciler still runs.
-      watcher.on("error", (error) => log.error(`stopped following ${store.file}: ${String(error)}`));
+      watcher.on("error", (err) => log.error({ action: "follow", err }, `stopped following ${store.file}`));
     },
     stop() {
       watcher?.close();

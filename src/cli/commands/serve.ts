@@ -1,36 +1,78 @@
+import { isIP } from "node:net";
 import { HmsError } from "../../errors.js";
-import { startServer } from "../../main.js";
-import type { Command } from "../command.js";
+import { createLogger } from "../../log.js";
+import { DEFAULT_HOST, startServer } from "../../main.js";
+import { type Command, stringOption } from "../command.js";
 import { environmentFor } from "../environment.js";
+
+/** An IP address or a host name (resolved by listen); anything else is a typo worth refusing. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d{1,5}$/.test(text) || port > 65535) {
+    throw new HmsError("INVALID_INPUT", `port "${text}" is not a TCP port number (0-65535)`);
+  }
+  return port;
+}
+
+function parseHost(text: string): string {
+  if (isIP(text) === 0 && !HOST_NAME.test(text)) {
+    throw new HmsError(
+      "INVALID_INPUT",
+      `host "${text}" is not an IP address or host name (e.g. 127.0.0.1, ::1, 0.0.0.0)`,
+    );
+  }
+  return text;
+}
+
+/** An address this machine cannot listen on is the caller's choice gone wrong, not a failure of hms-env. */
+function asListenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new HmsError("INVALID_INPUT", `cannot listen on ${host}: it is not an address of this machine`, {
+      cause: error,
+    });
+  }
+  if (code === "EADDRINUSE") {
+    return new HmsError("INVALID_INPUT", `port ${port} on ${host} is already in use: choose another --port`, {
+      cause: error,
+    });
+  }
+  return error;
+}
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "run the long-lived process: timers, reconciler, GET /healthz on $PORT",
-  usage: `Usage: hms-env serve [--port N] [--config FILE]
+  summary: "run the long-lived process: timers, reconciler, GET /healthz on $HOST:$PORT",
+  usage: `Usage: hms-env serve [--port N] [--host ADDRESS] [--verbose] [--config FILE]
 
 Holds a timer at every environment's deadline, cleans what expired while it was stopped, reconciles
 every schedule.reconcileInterval, and follows changes the hms-env command makes to the state file.
-Port: --port, else $PORT, else 3000.`,
-  options: { port: { type: "string" } },
+Logs one JSON object a line on stderr (--verbose: every reconcile pass too).
+Port: --port, else $PORT, else 3000. Address: --host, else $HOST, else ${DEFAULT_HOST} (this machine only;
+put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
+  options: { port: { type: "string" }, host: { type: "string" } },
   async run(args, io) {
-    const portText = (args.values.port as string | undefined) ?? io.env.PORT ?? "3000";
-    const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port > 65535) {
-      throw new HmsError("INVALID_INPUT", `port "${portText}" is not a TCP port number (0-65535)`);
-    }
+    const port = parsePort(stringOption(args, "port") ?? io.env.PORT ?? "3000");
+    const host = parseHost(stringOption(args, "host") ?? (io.env.HOST || DEFAULT_HOST));
     const context = environmentFor(args, io);
-    const log = {
-      info: (message: string) => io.err(`${new Date().toISOString()} ${message}`),
-      error: (message: string) => io.err(`${new Date().toISOString()} error: ${message}`),
-    };
-    const running = await startServer({ context, port, log });
-    io.err(`hms-env serve: listening on ${running.url} (state ${context.config.stateFile})`);
+    const log = createLogger({ write: io.err, level: args.values.verbose ? "debug" : "info" });
+    const running = await startServer({ context, port, host, log }).catch((error: unknown) => {
+      throw asListenError(error, host, port);
+    });
+    log.info(
+      { action: "listen", url: running.url, host, stateFile: context.config.stateFile },
+      `listening on ${running.url} (state ${context.config.stateFile})`,
+    );
     const interrupt = io.interrupt;
     if (interrupt && !interrupt.aborted) {
       await new Promise<void>((resolve) =>
         interrupt.addEventListener("abort", () => resolve(), { once: true }),
       );
     }
+    log.info({ action: "stop" }, "stopping");
     await running.close();
     return 0;
   },
