@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
 import { HmsError } from "../../errors.js";
-import { createLogger } from "../../log.js";
 import { DEFAULT_HOST, startServer } from "../../main.js";
 import { type Command, stringOption } from "../command.js";
 import { environmentFor } from "../environment.js";
@@ -58,6 +57,8 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     const port = parsePort(stringOption(args, "port") ?? io.env.PORT ?? "3000");
     const host = parseHost(stringOption(args, "host") ?? (io.env.HOST || DEFAULT_HOST));
     const context = environmentFor(args, io);
+    // Loaded here, not at start-up: every other command would pay for pino without logging a line.
+    const { createLogger } = await import("../../log.js");
     const log = createLogger({ write: io.err, level: args.values.verbose ? "debug" : "info" });
     const running = await startServer({ context, port, host, log }).catch((error: unknown) => {
       throw asListenError(error, host, port);
