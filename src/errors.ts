@@ -18,7 +18,9 @@ export type HmsErrorCode =
   | "GIT_FAILED"
   | "NIX_FAILED"
   | "UNSAFE_PATH"
-  | "PROVISION_FAILED";
+  | "PROVISION_FAILED"
+  | "INVALID_TRANSITION"
+  | "CLEANUP_FAILED";
 
 const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "USAGE",
@@ -28,6 +30,8 @@ const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "NOT_FOUND",
   "REF_NOT_FOUND",
   "LIMIT_REACHED",
+  // The request does not fit the environment's status now (cleaning a cleaned one, say): nothing changed.
+  "INVALID_TRANSITION",
 ]);
 
 export class HmsError extends Error {

@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
-import type { EnvContext } from "./envs/context.js";
-import { expireDue, reconcile, type TakeDownFailure } from "./envs/reconcile.js";
-import type { Log } from "./log.js";
+import type { EnvContext, Log } from "./envs/context.js";
+import { type ReconcileReport, reconcile, settleDue, type TakeDownFailure } from "./envs/reconcile.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
 import { createTimers, type Timers } from "./schedule/timers.js";
 import { createSerialQueue } from "./serial-queue.js";
+import { type EnvFeed, watchEnvironments } from "./store/env-changes.js";
 
 /** Only this machine (and a reverse proxy on it) can reach `serve` unless --host says otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -21,7 +21,25 @@ export interface RunningServer {
   server: Server;
   timers: Timers;
   reconciler: Reconciler;
+  /** Resolves once no deadline pass or reconciler pass is running or queued. */
+  idle(): Promise<void>;
+  /**
+   * Stops at once, but for the pass under way: it stops after the environment it is on, and is waited
+   * for at most PASS_GRACE_MS (a state write in it always finishes: the store renames before unlocking).
+   */
   close(): Promise<void>;
+}
+
+/** How long `close` waits for the pass under way before it lets go (its claims are finished later). */
+const PASS_GRACE_MS = 3000;
+
+function logFailures(log: Log, failures: readonly TakeDownFailure[]) {
+  for (const failure of failures) {
+    log.warn(
+      { envId: failure.id, action: "cleanup", error: failure.error },
+      `could not clean ${failure.id}: ${failure.error}`,
+    );
+  }
 }
 
 /**
@@ -33,49 +51,58 @@ export async function startServer(options: {
   port: number;
   /** The address to listen on; default 127.0.0.1 (a reverse proxy in front exposes it). */
   host?: string;
-  log: Log;
 }): Promise<RunningServer> {
-  const { context, log } = options;
+  const { context } = options;
+  const { log } = context;
+  const stopping = new AbortController();
   // Deadlines and reconciler passes take turns, so two of them never work on one environment at once.
   const inTurn = createSerialQueue();
-  const logFailures = (failures: readonly TakeDownFailure[]) => {
-    for (const failure of failures) {
-      log.error(
-        { envId: failure.id, action: "cleanup", error: failure.error },
-        `could not clean ${failure.id}: ${failure.error}`,
-      );
-    }
+  let current: Promise<unknown> = Promise.resolve();
+  const turn = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = inTurn(task);
+    current = run.catch(() => undefined);
+    return run;
   };
-  const timers: Timers = createTimers({
-    store: context.store,
-    log,
-    onDeadline: () =>
-      inTurn(async () => {
-        const { done, failures } = await expireDue(context);
-        for (const env of done) {
-          log.info({ envId: env.id, action: "expire", path: env.path }, `expired and cleaned ${env.id}`);
-        }
-        logFailures(failures);
-        // The deadline may have moved (an extension not yet seen): arm the timer again at the new one.
-        await timers.sync();
-      }),
-  });
+
+  // Many timers firing together (a start after a long stop) need one pass, not one each.
+  let settleQueued = false;
+  const settleSoon = () => {
+    if (settleQueued || stopping.signal.aborted) return;
+    settleQueued = true;
+    void turn(async () => {
+      settleQueued = false;
+      const { done, failures } = await settleDue(context, stopping.signal);
+      for (const env of done.expired)
+        log.info({ envId: env.id, action: "expire", path: env.path }, `expired and cleaned ${env.id}`);
+      for (const env of done.resumed)
+        log.info({ envId: env.id, action: "resume", path: env.path }, `finished cleaning ${env.id}`);
+      logFailures(log, failures);
+      await timers.sync();
+    }).catch((error: unknown) => log.error({ action: "settle", err: error }, "settling due work failed"));
+  };
+  const timers: Timers = createTimers({ store: context.store, clock: context.clock, log, onDue: settleSoon });
   const reconcileAndSync = () =>
-    inTurn(async () => {
-      const report = await reconcile(context);
-      logFailures(report.failures);
+    turn(async (): Promise<ReconcileReport> => {
+      const report = await reconcile(context, { signal: stopping.signal });
+      logFailures(log, report.failures);
       await timers.sync();
       return report;
     });
 
   // What expired while nothing ran is cleaned first, then every live environment gets its timer.
   const startup = await reconcileAndSync();
-  for (const env of startup.expired) {
+  for (const env of startup.expired)
     log.info({ envId: env.id, action: "expire", path: env.path }, `expired while stopped, cleaned ${env.id}`);
-  }
-  timers.followStateFile();
+  const feed: EnvFeed = watchEnvironments({
+    file: context.store.file,
+    read: () => context.store.read(),
+    onChange: (_changes, state) => void timers.sync(state),
+    onError: (error) => log.error({ action: "follow", err: error }, `following ${context.store.file} failed`),
+  });
+  await feed.start();
   const reconciler = startReconciler({
     intervalMs: context.config.reconcileIntervalMs,
+    clock: context.clock,
     log,
     reconcile: reconcileAndSync,
   });
@@ -98,8 +125,10 @@ export async function startServer(options: {
     server.listen(options.port, options.host ?? DEFAULT_HOST, resolve);
   }).catch((error: unknown) => {
     // An address it cannot listen on ends serve: the file watch would otherwise keep the process alive.
+    stopping.abort();
     reconciler.stop();
     timers.stop();
+    feed.stop();
     throw error;
   });
   const address = server.address();
@@ -110,10 +139,26 @@ export async function startServer(options: {
     server,
     timers,
     reconciler,
+    async idle() {
+      for (let seen = current; ; seen = current) {
+        await seen;
+        if (seen === current && !settleQueued) return;
+      }
+    },
     async close() {
+      stopping.abort();
       reconciler.stop();
       timers.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      feed.stop();
+      server.closeAllConnections();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The pass under way stops after the environment it is on; a teardown that takes longer is left
+      // to its claim (this process's pid is gone after the exit, so the next start finishes it). Its
+      // state writes are short and run to the end: the store's lock is only given up after the rename.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([current, new Promise((resolve) => (grace = setTimeout(resolve, PASS_GRACE_MS)))]);
+      clearTimeout(grace);
+      await closed;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { loadConfig } from "../config/load.js";
-import { createEnvContext } from "../envs/context.js";
+import { createEnvContext, type Log } from "../envs/context.js";
 import { type ParsedArgs, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 
@@ -8,7 +8,7 @@ import type { CliIo } from "./io.js";
 export function environmentFor(
   args: ParsedArgs,
   io: CliIo,
-  overrides: { stateFile?: string; envRoot?: string } = {},
+  overrides: { stateFile?: string; envRoot?: string; log?: Log } = {},
 ) {
   const config = loadConfig({
     explicitPath: stringOption(args, "config"),
@@ -17,7 +17,13 @@ export function environmentFor(
   });
   if (overrides.stateFile) config.stateFile = overrides.stateFile;
   if (overrides.envRoot) config.envRoot = overrides.envRoot;
-  return createEnvContext(config, { path: io.env.PATH });
+  return createEnvContext(config, {
+    path: io.env.PATH,
+    clock: io.host.clock,
+    self: io.host.self,
+    nodeBinary: io.host.nodeBinary,
+    ...(overrides.log && { log: overrides.log }),
+  });
 }
 
 /** Who is asking: `--owner`, else the login name. */

@@ -14,9 +14,19 @@ function firstLine(text: string | undefined): string | undefined {
   return text?.split("\n")[0]?.slice(0, 80);
 }
 
-function remaining(env: EnvRecord, now: Date): string {
-  const left = Date.parse(env.expiresAt) - now.getTime();
+function until(at: string, now: Date): string {
+  const left = Date.parse(at) - now.getTime();
   return left > 0 ? `in ${formatDuration(left)}` : "now";
+}
+
+const remaining = (env: EnvRecord, now: Date) => until(env.expiresAt, now);
+
+/** Why a cleaning environment is still there, in a few words: who works on it, or the last failure and the next try. */
+function cleaningState(env: EnvRecord, now: Date): string {
+  if (env.claim) return `being removed by pid ${env.claim.pid} on ${env.claim.host}`;
+  const next = env.nextAttemptAt ? `retry ${until(env.nextAttemptAt, now)}` : "retry due";
+  const person = env.needsAttentionAt ? " (needs a person)" : "";
+  return `${next}${person}: ${firstLine(env.lastError) ?? "interrupted"}`;
 }
 
 /** The lines a person needs to start working: the same text goes to the terminal and to Slack. */
@@ -48,6 +58,24 @@ export function describeEnvironment(env: EnvRecord, now: Date): string {
     `expires:    ${env.expiresAt}${env.status === "ready" ? ` (${remaining(env, now)})` : ""}`,
   ];
   if (env.failure) lines.push(`failure:    ${env.failure}`);
+  if (env.claim) {
+    lines.push(
+      `claimed:    by pid ${env.claim.pid} on ${env.claim.host} since ${env.claim.since} (attempt ${env.claim.attempt}, lease until ${env.claim.leaseUntil})`,
+    );
+  }
+  if (env.attempts)
+    lines.push(`attempts:   ${env.attempts} failed cleanup attempt${env.attempts === 1 ? "" : "s"}`);
+  if (env.lastError && env.status === "cleaning") lines.push(`why still:  ${env.lastError}`);
+  if (env.nextAttemptAt && env.status === "cleaning") {
+    lines.push(
+      `next try:   ${env.nextAttemptAt} (${until(env.nextAttemptAt, now)}; \`hms-env cleanup ${env.id}\` tries now)`,
+    );
+  }
+  if (env.needsAttentionAt && env.status === "cleaning") {
+    lines.push(
+      `attention:  since ${env.needsAttentionAt} a person needs to fix what stops its removal; retries go on`,
+    );
+  }
   if (env.cleanedAt) lines.push(`cleaned:    ${env.cleanedAt}`);
   return lines.join("\n");
 }
@@ -61,7 +89,11 @@ export function environmentTable(envs: readonly EnvRecord[], now: Date): string 
     env.component,
     sourceOf(env),
     env.owner,
-    env.status === "ready" ? remaining(env, now) : (env.cleanReason ?? firstLine(env.failure) ?? "-"),
+    env.status === "ready"
+      ? remaining(env, now)
+      : env.status === "cleaning"
+        ? cleaningState(env, now)
+        : (env.cleanReason ?? firstLine(env.failure) ?? "-"),
   ]);
   const header = ["ID", "STATUS", "COMPONENT", "SOURCE", "OWNER", "EXPIRES"];
   const widths = header.map((title, column) =>

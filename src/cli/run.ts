@@ -37,6 +37,14 @@ Every command takes --config FILE (else $HMS_CONFIG, else ./hms.config.yaml, els
 --verbose (an error shows its causes) and --help. Exit codes: 0 done, 1 failed, 2 bad input (nothing was changed).`;
 }
 
+/** The signals that stop a command cleanly (SIGHUP: its terminal was closed), with their numbers. */
+export const STOP_SIGNALS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** 128 + the signal's number, as shells report it: 129 SIGHUP, 130 SIGINT (and by default), 143 SIGTERM. */
+export function interruptedExitCode(reason: unknown): number {
+  return 128 + (typeof reason === "string" ? (STOP_SIGNALS[reason] ?? 2) : 2);
+}
+
 /** Runs one command line and returns its exit code; errors become one clear line on stderr. */
 export async function runCli(argv: readonly string[], io: CliIo, commands = COMMANDS): Promise<number> {
   const { name, rest } = findSubcommand(argv);
@@ -69,7 +77,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands = COMM
   } catch (error) {
     if (io.interrupt?.aborted) {
       report(`hms-env ${command.name}: interrupted (${describeError(error)})`, error);
-      return 130;
+      return interruptedExitCode(io.interrupt.reason);
     }
     if (isHmsError(error)) {
       report(`hms-env ${command.name}: ${error.message}`, error);

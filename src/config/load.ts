@@ -26,6 +26,8 @@ export interface Config {
   timeouts: { defaultMs: number; minMs: number; maxMs: number };
   maxEnvsPerOwner: number;
   reconcileIntervalMs: number;
+  /** Retries of cleanups that fail, and the lease of provisioning and cleanup claims. */
+  cleanup: { maxAttempts: number; retryDelayMs: number; maxRetryDelayMs: number; claimLeaseMs: number };
   components: Record<string, ComponentConfig>;
   /** Triage: who owns which components and who takes the next bug. */
   teams: Record<string, TeamConfig>;
@@ -140,6 +142,12 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
     timeouts,
     maxEnvsPerOwner: parsed.limits.maxEnvsPerOwner,
     reconcileIntervalMs: parseDuration(parsed.schedule.reconcileInterval),
+    cleanup: {
+      maxAttempts: parsed.cleanup.maxAttempts,
+      retryDelayMs: parseDuration(parsed.cleanup.retryDelay),
+      maxRetryDelayMs: parseDuration(parsed.cleanup.maxRetryDelay),
+      claimLeaseMs: parseDuration(parsed.cleanup.claimLease),
+    },
     components: parsed.components ?? DEFAULT_COMPONENTS,
     teams: parsed.teams,
     triage: {

@@ -120,6 +120,18 @@ export const configSchema = z
       })
       .strict()
       .default({ reconcileInterval: "5m" }),
+    cleanup: z
+      .object({
+        /** Failed cleanup attempts after which an environment is flagged for a person (retries go on). */
+        maxAttempts: z.number().int().min(1).max(1000).default(8),
+        /** The wait after the first failed attempt; it doubles with each one, up to maxRetryDelay. */
+        retryDelay: durationText.default("1m"),
+        maxRetryDelay: durationText.default("6h"),
+        /** How long a provisioning or cleanup claim holds without renewal before another host takes it. */
+        claimLease: durationText.default("10m"),
+      })
+      .strict()
+      .default({ maxAttempts: 8, retryDelay: "1m", maxRetryDelay: "6h", claimLease: "10m" }),
     components: z.record(componentId, componentSchema).optional(),
     teams: z.record(teamId, teamSchema).default({}),
     triage: z

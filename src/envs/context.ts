@@ -1,16 +1,36 @@
+import type { Clock } from "../clock.js";
 import type { Config } from "../config/load.js";
 import { CLI_ENTRY } from "../config/package-root.js";
+import type { Log as PinoLog } from "../log.js";
 import { createStore, type Store } from "../store/store.js";
+import type { ProcessIdentity } from "./claims.js";
 import { createGit, type Git } from "./git.js";
 import { createNix, type Nix } from "./nix.js";
 
-/** What the environment services share; main.ts and cli.ts build it once. */
+/**
+ * What the lifecycle logs through: the levels of serve's pino logger (src/log.ts), always called as
+ * (fields with `envId` and `action`, message). A type only, so commands that log nothing never load pino.
+ */
+export type Log = Pick<PinoLog, "debug" | "info" | "warn" | "error">;
+
+/** A log that drops everything: for one-shot commands that report through their output instead. */
+export const noLog: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** What the environment services share; createApp builds it once. */
 export interface EnvContext {
   config: Config;
   store: Store;
   git: Git;
   nix: Nix;
-  now: () => Date;
+  clock: Clock;
+  /** This process, as its claims name it. */
+  self: ProcessIdentity;
+  log: Log;
   /** Absolute node and CLI entry that cleanup.sh calls back into. */
   runtime: { nodeBinary: string; cliEntry: string };
 }
@@ -22,17 +42,26 @@ export const CHECKOUT_DIR = "checkout";
 export const META_DIR = ".hms-env";
 export const META_FILE = "env.json";
 
-/** The real services for a configuration: what the CLI, `serve`, the tests and the benchmarks all use. */
-export function createEnvContext(
-  config: Config,
-  options: { path: string | undefined; now?: () => Date },
-): EnvContext {
+export interface EnvContextOptions {
+  /** PATH, where nix-instantiate is looked for. */
+  path: string | undefined;
+  clock: Clock;
+  self: ProcessIdentity;
+  log?: Log;
+  /** The node binary cleanup.sh calls back into. */
+  nodeBinary: string;
+}
+
+/** The real services for a configuration. */
+export function createEnvContext(config: Config, options: EnvContextOptions): EnvContext {
   return {
     config,
-    store: createStore({ file: config.stateFile }),
+    store: createStore({ file: config.stateFile, now: () => options.clock.now() }),
     git: createGit(),
     nix: createNix({ path: options.path }),
-    now: options.now ?? (() => new Date()),
-    runtime: { nodeBinary: process.execPath, cliEntry: CLI_ENTRY },
+    clock: options.clock,
+    self: options.self,
+    log: options.log ?? noLog,
+    runtime: { nodeBinary: options.nodeBinary, cliEntry: CLI_ENTRY },
   };
 }

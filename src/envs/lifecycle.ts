@@ -1,12 +1,10 @@
-import { HmsError } from "../errors.js";
-import type { CleanReason, EnvRecord, EnvStatus, StateData } from "../store/schema.js";
+import { describeError, HmsError, isHmsError } from "../errors.js";
+import type { Claim, CleanReason, EnvRecord, StateData } from "../store/schema.js";
+import { claimIsDead, describeClaim, isOwnClaim, keepClaim, newClaim, retryDelay } from "./claims.js";
 import type { EnvContext } from "./context.js";
 import { extendedDeadline } from "./plan.js";
 import { teardown } from "./teardown.js";
-
-/** Environments that hold a folder and count against their owner's limit. */
-export const isLive = (env: EnvRecord) =>
-  env.status === "ready" || env.status === "provisioning" || env.status === "cleaning";
+import { holdsFolder, transition } from "./transitions.js";
 
 /** An id, a unique id prefix, or the environment's folder (absolute or its name). */
 export function findIn(state: StateData, key: string): EnvRecord {
@@ -29,9 +27,10 @@ export async function findEnvironment(context: EnvContext, key: string): Promise
   return findIn(await context.store.read(), key);
 }
 
+/** The environments that still hold a folder (`all`: every record, cleaned and failed ones too). */
 export async function listEnvironments(context: EnvContext, options: { all?: boolean } = {}) {
   const state = await context.store.read();
-  return state.environments.filter((env) => options.all || isLive(env));
+  return state.environments.filter((env) => options.all || holdsFolder(env));
 }
 
 export async function extendEnvironment(
@@ -49,7 +48,7 @@ export async function extendEnvironment(
         `environment ${env.id} is ${env.status}; only a ready one can be extended`,
       );
     }
-    const now = context.now();
+    const now = context.clock.now();
     const deadline = extendedDeadline(new Date(env.expiresAt), now, durationText, {
       minMs: config.timeouts.minMs,
       maxMs: config.timeouts.maxMs,
@@ -66,69 +65,194 @@ export async function extendEnvironment(
   });
 }
 
+/** What a rule may ask about the moment it decides in. */
+export interface Moment {
+  now: Date;
+  /** Whether the environment's claim has no live holder (src/envs/claims.ts). */
+  claimIsDead(env: EnvRecord): boolean;
+}
+
 /**
- * Whether an environment may be taken down now: "take" claims it, "skip" leaves it (it no longer
- * qualifies, e.g. it was extended meanwhile), a thrown error tells the caller why not.
+ * Whether an environment is to be taken down now, judged on the record as stored, under the lock:
+ * "take" claims it, "skip" leaves it (it no longer qualifies: extended, cleaned meanwhile), a thrown
+ * error tells the caller why not.
  */
-export type TakeDownRule = (env: EnvRecord, now: Date) => "take" | "skip";
+export type TakeDownRule = (env: EnvRecord, moment: Moment) => "take" | "skip";
 
 export interface TakeDown {
+  /** Recorded when the cleanup starts; a retry or a take-over keeps the first reason. */
   reason: CleanReason;
   actor: string;
   rule: TakeDownRule;
-  /** What the record becomes: cleaned, or failed for a provisioning that never finished. */
-  outcome?: { status: "failed"; failure: string };
+  /** The failure a provisioning taken down is recorded with (it ends `failed`, not `cleaned`). */
+  failure?: string;
 }
 
-/** A person's cleanup: anything but a provisioning in progress or a cleanup already under way. */
-export const manualRule: TakeDownRule = (env) => {
-  if (env.status === "provisioning" || env.status === "cleaning") {
+export const INTERRUPTED = "interrupted: provisioning never finished";
+
+export function momentOf(context: EnvContext): Moment {
+  const now = context.clock.now();
+  const leaseMs = context.config.cleanup.claimLeaseMs;
+  return { now, claimIsDead: (env) => claimIsDead(env, context.self, now, leaseMs) };
+}
+
+/**
+ * A person's cleanup. It finishes whatever a dead process left (a provisioning or a cleanup whose holder
+ * is gone), retries a cleanup waiting for its next attempt at once, and refuses only while a live
+ * process is working on the environment.
+ */
+export const manualRule: TakeDownRule = (env, moment) => {
+  if (env.status === "cleaned") return "skip";
+  if ((env.status === "provisioning" || env.status === "cleaning") && env.claim && !moment.claimIsDead(env)) {
+    const what = env.status === "provisioning" ? "still being provisioned" : "being cleaned up already";
     throw new HmsError(
-      "INVALID_INPUT",
-      `environment ${env.id} is ${env.status === "provisioning" ? "still being provisioned" : "being cleaned up already"}; try again in a moment`,
+      "INVALID_TRANSITION",
+      `environment ${env.id} is ${what} by ${describeClaim(env.claim)}; try again when it is done`,
     );
   }
   return "take";
 };
 
-export const expiredRule: TakeDownRule = (env, now) =>
-  env.status === "ready" && Date.parse(env.expiresAt) <= now.getTime() ? "take" : "skip";
+/** Starts (or resumes) the cleanup of the stored record and makes this process its holder. */
+function startCleaning(env: EnvRecord, how: TakeDown, claim: Claim): void {
+  if (env.status === "provisioning" && env.failure === undefined) env.failure = how.failure ?? INTERRUPTED;
+  const resuming = env.status === "cleaning";
+  transition(env, "cleaning", resuming ? "retrying its cleanup" : `cleanup (${how.reason})`);
+  if (!resuming) env.cleanReason = how.reason;
+  env.claim = claim;
+  delete env.nextAttemptAt;
+}
 
-/**
- * Claims the environment under the state lock (status `cleaning`), tears it down, then records the end.
- * Whoever claims first does the work; an extend or a second cleanup after the claim is refused or
- * skipped. A teardown that fails puts the status back, so a later pass can try again.
- */
-export async function takeDown(context: EnvContext, key: string, how: TakeDown): Promise<EnvRecord | null> {
-  const claimed = await context.store.update((state) => {
-    const env = findIn(state, key);
-    if (env.status === "cleaned" || how.rule(env, context.now()) === "skip") return null;
-    const previous: EnvStatus = env.status;
-    env.status = "cleaning";
-    return { env: { ...env }, previous };
-  });
-  if (claimed === null) return null;
-  try {
-    await teardown(context, claimed.env);
-  } catch (error) {
-    await context.store.update((state) => {
-      findIn(state, claimed.env.id).status = claimed.previous;
-    });
-    throw error;
-  }
+/** Claims the environment for cleanup under the lock; null when the rule skips it. */
+async function claimForCleanup(context: EnvContext, key: string, how: TakeDown) {
   return context.store.update((state) => {
-    const stored = findIn(state, claimed.env.id);
-    const at = context.now().toISOString();
-    // A failed environment keeps its status and reason; taking it down only removes what it left.
-    const status = claimed.previous === "failed" ? "failed" : (how.outcome?.status ?? "cleaned");
-    Object.assign(stored, { status, cleanedAt: at, cleanReason: how.reason });
-    if (how.outcome) stored.failure = how.outcome.failure;
-    state.audit.push({ at, actor: how.actor, action: "cleanup", target: stored.id, detail: how.reason });
+    const env = findIn(state, key);
+    const moment = momentOf(context);
+    if (how.rule(env, moment) === "skip") return null;
+    const claim = newClaim(
+      context.self,
+      moment.now,
+      context.config.cleanup.claimLeaseMs,
+      (env.attempts ?? 0) + 1,
+    );
+    startCleaning(env, how, claim);
+    return { env: { ...env }, claim };
+  });
+}
+
+/** Renews the lease of a claim while this process holds it. */
+export function holdClaim(context: EnvContext, id: string, claim: Claim) {
+  return keepClaim(context.clock, context.config.cleanup.claimLeaseMs, (leaseUntil) =>
+    context.store
+      .update((state) => {
+        const stored = state.environments.find((env) => env.id === id);
+        if (stored?.claim && isOwnClaim(stored.claim, claim)) stored.claim.leaseUntil = leaseUntil;
+      })
+      .catch((error: unknown) =>
+        context.log.warn(
+          { envId: id, action: "renew-claim", err: error },
+          `could not renew the claim on ${id}`,
+        ),
+      ),
+  );
+}
+
+/** The end of a cleanup: cleaned, or failed for a provisioning that never finished. */
+async function finishCleaning(context: EnvContext, id: string, claim: Claim, how: TakeDown) {
+  return context.store.update((state) => {
+    const stored = findIn(state, id);
+    // Taken over meanwhile (this holder was frozen past its lease): the new holder records the end.
+    if (!isOwnClaim(stored.claim, claim)) return { ...stored };
+    const at = context.clock.now().toISOString();
+    transition(stored, stored.failure === undefined ? "cleaned" : "failed", "its cleanup finished");
+    stored.cleanedAt = at;
+    delete stored.claim;
+    delete stored.lastError;
+    state.audit.push({
+      at,
+      actor: how.actor,
+      action: "cleanup",
+      target: stored.id,
+      detail: stored.cleanReason,
+    });
     return { ...stored };
   });
 }
 
-/** `hms-env cleanup`, `./cleanup.sh`, and later the Slack and GitHub sides: cleaning a cleaned one is a no-op. */
+/**
+ * A failed attempt: the environment stays `cleaning` with nobody holding it, and says why and when the
+ * next try is (exponential backoff, capped). At cleanup.maxAttempts it is flagged for a person, once.
+ */
+async function recordFailedAttempt(context: EnvContext, id: string, claim: Claim, error: unknown) {
+  const { cleanup } = context.config;
+  return context.store.update((state) => {
+    const stored = findIn(state, id);
+    if (!isOwnClaim(stored.claim, claim)) return { env: { ...stored }, flagged: false };
+    const now = context.clock.now();
+    stored.attempts = claim.attempt;
+    stored.lastError = describeError(error);
+    stored.nextAttemptAt = new Date(now.getTime() + retryDelay(claim.attempt, cleanup)).toISOString();
+    delete stored.claim;
+    const flagged = claim.attempt >= cleanup.maxAttempts && stored.needsAttentionAt === undefined;
+    if (flagged) stored.needsAttentionAt = now.toISOString();
+    state.audit.push({
+      at: now.toISOString(),
+      actor: "hms-env",
+      action: "cleanup-failed",
+      target: stored.id,
+      detail: `attempt ${claim.attempt}: ${stored.lastError}`,
+    });
+    return { env: { ...stored }, flagged };
+  });
+}
+
+/** Says what failed, that the environment is still there, and when hms-env tries again. */
+function failedAttemptError(env: EnvRecord, error: unknown): HmsError {
+  const next = env.nextAttemptAt
+    ? `hms-env tries again at ${env.nextAttemptAt}`
+    : "another process holds it now";
+  return new HmsError(
+    isHmsError(error) ? error.code : "CLEANUP_FAILED",
+    `${describeError(error)} (attempt ${env.attempts ?? 1}; it stays until removed: ${next}, or run \`hms-env cleanup ${env.id}\` once the cause is fixed)`,
+    { cause: error },
+  );
+}
+
+/**
+ * Claims the environment under the state lock (status `cleaning`, this process as holder), tears it down,
+ * then records the end. Whoever claims first does the work; an extend or a second cleanup after the claim
+ * is refused or skipped. A teardown that fails leaves it `cleaning` until its next attempt is due.
+ */
+export async function takeDown(context: EnvContext, key: string, how: TakeDown): Promise<EnvRecord | null> {
+  const claimed = await claimForCleanup(context, key, how);
+  if (claimed === null) return null;
+  const { env, claim } = claimed;
+  const held = holdClaim(context, env.id, claim);
+  try {
+    await teardown(context, env);
+  } catch (error) {
+    held.release();
+    const failed = await recordFailedAttempt(context, env.id, claim, error);
+    const fields = {
+      envId: env.id,
+      action: "cleanup",
+      attempt: claim.attempt,
+      next: failed.env.nextAttemptAt,
+    };
+    context.log.warn({ ...fields, err: error }, `cleanup of ${env.id} failed (attempt ${claim.attempt})`);
+    if (failed.flagged) {
+      context.log.error(
+        { ...fields, action: "needs-attention" },
+        `${env.id} could not be cleaned in ${claim.attempt} attempts and needs a person: ${describeError(error)}`,
+      );
+    }
+    throw failedAttemptError(failed.env, error);
+  }
+  held.release();
+  return finishCleaning(context, env.id, claim, how);
+}
+
+/** `hms-env cleanup`, `./cleanup.sh`, and the Slack and GitHub sides: cleaning a cleaned one is a no-op. */
 export async function cleanupEnvironment(
   context: EnvContext,
   key: string,

@@ -1,15 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeError, HmsError, isHmsError } from "../errors.js";
-import type { EnvRecord } from "../store/schema.js";
+import type { Claim, EnvRecord } from "../store/schema.js";
+import { isOwnClaim, newClaim } from "./claims.js";
 import { CHECKOUT_DIR, type EnvContext, META_DIR, type ProgressListener } from "./context.js";
-import { isLive } from "./lifecycle.js";
+import { holdClaim, takeDown } from "./lifecycle.js";
 import { writeMetadata } from "./metadata.js";
 import { type ProvisionPlan, type ProvisionRequest, planProvision } from "./plan.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
-import { envRef, teardown } from "./teardown.js";
+import { envRef } from "./teardown.js";
+import { countsTowardLimit, transition } from "./transitions.js";
 
 export function newEnvId(taken: ReadonlySet<string>): string {
   for (;;) {
@@ -19,17 +20,17 @@ export function newEnvId(taken: ReadonlySet<string>): string {
   }
 }
 
-/** Creates the folder, adding _2, _3 ... when another environment took the same second and name. */
-function reserveDirectory(envRoot: string, name: string): string {
-  for (let attempt = 1; ; attempt++) {
+/**
+ * The folder's name, adding _2, _3 ... when another environment took the same second and name. Chosen
+ * under the state lock, against the records and the disk; the folder itself is made only once the
+ * record naming it is written, so a failed write never leaves a folder that no record owns.
+ */
+function chooseDirectory(envRoot: string, name: string, taken: ReadonlySet<string>): string {
+  for (let attempt = 1; attempt <= 99; attempt++) {
     const dir = join(envRoot, attempt === 1 ? name : `${name}_${attempt}`);
-    try {
-      mkdirSync(dir);
-      return dir;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 99) throw error;
-    }
+    if (!taken.has(dir) && !existsSync(dir)) return dir;
   }
+  throw new HmsError("PROVISION_FAILED", `99 folders named ${name} exist already in ${envRoot}`);
 }
 
 async function resolveRepo(context: EnvContext): Promise<string> {
@@ -51,7 +52,7 @@ async function timed<T>(progress: ProgressListener, step: string, detail: string
 }
 
 function checkOwnerLimit(environments: readonly EnvRecord[], owner: string, limit: number): void {
-  const live = environments.filter((env) => env.owner === owner && isLive(env));
+  const live = environments.filter((env) => env.owner === owner && countsTowardLimit(env));
   if (live.length >= limit) {
     throw new HmsError(
       "LIMIT_REACHED",
@@ -61,7 +62,7 @@ function checkOwnerLimit(environments: readonly EnvRecord[], owner: string, limi
 }
 
 /** The record before its folder is reserved: no path yet, so a failure here can never name another's folder. */
-function draftRecord(id: string, plan: ProvisionPlan, repo: string): EnvRecord {
+function draftRecord(id: string, plan: ProvisionPlan, repo: string, claim: Claim): EnvRecord {
   return {
     id,
     path: "",
@@ -77,12 +78,15 @@ function draftRecord(id: string, plan: ProvisionPlan, repo: string): EnvRecord {
     createdAt: plan.createdAt.toISOString(),
     expiresAt: plan.expiresAt.toISOString(),
     status: "provisioning",
-    pid: process.pid,
-    host: hostname(),
+    claim,
   };
 }
 
-/** Claims the folder and stores the `provisioning` record in one locked step; the limit is checked again. */
+/**
+ * Stores the `provisioning` record naming its folder in one locked step (the limit is checked again),
+ * then makes the folder. Should making it fail (someone made one of that name by hand meanwhile), the
+ * record forgets the path, so the rollback can never remove a folder that is not this environment's.
+ */
 async function reserve(context: EnvContext, plan: ProvisionPlan, record: EnvRecord): Promise<void> {
   const { config, store } = context;
   mkdirSync(config.envRoot, { recursive: true });
@@ -91,10 +95,17 @@ async function reserve(context: EnvContext, plan: ProvisionPlan, record: EnvReco
     if (state.environments.some((env) => env.id === record.id)) {
       throw new HmsError("PROVISION_FAILED", `environment id ${record.id} was taken meanwhile; try again`);
     }
-    record.path = reserveDirectory(config.envRoot, plan.dirName);
+    const taken = new Set(state.environments.map((env) => env.path));
+    record.path = chooseDirectory(config.envRoot, plan.dirName, taken);
     record.workdir = join(record.path, CHECKOUT_DIR);
     state.environments.push({ ...record });
   });
+  try {
+    mkdirSync(record.path);
+  } catch (error) {
+    Object.assign(record, { path: "", workdir: "" });
+    throw error;
+  }
 }
 
 /** Fetches the ref into the shared mirror: before anything else exists, so a missing branch leaves nothing. */
@@ -172,7 +183,15 @@ async function build(
     const stored = state.environments.find((env) => env.id === record.id);
     if (!stored)
       throw new HmsError("PROVISION_FAILED", `environment ${record.id} vanished from the state file`);
-    stored.status = "ready";
+    // Only the holder finishes: a process frozen past its lease finds its environment taken over.
+    if (!isOwnClaim(stored.claim, record.claim as Claim)) {
+      throw new HmsError(
+        "INVALID_TRANSITION",
+        `environment ${record.id} was taken over by another process while this one was provisioning it`,
+      );
+    }
+    transition(stored, "ready", "its build finished");
+    delete stored.claim;
     writeMetadata(record.path, { record: stored, stateFile: store.file, envRoot: config.envRoot });
     return { ...stored };
   });
@@ -200,19 +219,44 @@ function asProvisionError(error: unknown, id: string): HmsError {
   });
 }
 
-/** Keeps a failed attempt on record, with its reason, so a person can see what went wrong and when. */
-async function recordFailure(
-  context: EnvContext,
-  record: EnvRecord,
-  error: unknown,
-  leftover = "",
-): Promise<void> {
+/**
+ * Keeps a failed attempt on record, with its reason, so a person can see what went wrong and when.
+ * Before the reservation there is no record yet: a failed one is added. After it, the stored record
+ * becomes failed, if it is still this process's provisioning.
+ */
+async function recordFailure(context: EnvContext, record: EnvRecord, error: unknown): Promise<void> {
   await context.store.update((state) => {
-    const failed = { ...record, status: "failed" as const, failure: `${describeError(error)}${leftover}` };
-    const index = state.environments.findIndex((env) => env.id === record.id);
-    if (index === -1) state.environments.push(failed);
-    else state.environments[index] = failed;
+    const failure = describeError(error);
+    const stored = state.environments.find((env) => env.id === record.id);
+    if (stored === undefined) {
+      const { claim: _unclaimed, ...draft } = record;
+      state.environments.push({ ...draft, status: "failed", failure });
+      return;
+    }
+    if (!isOwnClaim(stored.claim, record.claim as Claim)) return;
+    transition(stored, "failed", "its provisioning failed");
+    Object.assign(stored, { failure, path: record.path, workdir: record.workdir });
+    delete stored.claim;
   });
+}
+
+/**
+ * Takes back what a failed provisioning made, through the same claimed cleanup as any other, so a
+ * rollback that fails too is retried later, and the record says why meanwhile. It ends `failed`.
+ */
+async function rollBack(context: EnvContext, record: EnvRecord, error: unknown): Promise<void> {
+  const mine = record.claim as Claim;
+  await takeDown(context, record.id, {
+    reason: "failed",
+    actor: "hms-env",
+    failure: describeError(error),
+    rule: (stored) => (stored.status === "provisioning" && isOwnClaim(stored.claim, mine) ? "take" : "skip"),
+  }).catch((cleanupError: unknown) =>
+    context.log.warn(
+      { envId: record.id, action: "rollback", err: cleanupError },
+      `rolling back ${record.id} failed; it is retried later`,
+    ),
+  );
 }
 
 export interface ProvisionOptions {
@@ -237,12 +281,13 @@ export async function provision(
   { progress = () => undefined, signal }: ProvisionOptions = {},
 ): Promise<EnvRecord> {
   const { config, git, store } = context;
-  const plan = planProvision(request, config, context.now());
+  const plan = planProvision(request, config, context.clock.now());
   if (plan.source.kind === "branch") await git.checkBranchName(plan.source.branch);
   const repo = await resolveRepo(context);
   const known = (await store.read()).environments;
   checkOwnerLimit(known, plan.owner, config.maxEnvsPerOwner);
-  const record = draftRecord(newEnvId(new Set(known.map((env) => env.id))), plan, repo);
+  const claim = newClaim(context.self, context.clock.now(), config.cleanup.claimLeaseMs, 1);
+  const record = draftRecord(newEnvId(new Set(known.map((env) => env.id))), plan, repo, claim);
 
   try {
     await fetchSource(context, plan, record, progress);
@@ -251,20 +296,22 @@ export async function provision(
   } catch (error) {
     if (record.mirror !== "") await git.deleteRef(record.mirror, envRef(record.id)).catch(() => undefined);
     // A branch or PR that does not exist, or a limit reached, is the caller's mistake: nothing is kept.
-    if (!(isHmsError(error) && error.userError)) await recordFailure(context, record, error);
+    // A state file that cannot be written keeps nothing either (recording the failure would fail too).
+    if (!(isHmsError(error) && error.userError)) {
+      await recordFailure(context, record, error).catch(() => undefined);
+    }
     throw asProvisionError(error, record.id);
   }
   progress({ step: "reserve", detail: `${record.id} at ${record.path}` });
+  const held = holdClaim(context, record.id, claim);
   try {
     return await build(context, record, progress, plan.shownAs, signal);
   } catch (caught) {
     const error = asInterruption(caught, signal);
-    // Take back whatever was made. Should that fail too, the record says so: nothing is hidden.
-    const leftover = await teardown(context, record).then(
-      () => "",
-      (cleanupError: unknown) => `; cleaning up after it failed too: ${describeError(cleanupError)}`,
-    );
-    await recordFailure(context, record, error, leftover);
+    held.release();
+    await rollBack(context, record, error);
     throw asProvisionError(error, record.id);
+  } finally {
+    held.release();
   }
 }

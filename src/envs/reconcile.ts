@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { EnvContext } from "./context.js";
-import { expiredRule, isLive, type TakeDown, type TakeDownRule, takeDown } from "./lifecycle.js";
+import { INTERRUPTED, type Moment, momentOf, type TakeDown, takeDown } from "./lifecycle.js";
 import { removeInsideRoot } from "./safe-remove.js";
+import { holdsFolder } from "./transitions.js";
 
 /** One environment that could not be taken down; the others go on. */
 export interface TakeDownFailure {
@@ -13,9 +13,13 @@ export interface TakeDownFailure {
   error: string;
 }
 
-export interface PassResult {
-  done: EnvRecord[];
-  failures: TakeDownFailure[];
+/** A cleanup that failed before and waits for its next attempt. */
+export interface WaitingCleanup {
+  id: string;
+  attempts: number;
+  lastError: string;
+  nextAttemptAt: string;
+  needsAttention: boolean;
 }
 
 export interface ReconcileReport {
@@ -24,49 +28,83 @@ export interface ReconcileReport {
   missing: EnvRecord[];
   /** Provisionings whose process died: taken down and marked failed. */
   abandoned: EnvRecord[];
+  /** Cleanups finished now: retries that were due, and claims whose holder died. */
+  resumed: EnvRecord[];
+  /** Cleanups that failed before and are not due yet. */
+  waiting: WaitingCleanup[];
   /** Folders under the env root, named like environments, that no live record owns. */
   orphans: string[];
   removedOrphans: string[];
   failures: TakeDownFailure[];
 }
 
-/** A provisioning on another machine (where its process cannot be checked) is given this long. */
-export const ABANDONED_AFTER_MS = 30 * 60_000;
+type Outcome = "expired" | "missing" | "abandoned" | "resumed";
+
 /** A folder this young may be a reservation whose record is being written right now. */
 const ORPHAN_MIN_AGE_MS = 2 * 60_000;
 /** What an environment folder's name looks like: YYYYMMDD_HHMMSS_... */
 const ENV_FOLDER = /^\d{8}_\d{6}_/;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+/**
+ * What the reconciler does with an environment now, if anything. The same judgement runs again under
+ * the lock (as the take-down's rule), so a change another process made meanwhile wins.
+ */
+export function dueAction(env: EnvRecord, moment: Moment): Outcome | undefined {
+  const now = moment.now.getTime();
+  switch (env.status) {
+    case "ready":
+      if (Date.parse(env.expiresAt) <= now) return "expired";
+      return existsSync(env.path) ? undefined : "missing";
+    case "provisioning":
+      return moment.claimIsDead(env) ? "abandoned" : undefined;
+    case "cleaning":
+      if (env.claim) return moment.claimIsDead(env) ? "resumed" : undefined;
+      return Date.parse(env.nextAttemptAt ?? "") > now ? undefined : "resumed";
+    default:
+      return undefined;
   }
 }
 
-export function isAbandoned(env: EnvRecord, now: Date): boolean {
-  if (env.status !== "provisioning") return false;
-  if (env.pid !== undefined && env.host === hostname()) return !processAlive(env.pid);
-  return now.getTime() - Date.parse(env.createdAt) > ABANDONED_AFTER_MS;
+const REASONS: Record<Outcome, TakeDown["reason"]> = {
+  expired: "expired",
+  missing: "missing",
+  abandoned: "failed",
+  resumed: "expired",
+};
+
+function takeDownFor(outcome: Outcome): TakeDown {
+  return {
+    reason: REASONS[outcome],
+    actor: "hms-env",
+    rule: (env, moment) => (dueAction(env, moment) === outcome ? "take" : "skip"),
+    ...(outcome === "abandoned" && { failure: INTERRUPTED }),
+  };
+}
+
+export interface SettleResult {
+  done: Record<Outcome, EnvRecord[]>;
+  failures: TakeDownFailure[];
 }
 
 /**
- * Takes down each environment the rule selects (checked here, and again under the lock by takeDown);
- * one that fails is reported, not in the way of the rest.
+ * Does everything that is due: expired environments, vanished folders, claims whose holder died,
+ * cleanups whose next attempt has come. One at a time; one that fails is recorded with its next attempt
+ * and never stands in the way of the rest. Stops between environments once `signal` is aborted.
  */
-async function pass(
-  context: EnvContext,
-  environments: readonly EnvRecord[],
-  how: TakeDown,
-): Promise<PassResult> {
-  const now = context.now();
-  const result: PassResult = { done: [], failures: [] };
-  for (const env of environments.filter((candidate) => how.rule(candidate, now) === "take")) {
+export async function settleDue(context: EnvContext, signal?: AbortSignal): Promise<SettleResult> {
+  const { environments } = await context.store.read();
+  const moment = momentOf(context);
+  const result: SettleResult = {
+    done: { expired: [], missing: [], abandoned: [], resumed: [] },
+    failures: [],
+  };
+  for (const env of environments) {
+    if (signal?.aborted) break;
+    const outcome = dueAction(env, moment);
+    if (outcome === undefined) continue;
     try {
-      const done = await takeDown(context, env.id, how);
-      if (done) result.done.push(done);
+      const done = await takeDown(context, env.id, takeDownFor(outcome));
+      if (done) result.done[outcome].push(done);
     } catch (error) {
       result.failures.push({ id: env.id, error: describeError(error) });
     }
@@ -74,23 +112,33 @@ async function pass(
   return result;
 }
 
-const vanishedRule: TakeDownRule = (env) =>
-  env.status === "ready" && !existsSync(env.path) ? "take" : "skip";
-const abandonedRule: TakeDownRule = (env, now) => (isAbandoned(env, now) ? "take" : "skip");
+/** When the reconciler has something to do for an environment next, for the timers; undefined: nothing. */
+export function nextDue(env: EnvRecord): Date | undefined {
+  if (env.status === "ready") return new Date(env.expiresAt);
+  if (env.status === "cleaning" && env.claim === undefined) return new Date(env.nextAttemptAt ?? 0);
+  if (env.status === "provisioning" || env.status === "cleaning") {
+    // A holder on another host is checked when its lease ends (this host's dead ones by the reconciler).
+    return env.claim ? new Date(env.claim.leaseUntil) : undefined;
+  }
+  return undefined;
+}
 
-/**
- * Cleans every ready environment whose deadline has passed. The rule is checked again under the lock,
- * so an extension made by another process since a timer was set wins over the timer.
- */
-export async function expireDue(context: EnvContext): Promise<PassResult> {
-  const { environments } = await context.store.read();
-  return pass(context, environments, { reason: "expired", actor: "hms-env", rule: expiredRule });
+function waitingCleanups(environments: readonly EnvRecord[]): WaitingCleanup[] {
+  return environments
+    .filter((env) => env.status === "cleaning" && env.claim === undefined && env.nextAttemptAt !== undefined)
+    .map((env) => ({
+      id: env.id,
+      attempts: env.attempts ?? 0,
+      lastError: env.lastError ?? "",
+      nextAttemptAt: env.nextAttemptAt as string,
+      needsAttention: env.needsAttentionAt !== undefined,
+    }));
 }
 
 function findOrphans(context: EnvContext, environments: readonly EnvRecord[]): string[] {
   const { envRoot } = context.config;
-  const owned = new Set(environments.filter(isLive).map((env) => env.path));
-  const now = context.now().getTime();
+  const owned = new Set(environments.filter(holdsFolder).map((env) => env.path));
+  const now = context.clock.now().getTime();
   const entries = existsSync(envRoot) ? readdirSync(envRoot, { withFileTypes: true }) : [];
   return entries
     .filter((entry) => entry.isDirectory() && ENV_FOLDER.test(entry.name))
@@ -98,24 +146,16 @@ function findOrphans(context: EnvContext, environments: readonly EnvRecord[]): s
     .filter((path) => !owned.has(path) && now - statSync(path).mtimeMs > ORPHAN_MIN_AGE_MS);
 }
 
-/** Catches what a timer missed, and what people did by hand (rm -rf of a folder, a folder copied in). */
-export async function reconcile(context: EnvContext, options: { removeOrphans?: boolean } = {}) {
-  const expired = await expireDue(context);
-  const { environments } = await context.store.read();
-  const missing = await pass(context, environments, {
-    reason: "missing",
-    actor: "hms-env",
-    rule: vanishedRule,
-  });
-  const abandoned = await pass(context, environments, {
-    reason: "failed",
-    actor: "hms-env",
-    rule: abandonedRule,
-    outcome: { status: "failed", failure: "interrupted: provisioning never finished" },
-  });
+/** Catches what a timer missed, what a dead process left, and what people did by hand. */
+export async function reconcile(
+  context: EnvContext,
+  options: { removeOrphans?: boolean; signal?: AbortSignal } = {},
+): Promise<ReconcileReport> {
+  const settled = await settleDue(context, options.signal);
   // The folders are listed after the records are read again, and young ones are left alone, so a
   // provisioning that reserves its folder meanwhile is never mistaken for an orphan.
-  const orphans = findOrphans(context, (await context.store.read()).environments);
+  const { environments } = await context.store.read();
+  const orphans = findOrphans(context, environments);
   const removedOrphans: string[] = [];
   if (options.removeOrphans) {
     for (const path of orphans) {
@@ -127,13 +167,11 @@ export async function reconcile(context: EnvContext, options: { removeOrphans?: 
       await context.git.pruneWorktrees(mirror);
     }
   }
-  const report: ReconcileReport = {
-    expired: expired.done,
-    missing: missing.done,
-    abandoned: abandoned.done,
+  return {
+    ...settled.done,
+    waiting: waitingCleanups(environments),
     orphans,
     removedOrphans,
-    failures: [...expired.failures, ...missing.failures, ...abandoned.failures],
+    failures: settled.failures,
   };
-  return report;
 }

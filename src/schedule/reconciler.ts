@@ -1,5 +1,6 @@
+import type { Clock } from "../clock.js";
+import type { Log } from "../envs/context.js";
 import type { ReconcileReport } from "../envs/reconcile.js";
-import type { TimerLog } from "./timers.js";
 
 export interface Reconciler {
   /** One pass now; passes never overlap. */
@@ -10,15 +11,17 @@ export interface Reconciler {
 /** Runs `reconcile` every `intervalMs`: the safety net for whatever a timer or a person missed. */
 export function startReconciler(options: {
   intervalMs: number;
+  clock: Clock;
   reconcile: () => Promise<ReconcileReport>;
-  log: TimerLog;
+  log: Log;
 }): Reconciler {
   let running: Promise<ReconcileReport | undefined> | undefined;
   const runOnce = () => {
     running ??= options
       .reconcile()
       .then((report) => {
-        const changed = report.expired.length + report.missing.length + report.abandoned.length;
+        const changed =
+          report.expired.length + report.missing.length + report.abandoned.length + report.resumed.length;
         if (changed > 0 || report.orphans.length > 0) {
           options.log.info(
             {
@@ -26,9 +29,10 @@ export function startReconciler(options: {
               expired: report.expired.length,
               missing: report.missing.length,
               abandoned: report.abandoned.length,
+              resumed: report.resumed.length,
               orphans: report.orphans.length,
             },
-            `reconciled: ${report.expired.length} expired, ${report.missing.length} gone, ${report.abandoned.length} interrupted provisionings, ${report.orphans.length} orphan folders`,
+            `reconciled: ${report.expired.length} expired, ${report.missing.length} gone, ${report.abandoned.length} interrupted provisionings, ${report.resumed.length} cleanups finished, ${report.orphans.length} orphan folders`,
           );
         } else options.log.debug({ action: "reconcile" }, "reconciled: nothing to do");
         return report;
@@ -42,7 +46,6 @@ export function startReconciler(options: {
       });
     return running;
   };
-  const interval = setInterval(runOnce, options.intervalMs);
-  interval.unref();
-  return { runOnce, stop: () => clearInterval(interval) };
+  const timer = options.clock.every(options.intervalMs, () => void runOnce());
+  return { runOnce, stop: () => timer.cancel() };
 }

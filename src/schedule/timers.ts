@@ -1,104 +1,83 @@
-import { type FSWatcher, mkdirSync, watch } from "node:fs";
-import { basename, dirname } from "node:path";
-import schedule from "node-schedule";
-import type { Log } from "../log.js";
-import type { EnvRecord } from "../store/schema.js";
+import type { Clock, Timer } from "../clock.js";
+import type { Log } from "../envs/context.js";
+import { nextDue } from "../envs/reconcile.js";
+import type { StateData } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 
-export type TimerLog = Pick<Log, "info" | "error" | "debug">;
-
 export interface Timers {
-  /** Makes the set of timers match the store: one per ready environment, at its deadline. */
-  sync(): Promise<void>;
-  /** Deadlines currently held, by environment id (for /healthz and tests). */
+  /** Makes the timers match the state (read now unless given): one per environment with something due. */
+  sync(state?: StateData): Promise<void>;
+  /** When each environment is due next, by id (for /healthz and tests). */
   pending(): Map<string, Date>;
-  /** Re-syncs whenever another process (the CLI) writes the state file. */
-  followStateFile(): void;
   stop(): void;
 }
 
 export interface TimerOptions {
-  store: Store;
-  /** Called when a deadline passes; it re-reads the store, so a late extension still wins. */
-  onDeadline(env: EnvRecord): Promise<void>;
-  log: TimerLog;
+  store: Pick<Store, "read">;
+  clock: Clock;
+  /** Called when something is due; it re-reads the store, so a late extension still wins. */
+  onDue(): void;
+  log: Log;
 }
 
-/** Debounce for bursts of file events: one atomic write shows up as several (temp file, rename). */
-const FOLLOW_DEBOUNCE_MS = 50;
-
-export function createTimers({ store, onDeadline, log }: TimerOptions): Timers {
-  const jobs = new Map<string, { at: Date; job: schedule.Job }>();
-  let watcher: FSWatcher | undefined;
-  let debounce: NodeJS.Timeout | undefined;
+/**
+ * One timer per environment at the moment the reconciler has something to do for it: a ready one's
+ * deadline, a failed cleanup's next attempt, the end of a claim's lease. A moment that has passed fires
+ * once; should the environment still be due at that same moment after the pass (the pass failed before
+ * reaching it, say), it is left to the periodic reconciler rather than fired again at once, so nothing
+ * ever spins.
+ */
+export function createTimers({ store, clock, onDue, log }: TimerOptions): Timers {
+  const jobs = new Map<string, { at: Date; timer: Timer }>();
+  const fired = new Map<string, number>();
   let syncing: Promise<void> = Promise.resolve();
+  let stopped = false;
 
   const cancel = (id: string) => {
-    jobs.get(id)?.job.cancel();
+    jobs.get(id)?.timer.cancel();
     jobs.delete(id);
   };
 
-  const arm = (env: EnvRecord, at: Date) => {
-    const job = schedule.scheduleJob(at, () => {
-      jobs.delete(env.id);
-      onDeadline(env).catch((err: unknown) =>
-        log.error({ envId: env.id, action: "deadline", err }, `cleanup of ${env.id} at its deadline failed`),
-      );
+  const arm = (id: string, at: Date) => {
+    if (at.getTime() <= clock.now().getTime() && fired.get(id) === at.getTime()) return;
+    const timer = clock.at(at, () => {
+      jobs.delete(id);
+      fired.set(id, at.getTime());
+      onDue();
     });
-    // node-schedule returns null for a date already past: the deadline is due now.
-    if (job === null) {
-      onDeadline(env).catch((err: unknown) =>
-        log.error({ envId: env.id, action: "deadline", err }, `cleanup of ${env.id} failed`),
-      );
-      return;
-    }
-    jobs.set(env.id, { at, job });
+    jobs.set(id, { at, timer });
   };
 
-  const syncOnce = async () => {
-    const state = await store.read();
-    const live = new Map(
-      state.environments.filter((env) => env.status === "ready").map((env) => [env.id, env]),
-    );
-    for (const id of [...jobs.keys()]) if (!live.has(id)) cancel(id);
-    for (const env of live.values()) {
-      const at = new Date(env.expiresAt);
-      const current = jobs.get(env.id);
+  const syncOnce = async (given?: StateData) => {
+    if (stopped) return;
+    const state = given ?? (await store.read());
+    const due = new Map<string, Date>();
+    for (const env of state.environments) {
+      const at = nextDue(env);
+      if (at !== undefined) due.set(env.id, at);
+    }
+    for (const id of [...jobs.keys()]) if (!due.has(id)) cancel(id);
+    for (const id of [...fired.keys()]) if (!due.has(id)) fired.delete(id);
+    for (const [id, at] of due) {
+      const current = jobs.get(id);
       if (current && current.at.getTime() === at.getTime()) continue;
-      cancel(env.id);
-      arm(env, at);
+      cancel(id);
+      arm(id, at);
     }
-  };
-
-  const sync = () => {
-    // One sync at a time, in order: a burst of changes never leaves two timers for one environment.
-    syncing = syncing.then(syncOnce, syncOnce);
-    return syncing;
   };
 
   return {
-    sync,
-    pending: () => new Map([...jobs].map(([id, { at }]) => [id, at])),
-    followStateFile() {
-      const name = basename(store.file);
-      // The directory, not the file: an atomic write replaces the file, which would end a file watch.
-      // On a fresh install neither exists yet; the folder is made so the first write is seen too.
-      mkdirSync(dirname(store.file), { recursive: true });
-      watcher = watch(dirname(store.file), (_event, changed) => {
-        if (changed !== null && changed !== name) return;
-        clearTimeout(debounce);
-        debounce = setTimeout(() => {
-          sync().catch((err: unknown) =>
-            log.error({ action: "follow", err }, `re-reading ${store.file} failed`),
-          );
-        }, FOLLOW_DEBOUNCE_MS);
-      });
-      // Losing the watch (the folder removed, say) costs promptness, not correctness: the reconciler still runs.
-      watcher.on("error", (err) => log.error({ action: "follow", err }, `stopped following ${store.file}`));
+    sync(state) {
+      // One sync at a time, in order: a burst of changes never leaves two timers for one environment.
+      const next = syncing.then(() => syncOnce(state));
+      syncing = next.catch((error: unknown) =>
+        log.error({ action: "follow", err: error }, "could not re-read the environments"),
+      );
+      return next;
     },
+    pending: () => new Map([...jobs].map(([id, { at }]) => [id, at])),
     stop() {
-      watcher?.close();
-      clearTimeout(debounce);
+      stopped = true;
       for (const id of [...jobs.keys()]) cancel(id);
     },
   };

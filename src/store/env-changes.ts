@@ -1,3 +1,5 @@
+import { type FSWatcher, mkdirSync, watch } from "node:fs";
+import { basename, dirname } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { EnvRecord, StateData } from "./schema.js";
 
@@ -21,4 +23,82 @@ export function diffEnvironments(before: StateData | undefined, after: StateData
       changes.push({ before: previous, after: env });
   }
   return changes;
+}
+
+export interface EnvFeed {
+  /** Reads the baseline (no changes reported for it) and starts following the file. */
+  start(): Promise<void>;
+  /** Reads the file now and reports what changed since the last read. */
+  check(): Promise<void>;
+  stop(): void;
+}
+
+export interface EnvFeedOptions {
+  file: string;
+  read(): Promise<StateData>;
+  /** Each change once, in order; `state` is the whole state they were found in. */
+  onChange(changes: EnvChange[], state: StateData): void;
+  /** A read that failed (the change is reported by the next good one) or a watch that stopped. */
+  onError(error: unknown): void;
+}
+
+/** Debounce for bursts of file events: one atomic write shows up as several (temporary file, rename). */
+const FOLLOW_DEBOUNCE_MS = 50;
+
+/**
+ * Follows the state file, whoever writes it (this process, the CLI, another replica of `serve`), and
+ * reports the environments that changed. The one watch of the state file: timers and the Slack and
+ * GitHub sides all listen here.
+ */
+export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
+  let last: StateData | undefined;
+  let checking: Promise<void> = Promise.resolve();
+  let watcher: FSWatcher | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const checkOnce = async () => {
+    if (stopped) return;
+    let state: StateData;
+    try {
+      state = await options.read();
+    } catch (error) {
+      options.onError(error);
+      return;
+    }
+    const changes = diffEnvironments(last, state);
+    last = state;
+    if (changes.length > 0) options.onChange(changes, state);
+  };
+  const check = () => {
+    checking = checking.then(checkOnce);
+    return checking;
+  };
+
+  return {
+    async start() {
+      try {
+        last = await options.read();
+      } catch (error) {
+        options.onError(error);
+      }
+      const name = basename(options.file);
+      // The folder, not the file: an atomic write replaces the file, which would end a watch of it.
+      // On a fresh install neither exists yet; the folder is made so the first write is seen too.
+      mkdirSync(dirname(options.file), { recursive: true });
+      watcher = watch(dirname(options.file), (_event, changed) => {
+        if (changed !== null && changed !== name) return;
+        clearTimeout(debounce);
+        debounce = setTimeout(() => void check(), FOLLOW_DEBOUNCE_MS);
+      });
+      // Losing the watch (the folder removed, say) costs promptness, not correctness: the reconciler still runs.
+      watcher.on("error", (error) => options.onError(error));
+    },
+    check,
+    stop() {
+      stopped = true;
+      watcher?.close();
+      clearTimeout(debounce);
+    },
+  };
 }

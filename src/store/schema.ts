@@ -8,6 +8,18 @@ export type EnvStatus = z.infer<typeof envStatus>;
 export const cleanReason = z.enum(["manual", "expired", "merged", "missing", "failed"]);
 export type CleanReason = z.infer<typeof cleanReason>;
 
+export const claimSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  /** When this holder took the claim. */
+  since: z.string(),
+  /** Which attempt this is: 1 for the first holder, one more for each take-over or retry. */
+  attempt: z.number().int().positive(),
+  /** The holder renews it while it works; after it, another host may take the claim over. */
+  leaseUntil: z.string(),
+});
+export type Claim = z.infer<typeof claimSchema>;
+
 export const envRecordSchema = z.object({
   id: z.string().min(1),
   /** The environment's directory: launch.sh, cleanup.sh, hms-env.nix, data/, .envrc, the checkout. */
@@ -31,9 +43,19 @@ export const envRecordSchema = z.object({
   failure: z.string().optional(),
   cleanedAt: z.string().optional(),
   cleanReason: cleanReason.optional(),
-  /** The provisioning process, so the reconciler can tell a dead provisioning from a slow one. */
-  pid: z.number().int().optional(),
-  host: z.string().optional(),
+  /**
+   * Who is working on it now: set while a process provisions or cleans it up, so another process can
+   * tell a dead holder from a busy one (src/envs/claims.ts).
+   */
+  claim: claimSchema.optional(),
+  /** Cleanup attempts that failed so far; reset when one succeeds. */
+  attempts: z.number().int().nonnegative().optional(),
+  /** Why the last cleanup attempt failed: why the environment is still there. */
+  lastError: z.string().optional(),
+  /** When the next cleanup attempt is due (a cleaning environment that nobody holds is waiting for it). */
+  nextAttemptAt: z.string().optional(),
+  /** Set once, when the attempts reached cleanup.maxAttempts: a person has to look at it. */
+  needsAttentionAt: z.string().optional(),
 });
 export type EnvRecord = z.infer<typeof envRecordSchema>;
 

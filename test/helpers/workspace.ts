@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
+import type { Clock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createEnvContext, type EnvContext } from "../../src/envs/context.js";
 import { createSampleRepo, type SampleRepo } from "../../src/envs/sample-repo.js";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { testHost } from "./host.js";
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
 export const CLI = join(PROJECT_ROOT, "dist", "cli.js");
@@ -22,7 +24,7 @@ export interface Workspace {
   /** `hms-env provision ... --json`, which must succeed silently; returns the record. */
   provision(args: string[]): Promise<EnvRecord>;
   /** The same services the CLI builds, for tests that drive the engine in-process. */
-  context(): EnvContext;
+  context(clock?: Clock): EnvContext;
   remove(): void;
 }
 
@@ -73,8 +75,11 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
       }
       return JSON.parse(result.stdout) as EnvRecord;
     },
-    context() {
-      return createEnvContext(loadConfig({ explicitPath: configFile, cwd: dir }), { path: process.env.PATH });
+    context(clock) {
+      return createEnvContext(loadConfig({ explicitPath: configFile, cwd: dir }), {
+        path: process.env.PATH,
+        ...testHost(clock),
+      });
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extendEnvironment, findEnvironment } from "../../src/envs/lifecycle.js";
-import { expireDue } from "../../src/envs/reconcile.js";
+import { settleDue } from "../../src/envs/reconcile.js";
 import type { EnvRecord, StateData } from "../../src/store/schema.js";
 import { startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -33,7 +33,7 @@ describe("an expiry racing an extension", () => {
         stored.expiresAt = new Date(Date.now() - 1000).toISOString();
       });
       const [, extended] = await Promise.allSettled([
-        expireDue(context),
+        settleDue(context),
         extendEnvironment(context, env.id, "8h", "tester"),
       ]);
       const after = await findEnvironment(context, env.id);
@@ -73,7 +73,12 @@ describe("an environment that cannot be cleaned", () => {
     expect(existsSync(due.path)).toBe(false);
     expect(existsSync(join(elsewhere, "checkout", "README.md"))).toBe(true);
     expect(await worktreeList(stuck)).toContain(join(elsewhere, "checkout"));
-    expect((await findEnvironment(ws.context(), stuck.id)).status).toBe("ready");
+    // It stays claimed for cleanup, says why, and waits for its next attempt instead of being retried at once.
+    const after = await findEnvironment(ws.context(), stuck.id);
+    expect(after).toMatchObject({ status: "cleaning", attempts: 1, cleanReason: "expired" });
+    expect(after.lastError).toContain(`refusing to delete ${elsewhere}`);
+    expect(Date.parse(after.nextAttemptAt as string)).toBeGreaterThan(Date.now());
+    expect(after.claim).toBeUndefined();
   });
 
   it("is refused when its folder is reached through a symlink out of the env root", async () => {
@@ -117,7 +122,11 @@ describe("branch names the mirror has seen before", () => {
 });
 
 describe("an interrupted provisioning", () => {
-  it("takes back what it made and exits 130", async () => {
+  // SIGHUP is what a closed terminal sends: handled like Ctrl-C, with the shell's exit code for it.
+  it.each([
+    ["SIGINT", 130],
+    ["SIGHUP", 129],
+  ] as const)("takes back what it made on %s and exits %i", async (signal, exitCode) => {
     // A shell whose inputs take a few seconds to build, so there is time to press Ctrl-C.
     writeFileSync(
       join(ws.dir, "slow.nix"),
@@ -146,15 +155,16 @@ pkgs.mkShell { buildInputs = [ (derivation { name = "slow-\${builtins.toString b
         if (/^ {2}reserve /m.test(output) && /^ {2}files /m.test(output)) resolve();
       });
     });
-    child.kill("SIGINT");
+    child.kill(signal);
     const result = await child;
-    expect(result.exitCode).toBe(130);
+    expect(result.exitCode).toBe(exitCode);
     expect(result.stderr).toContain("interrupted");
     const id = /reserve\s+(env-[0-9a-f]+)/.exec(output)?.[1] as string;
     const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
     const env = state.environments.find((candidate) => candidate.id === id) as EnvRecord;
     expect(env).toMatchObject({ status: "failed" });
     expect(env.failure).toContain("interrupted");
+    expect(env.claim).toBeUndefined();
     expect(existsSync(env.path)).toBe(false);
     expect(await worktreeList(env)).not.toContain(env.workdir);
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { findSubcommand, parseCommandArgs } from "../../src/cli/args.js";
 import { COMMANDS, mainUsage, runCli } from "../../src/cli/run.js";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { testHost } from "../helpers/host.js";
 import { expectHmsError, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("args");
@@ -19,6 +20,7 @@ async function hmsEnv(argv: string[], options: { cwd: string; env?: Record<strin
     err: (text: string) => err.push(text),
     env: { PATH: process.env.PATH, USER: "tester", ...options.env },
     cwd: options.cwd,
+    host: testHost(),
   };
   const code = await runCli(argv, io);
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };

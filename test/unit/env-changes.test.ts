@@ -3,29 +3,11 @@ import { firstDelivery } from "../../src/store/deliveries.js";
 import { diffEnvironments } from "../../src/store/env-changes.js";
 import { type EnvRecord, emptyState, type StateData } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
-import { useTempDir } from "./support.js";
+import { envRecord, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("env-changes");
 
-function record(id: string, changes: Partial<EnvRecord> = {}): EnvRecord {
-  return {
-    id,
-    path: `/envs/${id}`,
-    workdir: `/envs/${id}/checkout`,
-    component: "hms-dev",
-    components: ["hms-dev"],
-    repo: "/repo",
-    mirror: "/mirror",
-    branch: "main",
-    pr: null,
-    commit: "abc",
-    owner: "U1",
-    createdAt: "2026-11-27T10:00:00.000Z",
-    expiresAt: "2026-11-28T10:00:00.000Z",
-    status: "ready",
-    ...changes,
-  };
-}
+const record = envRecord;
 
 function stateWith(...environments: EnvRecord[]): StateData {
   return { ...emptyState(), environments };

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
 import { type HmsError, type HmsErrorCode, isHmsError } from "../../src/errors.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 
 /** A fresh real folder per test (its real path, so comparisons with realpath/pwd -P hold), removed after. */
 export function useTempDir(prefix: string): () => string {
@@ -36,4 +37,25 @@ export async function expectHmsError(
   expect(error.code, error.message).toBe(code);
   for (const fragment of fragments) expect(error.message).toContain(fragment);
   return error;
+}
+
+/** A plausible ready environment record, with the fields a test cares about changed. */
+export function envRecord(id: string, changes: Partial<EnvRecord> = {}): EnvRecord {
+  return {
+    id,
+    path: `/envs/${id}`,
+    workdir: `/envs/${id}/checkout`,
+    component: "hms-dev",
+    components: ["hms-dev"],
+    repo: "/repo",
+    mirror: "/mirror",
+    branch: "main",
+    pr: null,
+    commit: "abc",
+    owner: "U1",
+    createdAt: "2026-11-27T10:00:00.000Z",
+    expiresAt: "2026-11-28T10:00:00.000Z",
+    status: "ready",
+    ...changes,
+  };
 }

@@ -52,7 +52,7 @@ export const cleanupCommand: Command = {
       "manual",
       currentUser(io),
     );
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.now()));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.clock.now()));
     return 0;
   },
 };

@@ -33,7 +33,7 @@ seconds and downloads nothing; --channel uses your nixpkgs channel instead (real
         { component: "hms-dev", branch: "feature/new-feature", timeout: "1h", owner: currentUser(io) },
         { progress: (event) => io.err(progressLine(event)) },
       );
-      io.out(`\n${launchInstructions(env, context.now())}\n`);
+      io.out(`\n${launchInstructions(env, context.clock.now())}\n`);
 
       if (workspace.nixpkgs === "no nix") {
         io.out("Nix is not installed, so the shell is not started; ./launch.sh would say how to install it.");

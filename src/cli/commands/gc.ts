@@ -4,7 +4,7 @@ import { environmentFor } from "../environment.js";
 
 export const gcCommand: Command = {
   name: "gc",
-  summary: "reconcile now: expire due environments, forget vanished ones, report (or remove) orphans",
+  summary: "reconcile now: expire due environments, finish interrupted ones, report (or remove) orphans",
   usage: `Usage: hms-env gc [--orphans] [--json] [--config FILE]
 
   --orphans   also remove folders under the env root that no environment owns`,
@@ -12,7 +12,8 @@ export const gcCommand: Command = {
   async run(args, io) {
     const context = environmentFor(args, io);
     const report = await reconcile(context, { removeOrphans: args.values.orphans === true });
-    const exitCode = report.failures.length > 0 ? 1 : 0;
+    // Anything that could not be cleaned, now or before (still waiting for its next try), fails gc.
+    const exitCode = report.failures.length > 0 || report.waiting.length > 0 ? 1 : 0;
     if (args.values.json) {
       io.out(JSON.stringify(report, null, 2));
       return exitCode;
@@ -21,8 +22,15 @@ export const gcCommand: Command = {
       `expired and cleaned: ${report.expired.map((env) => env.id).join(", ") || "none"}`,
       `folder gone, marked cleaned: ${report.missing.map((env) => env.id).join(", ") || "none"}`,
       `unfinished provisioning taken down: ${report.abandoned.map((env) => env.id).join(", ") || "none"}`,
+      `interrupted or retried cleanup finished: ${report.resumed.map((env) => env.id).join(", ") || "none"}`,
     ];
     for (const failure of report.failures) lines.push(`could not clean ${failure.id}: ${failure.error}`);
+    const failedNow = new Set(report.failures.map((failure) => failure.id));
+    for (const waiting of report.waiting.filter((entry) => !failedNow.has(entry.id))) {
+      lines.push(
+        `still waiting to be cleaned: ${waiting.id} (${waiting.attempts} failed attempts${waiting.needsAttention ? ", needs a person" : ""}; next try ${waiting.nextAttemptAt}): ${waiting.lastError}`,
+      );
+    }
     if (report.removedOrphans.length > 0)
       lines.push(`orphan folders removed:\n  ${report.removedOrphans.join("\n  ")}`);
     else if (report.orphans.length > 0) {

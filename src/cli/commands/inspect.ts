@@ -11,7 +11,7 @@ export const listCommand: Command = {
   async run(args, io) {
     const context = environmentFor(args, io);
     const envs = await listEnvironments(context, { all: args.values.all === true });
-    io.out(args.values.json ? JSON.stringify(envs, null, 2) : environmentTable(envs, context.now()));
+    io.out(args.values.json ? JSON.stringify(envs, null, 2) : environmentTable(envs, context.clock.now()));
     return 0;
   },
 };
@@ -31,7 +31,7 @@ export const showCommand: Command = {
     }
     const context = environmentFor(args, io);
     const env = await findEnvironment(context, key);
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.now()));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.clock.now()));
     return 0;
   },
 };

@@ -46,7 +46,7 @@ export const provisionCommand: Command = {
         ...(io.interrupt && { signal: io.interrupt }),
       },
     );
-    io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, context.now()));
+    io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, context.clock.now()));
     return 0;
   },
 };

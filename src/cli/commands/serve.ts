@@ -49,6 +49,7 @@ export const serveCommand: Command = {
 
 Holds a timer at every environment's deadline, cleans what expired while it was stopped, reconciles
 every schedule.reconcileInterval, and follows changes the hms-env command makes to the state file.
+The first SIGINT or SIGTERM stops it within 5 seconds.
 Logs one JSON object a line on stderr (--verbose: every reconcile pass too).
 Port: --port, else $PORT, else 3000. Address: --host, else $HOST, else ${DEFAULT_HOST} (this machine only;
 put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
@@ -56,11 +57,15 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
   async run(args, io) {
     const port = parsePort(stringOption(args, "port") ?? io.env.PORT ?? "3000");
     const host = parseHost(stringOption(args, "host") ?? (io.env.HOST || DEFAULT_HOST));
-    const context = environmentFor(args, io);
     // Loaded here, not at start-up: every other command would pay for pino without logging a line.
     const { createLogger } = await import("../../log.js");
-    const log = createLogger({ write: io.err, level: args.values.verbose ? "debug" : "info" });
-    const running = await startServer({ context, port, host, log }).catch((error: unknown) => {
+    const log = createLogger({
+      write: io.err,
+      level: args.values.verbose ? "debug" : "info",
+      now: () => io.host.clock.now(),
+    });
+    const context = environmentFor(args, io, { log });
+    const running = await startServer({ context, port, host }).catch((error: unknown) => {
       throw asListenError(error, host, port);
     });
     log.info(
@@ -73,8 +78,9 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
         interrupt.addEventListener("abort", () => resolve(), { once: true }),
       );
     }
-    log.info({ action: "stop" }, "stopping");
+    log.info({ action: "stop", signal: interrupt?.reason }, "stopping");
     await running.close();
+    log.info({ action: "stopped" }, "stopped");
     return 0;
   },
 };

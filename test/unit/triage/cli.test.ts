@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createTriageCommand } from "../../../src/cli/commands/triage.js";
 import type { CliIo } from "../../../src/cli/io.js";
 import { COMMANDS, runCli } from "../../../src/cli/run.js";
+import { testHost } from "../../helpers/host.js";
 import { useTempDir } from "../support.js";
 import { NOW, report, SHIPPED_DB } from "./support.js";
 
@@ -61,7 +62,13 @@ function setup(config = CONFIG, state: string | null = STATE) {
   if (state !== null) writeFileSync(join(dir, "state.json"), state);
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text), env: {}, cwd: dir };
+  const io: CliIo = {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+    env: {},
+    cwd: dir,
+    host: testHost(),
+  };
   const run = (argv: string[], stdin = "") =>
     runCli(argv, io, [createTriageCommand({ readStdin: async () => stdin, now: () => NOW })]);
   return { dir, io, run, stdout: () => out.join("\n"), stderr: () => err.join("\n") };

@@ -1,0 +1,81 @@
+import type { Clock } from "../clock.js";
+import type { Claim, EnvRecord } from "../store/schema.js";
+
+/** The process making changes: cli.ts fills it in, so nothing else reads process.pid or the host name. */
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** Whether a process with this pid runs on this host (a signal 0 probe). */
+  isAlive(pid: number): boolean;
+}
+
+/** Whether a process with this pid runs here: signal 0 checks without sending anything (EPERM: it runs, as another user). */
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function newClaim(self: ProcessIdentity, now: Date, leaseMs: number, attempt: number): Claim {
+  return {
+    pid: self.pid,
+    host: self.host,
+    since: now.toISOString(),
+    attempt,
+    leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+  };
+}
+
+export function isOwnClaim(claim: Claim | undefined, mine: Claim): boolean {
+  return (
+    claim !== undefined && claim.pid === mine.pid && claim.host === mine.host && claim.since === mine.since
+  );
+}
+
+/**
+ * Whether nobody works on a claim any more, so another process may finish the job: on this host its
+ * process is gone; anywhere, its lease ran out (the holder renews it while it works, so a slow
+ * provisioning on another host is never taken, while a holder that is frozen, or whose pid was reused,
+ * is). A provisioning written before claims existed counts from its creation.
+ */
+export function claimIsDead(env: EnvRecord, self: ProcessIdentity, now: Date, leaseMs: number): boolean {
+  const claim = env.claim;
+  if (claim === undefined) return now.getTime() - Date.parse(env.createdAt) > leaseMs;
+  if (claim.host === self.host && !self.isAlive(claim.pid)) return true;
+  return Date.parse(claim.leaseUntil) <= now.getTime();
+}
+
+export function describeClaim(claim: Claim): string {
+  return `pid ${claim.pid} on ${claim.host} since ${claim.since} (attempt ${claim.attempt})`;
+}
+
+export interface RetrySettings {
+  maxAttempts: number;
+  /** The wait after the first failed attempt; it doubles with each one after. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+}
+
+/** Exponential backoff: the wait after `failures` failed attempts, capped. */
+export function retryDelay(failures: number, settings: RetrySettings): number {
+  const doubled = settings.retryDelayMs * 2 ** Math.min(Math.max(failures - 1, 0), 30);
+  return Math.min(doubled, settings.maxRetryDelayMs);
+}
+
+/**
+ * Renews a claim's lease while its holder works (every third of the lease), so other hosts never take
+ * over a live holder. `renew` writes the new lease if the claim is still this holder's.
+ */
+export function keepClaim(
+  clock: Clock,
+  leaseMs: number,
+  renew: (leaseUntil: string) => Promise<unknown>,
+): { release(): void } {
+  const timer = clock.every(Math.max(1000, Math.floor(leaseMs / 3)), () => {
+    renew(new Date(clock.now().getTime() + leaseMs).toISOString()).catch(() => undefined);
+  });
+  return { release: () => timer.cancel() };
+}

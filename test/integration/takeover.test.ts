@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from "node:fs";
+import { execa, type ResultPromise } from "execa";
+import lockfile from "proper-lockfile";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EnvRecord, StateData } from "../../src/store/schema.js";
+import { eventually, startServe } from "../helpers/serve.js";
+import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
+
+let ws: Workspace;
+beforeAll(async () => {
+  ws = await createWorkspace('limits:\n  maxEnvsPerOwner: 20\nschedule:\n  reconcileInterval: "1h"');
+});
+afterAll(() => ws.remove());
+
+async function stored(id: string): Promise<EnvRecord> {
+  const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
+  return state.environments.find((env) => env.id === id) as EnvRecord;
+}
+
+/**
+ * Holds the mirror's lock as another hms-env would: a teardown claims its environment, then waits here,
+ * so a test can kill it at exactly that point.
+ */
+function holdMirror(mirror: string): Promise<() => Promise<void>> {
+  return lockfile.lock(mirror, { realpath: false, stale: 10_000, update: 2000 });
+}
+
+function spawnCli(args: string[]): ResultPromise {
+  return execa("node", [CLI, ...args], {
+    cwd: ws.dir,
+    env: { HMS_CONFIG: ws.configFile, USER: "tester" },
+    reject: false,
+    stdin: "ignore",
+  });
+}
+
+/** Waits until `pid` holds the environment's cleanup claim. */
+async function claimedBy(id: string, pid: number | undefined) {
+  await eventually(async () => {
+    const env = await stored(id);
+    return env.status === "cleaning" && env.claim?.pid === pid;
+  }, `the cleanup claim of pid ${pid}`);
+}
+
+const provision = (component: string) => ws.provision(["--component", component, "--branch", "main"]);
+
+describe("a cleanup killed after its claim", () => {
+  it("is finished by the next `hms-env cleanup`; a second cleanup meanwhile names the holder", async () => {
+    const env = await provision("hms-dev");
+    const release = await holdMirror(env.mirror);
+    const first = spawnCli(["cleanup", env.id]);
+    await claimedBy(env.id, first.pid);
+    const meanwhile = await ws.cli(["cleanup", env.id]);
+    expect(meanwhile.exitCode).toBe(2);
+    expect(meanwhile.stderr).toContain(`is being cleaned up already by pid ${first.pid}`);
+    first.kill("SIGKILL");
+    await first;
+    await release();
+    expect(existsSync(env.path)).toBe(true);
+
+    const again = await ws.cli(["cleanup", env.id]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(await stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
+    expect(existsSync(env.path)).toBe(false);
+    expect((await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout).not.toContain(env.workdir);
+    // Twice is safe: a cleaned environment is cleaned.
+    const twice = await ws.cli(["cleanup", env.id]);
+    expect(twice.exitCode).toBe(0);
+    expect(twice.stdout).toMatch(/^status: {5}cleaned \(manual\)$/m);
+  });
+
+  it("is finished by `hms-env gc`", async () => {
+    const env = await provision("hms-sme");
+    const release = await holdMirror(env.mirror);
+    const first = spawnCli(["cleanup", env.id]);
+    await claimedBy(env.id, first.pid);
+    first.kill("SIGKILL");
+    await first;
+    await release();
+    const gc = await ws.cli(["gc"]);
+    expect(gc.exitCode, gc.stdout + gc.stderr).toBe(0);
+    expect(gc.stdout).toContain(`interrupted or retried cleanup finished: ${env.id}`);
+    expect(await stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
+    expect(existsSync(env.path)).toBe(false);
+  });
+});
+
+describe("serve stopped or killed in the middle of a teardown", () => {
+  /** A serve whose expiry of a new environment has claimed it and now waits for the (held) mirror. */
+  async function serveInTeardown(component: string) {
+    const env = await provision(component);
+    const release = await holdMirror(env.mirror);
+    const serve = await startServe(ws);
+    await ws.context().store.update((state) => {
+      const due = state.environments.find((candidate) => candidate.id === env.id) as EnvRecord;
+      due.expiresAt = new Date(Date.now() + 500).toISOString();
+    });
+    await claimedBy(env.id, serve.process.pid);
+    return { env, release, serve };
+  }
+
+  it("stops on the first SIGTERM although a teardown is waiting; gc finishes it", async () => {
+    const { env, release, serve } = await serveInTeardown("hms-esr");
+    serve.process.kill("SIGTERM");
+    // The teardown would wait minutes for the mirror: serve lets go of it and exits cleanly instead.
+    const exited = await Promise.race([
+      serve.process.then((result) => result.exitCode),
+      new Promise((resolve) => setTimeout(() => resolve("still running"), 15_000)),
+    ]);
+    expect(exited, serve.log()).toBe(0);
+    expect(serve.log()).toContain(`"action":"stop","signal":"SIGTERM"`);
+    expect(serve.log()).toContain(`"action":"stopped"`);
+    await release();
+    const gc = await ws.cli(["gc"]);
+    expect(gc.stdout).toContain(`interrupted or retried cleanup finished: ${env.id}`);
+    expect(await stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
+  });
+
+  it("SIGKILL: the next serve finishes it at start", async () => {
+    const { env, release, serve } = await serveInTeardown("hms-sys");
+    serve.process.kill("SIGKILL");
+    await serve.process;
+    await release();
+    expect(existsSync(env.path)).toBe(true);
+    const restarted = await startServe(ws);
+    try {
+      await eventually(async () => (await stored(env.id)).status === "cleaned", "the restarted serve");
+      expect(existsSync(env.path)).toBe(false);
+      expect((await stored(env.id)).claim).toBeUndefined();
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
