@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
-import type { EnvContext, Log } from "./envs/context.js";
-import { type ReconcileReport, reconcile, settleDue, type TakeDownFailure } from "./envs/reconcile.js";
+import type { EnvContext } from "./envs/context.js";
+import { type ReconcileReport, reconcile, settleDue } from "./envs/reconcile.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
 import { createTimers, type Timers } from "./schedule/timers.js";
 import { createSerialQueue } from "./serial-queue.js";
@@ -33,15 +33,6 @@ export interface RunningServer {
 /** How long `close` waits for the pass under way before it lets go (its claims are finished later). */
 const PASS_GRACE_MS = 3000;
 
-function logFailures(log: Log, failures: readonly TakeDownFailure[]) {
-  for (const failure of failures) {
-    log.warn(
-      { envId: failure.id, action: "cleanup", error: failure.error },
-      `could not clean ${failure.id}: ${failure.error}`,
-    );
-  }
-}
-
 /**
  * The long-lived process: timers at every deadline, the periodic reconciler, and the HTTP endpoints
  * (`GET /healthz` now; the Slack and GitHub endpoints join this same server).
@@ -71,12 +62,12 @@ export async function startServer(options: {
     settleQueued = true;
     void turn(async () => {
       settleQueued = false;
-      const { done, failures } = await settleDue(context, stopping.signal);
+      // Each failure is logged where it happens (lifecycle.ts), once, with its next attempt.
+      const { done } = await settleDue(context, stopping.signal);
       for (const env of done.expired)
         log.info({ envId: env.id, action: "expire", path: env.path }, `expired and cleaned ${env.id}`);
       for (const env of done.resumed)
         log.info({ envId: env.id, action: "resume", path: env.path }, `finished cleaning ${env.id}`);
-      logFailures(log, failures);
       await timers.sync();
     }).catch((error: unknown) => log.error({ action: "settle", err: error }, "settling due work failed"));
   };
@@ -84,7 +75,6 @@ export async function startServer(options: {
   const reconcileAndSync = () =>
     turn(async (): Promise<ReconcileReport> => {
       const report = await reconcile(context, { signal: stopping.signal });
-      logFailures(log, report.failures);
       await timers.sync();
       return report;
     });
