@@ -1,3 +1,5 @@
+import type { CheckoutMode } from "../envs/sparse.js";
+import { HmsError } from "../errors.js";
 import type { OptionSpec } from "./args.js";
 import type { CliIo } from "./io.js";
 
@@ -20,4 +22,13 @@ export interface Command {
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.values[name];
   return typeof value === "string" ? value : undefined;
+}
+
+/** `--sparse` / `--full` (one at most); undefined leaves it to `checkout.mode`. */
+export function checkoutModeOption(args: ParsedArgs): CheckoutMode | undefined {
+  if (args.values.sparse === true && args.values.full === true) {
+    throw new HmsError("USAGE", "give either --sparse or --full, not both");
+  }
+  if (args.values.sparse === true) return "sparse";
+  return args.values.full === true ? "full" : undefined;
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from "../config/duration.js";
+import { sparseFoldersOf } from "../envs/sparse.js";
 import type { EnvRecord } from "../store/schema.js";
 
 /** One line a step: its name, its time, what it did. */
@@ -38,9 +39,18 @@ export function launchInstructions(env: EnvRecord, now: Date): string {
     "  ./launch.sh                    # enter the Nix shell in the checkout",
     "  ./launch.sh --run 'make test'  # or run one command in it",
     "  ./cleanup.sh                   # when you are done",
+    ...(sparseFoldersOf(env) === undefined
+      ? []
+      : [`  hms-env widen ${env.id} FOLDER  # the checkout is sparse: add a folder to it`]),
     "",
     `It expires ${remaining(env, now)} (${env.expiresAt}): \`hms-env serve\` cleans it up then (or the next \`hms-env gc\`); \`hms-env extend ${env.id} 8h\` keeps it longer.`,
   ].join("\n");
+}
+
+function checkoutLine(env: EnvRecord): string {
+  const folders = sparseFoldersOf(env);
+  if (folders === undefined) return "full";
+  return `sparse: ${folders.join(", ") || "(no folders)"}, and the top-level files`;
 }
 
 export function describeEnvironment(env: EnvRecord, now: Date): string {
@@ -50,6 +60,7 @@ export function describeEnvironment(env: EnvRecord, now: Date): string {
     `component:  ${env.component}${env.component === "all" ? ` (${env.components.join(", ")})` : ""}`,
     `source:     ${sourceOf(env)}`,
     `commit:     ${env.commit ?? "-"}`,
+    `checkout:   ${checkoutLine(env)}`,
     `owner:      ${env.owner}`,
     // A provisioning that failed before its folder was reserved has none.
     `path:       ${env.path || "-"}`,

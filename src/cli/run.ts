@@ -9,6 +9,7 @@ import { listCommand, showCommand } from "./commands/inspect.js";
 import { provisionCommand } from "./commands/provision.js";
 import { serveCommand } from "./commands/serve.js";
 import { triageCommand } from "./commands/triage.js";
+import { widenCommand } from "./commands/widen.js";
 import type { CliIo } from "./io.js";
 
 export const COMMANDS: Command[] = [
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   listCommand,
   showCommand,
   extendCommand,
+  widenCommand,
   cleanupCommand,
   gcCommand,
   doctorCommand,

@@ -28,6 +28,9 @@ export interface Config {
   reconcileIntervalMs: number;
   /** Retries of cleanups that fail, and the lease of provisioning and cleanup claims. */
   cleanup: { maxAttempts: number; retryDelayMs: number; maxRetryDelayMs: number; claimLeaseMs: number };
+  maintenanceIntervalMs: number;
+  checkout: { mode: "full" | "sparse"; alwaysInclude: string[] };
+  mirror: { partialClone: boolean };
   components: Record<string, ComponentConfig>;
   /** Triage: who owns which components and who takes the next bug. */
   teams: Record<string, TeamConfig>;
@@ -148,6 +151,12 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
       maxRetryDelayMs: parseDuration(parsed.cleanup.maxRetryDelay),
       claimLeaseMs: parseDuration(parsed.cleanup.claimLease),
     },
+    maintenanceIntervalMs: parseDuration(parsed.schedule.maintenanceInterval),
+    checkout: {
+      mode: parsed.checkout.mode,
+      alwaysInclude: parsed.checkout.alwaysInclude.map((folder) => folder.replace(/\/+$/, "")),
+    },
+    mirror: parsed.mirror,
     components: parsed.components ?? DEFAULT_COMPONENTS,
     teams: parsed.teams,
     triage: {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_COMPONENTS } from "./defaults.js";
 import { parseDuration } from "./duration.js";
+import { checkFolder } from "./folder.js";
 
 /** A duration string that must parse; kept as text in the file, parsed where it is used. */
 const durationText = z.string().refine(
@@ -14,6 +15,15 @@ const durationText = z.string().refine(
   },
   { message: "expected a duration such as 30m, 8h, 2d or 1w" },
 );
+
+/** A folder of the repository for sparse checkouts: the same rules as `hms-env widen`. */
+const folderText = z.string().superRefine((text, ctx) => {
+  try {
+    checkFolder(text);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+  }
+});
 
 /** Component ids are used in directory names and Nix arguments, so they are kept to a safe alphabet. */
 export const componentId = z
@@ -117,9 +127,11 @@ export const configSchema = z
     schedule: z
       .object({
         reconcileInterval: durationText.default("5m"),
+        /** How often `serve` runs git maintenance (commit-graph, gc --auto) on the mirrors. */
+        maintenanceInterval: durationText.default("1h"),
       })
       .strict()
-      .default({ reconcileInterval: "5m" }),
+      .default({ reconcileInterval: "5m", maintenanceInterval: "1h" }),
     cleanup: z
       .object({
         /** Failed cleanup attempts after which an environment is flagged for a person (retries go on). */
@@ -132,6 +144,22 @@ export const configSchema = z
       })
       .strict()
       .default({ maxAttempts: 8, retryDelay: "1m", maxRetryDelay: "6h", claimLease: "10m" }),
+    checkout: z
+      .object({
+        /** full: every file; sparse: the component's folders, the top-level files and alwaysInclude. */
+        mode: z.enum(["full", "sparse"]).default("full"),
+        /** Folders every sparse checkout gets (shared libraries, build files), relative to the root. */
+        alwaysInclude: z.array(folderText).max(200).default([]),
+      })
+      .strict()
+      .default({ mode: "full", alwaysInclude: [] }),
+    mirror: z
+      .object({
+        /** Fetch commits and trees only (`--filter=blob:none`) when the remote allows it; blobs at checkout. */
+        partialClone: z.boolean().default(true),
+      })
+      .strict()
+      .default({ partialClone: true }),
     components: z.record(componentId, componentSchema).optional(),
     teams: z.record(teamId, teamSchema).default({}),
     triage: z

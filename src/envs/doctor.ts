@@ -1,9 +1,11 @@
 import { accessSync, constants, existsSync, mkdirSync, statfsSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { describeError } from "../errors.js";
 import type { EnvContext } from "./context.js";
+import { mirrorPathFor } from "./git.js";
 import { findOnPath, INSTALL_NIX } from "./nix.js";
+import { BLOB_FILTER, mirrorKind, remoteAllowsFilter } from "./partial-mirror.js";
 
 export interface Check {
   name: string;
@@ -90,6 +92,29 @@ async function checkRepo(context: EnvContext): Promise<Check> {
   return { name: "repo", ok: true, detail: `${repo} (${context.config.defaultBranch} found)` };
 }
 
+/** Which kind of mirror the repository has, or will get; either kind works, so this never fails. */
+async function checkMirror(context: EnvContext): Promise<Check> {
+  const repo = context.config.repo ?? (await context.git.toplevel(context.config.cwd));
+  if (repo === undefined) return { name: "mirror", ok: true, detail: "no repository yet (see repo)" };
+  const mirror = mirrorPathFor(repo, context.config.cacheDir);
+  if (existsSync(join(mirror, "HEAD"))) {
+    const kind = await mirrorKind(mirror);
+    return {
+      name: "mirror",
+      ok: true,
+      detail: kind.partial
+        ? `${mirror}: partial (${BLOB_FILTER}): commits and trees fetched, blobs as checkouts need them`
+        : `${mirror}: full: ${kind.reason}`,
+    };
+  }
+  const detail = !context.config.mirror.partialClone
+    ? "full: mirror.partialClone is false"
+    : (await remoteAllowsFilter(repo))
+      ? `partial (${BLOB_FILTER}): the remote allows filters`
+      : "full: the remote does not allow filters (uploadpack.allowFilter)";
+  return { name: "mirror", ok: true, detail: `not made yet; the first provision makes it ${detail}` };
+}
+
 async function checkState(context: EnvContext): Promise<Check> {
   const file = context.config.stateFile;
   if (!existsSync(file)) return { name: "state", ok: true, detail: `${file} (created on first use)` };
@@ -151,6 +176,7 @@ export async function runDoctor(context: EnvContext, path: string | undefined): 
     ...(await checkNix(path, context.config.nix.nixPath)),
     nixFile,
     await checkRepo(context),
+    await checkMirror(context),
     await checkState(context),
     checkDisk(context.config.envRoot),
   ];

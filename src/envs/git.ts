@@ -5,6 +5,8 @@ import { basename, join } from "node:path";
 import { execa } from "execa";
 import { HmsError } from "../errors.js";
 import { withFileLock } from "../store/file-lock.js";
+import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
+import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
 
 /**
  * Git through argument arrays only (no shell ever sees a branch name). One bare mirror per repository
@@ -16,10 +18,14 @@ export interface Git {
   toplevel(cwd: string): Promise<string | undefined>;
   /** `git check-ref-format --branch`: throws INVALID_INPUT naming the branch when git rejects it. */
   checkBranchName(branch: string): Promise<void>;
-  ensureMirror(repo: string, cacheDir: string): Promise<string>;
+  /** The repository's mirror, made on first use: partial (`blob:none`) when `partialClone` and the remote allow it. */
+  ensureMirror(repo: string, cacheDir: string, options?: { partialClone?: boolean }): Promise<string>;
   /** Fetches `sourceRef` from origin into `localRef` and returns its commit. */
   fetchRef(mirror: string, sourceRef: string, localRef: string, shownAs: string): Promise<string>;
-  addWorktree(mirror: string, dir: string, commit: string): Promise<void>;
+  /** A detached worktree at `commit`: every file, or (given `sparseFolders`) a cone-mode sparse checkout. */
+  addWorktree(mirror: string, dir: string, commit: string, sparseFolders?: readonly string[]): Promise<void>;
+  /** Adds folders to a sparse worktree (`git sparse-checkout add`); each must be a folder at `commit`. */
+  widenWorktree(mirror: string, dir: string, commit: string, folders: readonly string[]): Promise<void>;
   /** Removes the worktree and its administrative entry; a worktree already gone is not an error. */
   removeWorktree(mirror: string, dir: string): Promise<void>;
   deleteRef(mirror: string, localRef: string): Promise<void>;
@@ -28,13 +34,13 @@ export interface Git {
 }
 
 /** Keeps git from asking for credentials on a terminal nobody watches, and its messages parseable. */
-const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+export const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 
-async function git(args: string[], cwd?: string) {
+export async function git(args: string[], cwd?: string) {
   return execa("git", args, { cwd, env: GIT_ENV, reject: false, stdin: "ignore" });
 }
 
-function gitFailure(what: string, stderr: string, cause?: unknown): HmsError {
+export function gitFailure(what: string, stderr: string, cause?: unknown): HmsError {
   return new HmsError("GIT_FAILED", `${what}: ${stderr.trim() || "git failed"}`, { cause });
 }
 
@@ -50,7 +56,7 @@ export function mirrorPathFor(repo: string, cacheDir: string): string {
 const MIRROR_WORK = { holdMs: 120_000, waitMs: 600_000 };
 
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
-function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
+export function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
   return withFileLock(mirror, MIRROR_WORK, task);
 }
 
@@ -77,7 +83,7 @@ export function createGit(): Git {
       }
     },
 
-    async ensureMirror(repo, cacheDir) {
+    async ensureMirror(repo, cacheDir, { partialClone = true } = {}) {
       mkdirSync(cacheDir, { recursive: true });
       const mirror = mirrorPathFor(repo, cacheDir);
       await withMirrorLock(mirror, async () => {
@@ -89,6 +95,7 @@ export function createGit(): Git {
           throw gitFailure(`cannot set the mirror's origin to ${repo}`, remote.stderr);
         // No default refspec: a fetch then updates only the ref an environment asked for, nothing else.
         await git(["config", "--unset-all", "remote.origin.fetch"], mirror);
+        await chooseMirrorKind(mirror, repo, partialClone);
       });
       return mirror;
     },
@@ -112,6 +119,7 @@ export function createGit(): Git {
           mirror,
         ),
       );
+      await noteFilterRefused(mirror, fetch.stderr);
       if (fetch.exitCode !== 0) {
         if (/couldn't find remote ref|no such ref/i.test(fetch.stderr)) {
           throw new HmsError("REF_NOT_FOUND", `${shownAs} does not exist in the repository`);
@@ -125,13 +133,16 @@ export function createGit(): Git {
 
     // Worktree changes hold the mirror lock too: a fetch checks every worktree's HEAD, and one being
     // added by another provisioning at that moment reads as "bad object worktrees/.../HEAD".
-    async addWorktree(mirror, dir, commit) {
+    async addWorktree(mirror, dir, commit, sparseFolders) {
+      if (sparseFolders !== undefined) return addSparseWorktree(mirror, dir, commit, sparseFolders);
       const add = await withMirrorLock(mirror, () =>
         git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror),
       );
       if (add.exitCode !== 0)
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
     },
+
+    widenWorktree: widenWorktree,
 
     async removeWorktree(mirror, dir) {
       if (!existsSync(mirror)) return;

@@ -6,7 +6,9 @@
 import { ALL_COMPONENTS } from "../config/defaults.js";
 import { checkTimeout, parseDuration } from "../config/duration.js";
 import type { Config } from "../config/load.js";
+import type { ComponentConfig } from "../config/schema.js";
 import { HmsError } from "../errors.js";
+import { type CheckoutMode, type CheckoutPlan, planCheckout } from "./sparse.js";
 
 export interface ProvisionRequest {
   component: string;
@@ -14,6 +16,8 @@ export interface ProvisionRequest {
   pr?: string | number | undefined;
   timeout?: string | undefined;
   owner: string;
+  /** `--sparse` / `--full`; default `checkout.mode`. */
+  checkout?: CheckoutMode | undefined;
 }
 
 export type EnvSource = { kind: "branch"; branch: string } | { kind: "pr"; pr: number };
@@ -32,6 +36,7 @@ export interface ProvisionPlan {
   sourceRef: string;
   /** A human name for the source, for messages. */
   shownAs: string;
+  checkout: CheckoutPlan;
 }
 
 const OWNER = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -128,6 +133,11 @@ export function planProvision(request: ProvisionRequest, config: Config, now: Da
     sourceRef: source.kind === "pr" ? `refs/pull/${source.pr}/head` : `refs/heads/${source.branch}`,
     shownAs:
       source.kind === "pr" ? `PR #${source.pr} (refs/pull/${source.pr}/head)` : `branch "${source.branch}"`,
+    checkout: planCheckout(
+      request.checkout ?? config.checkout.mode,
+      components.map((id) => [id, config.components[id] as ComponentConfig]),
+      config.checkout.alwaysInclude,
+    ),
   };
 }
 

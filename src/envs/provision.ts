@@ -9,6 +9,7 @@ import { holdClaim, takeDown } from "./lifecycle.js";
 import { writeMetadata } from "./metadata.js";
 import { type ProvisionPlan, type ProvisionRequest, planProvision } from "./plan.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
+import { describeCheckout, sparseFoldersOf } from "./sparse.js";
 import { envRef } from "./teardown.js";
 import { countsTowardLimit, transition } from "./transitions.js";
 
@@ -79,6 +80,7 @@ function draftRecord(id: string, plan: ProvisionPlan, repo: string, claim: Claim
     expiresAt: plan.expiresAt.toISOString(),
     status: "provisioning",
     claim,
+    checkout: { mode: plan.checkout.mode, folders: plan.checkout.folders },
   };
 }
 
@@ -117,7 +119,7 @@ async function fetchSource(
 ) {
   const { config, git } = context;
   record.mirror = await timed(progress, "mirror", record.repo, () =>
-    git.ensureMirror(record.repo, config.cacheDir),
+    git.ensureMirror(record.repo, config.cacheDir, { partialClone: config.mirror.partialClone }),
   );
   record.commit = await timed(progress, "fetch", plan.shownAs, () =>
     git.fetchRef(record.mirror, plan.sourceRef, envRef(record.id), plan.shownAs),
@@ -149,7 +151,9 @@ async function build(
   };
   // The checkout and the Nix evaluation need nothing from each other, so they run side by side.
   const results = await Promise.allSettled([
-    timed(progress, "worktree", commit.slice(0, 12), () => git.addWorktree(mirror, record.workdir, commit)),
+    timed(progress, "worktree", `${commit.slice(0, 12)}${describeCheckout(record)}`, () =>
+      git.addWorktree(mirror, record.workdir, commit, sparseFoldersOf(record)),
+    ),
     (async () => {
       await timed(
         progress,
@@ -289,6 +293,7 @@ export async function provision(
   const claim = newClaim(context.self, context.clock.now(), config.cleanup.claimLeaseMs, 1);
   const record = draftRecord(newEnvId(new Set(known.map((env) => env.id))), plan, repo, claim);
 
+  if (plan.checkout.note) progress({ step: "checkout", detail: plan.checkout.note });
   try {
     await fetchSource(context, plan, record, progress);
     interrupted(signal);

@@ -3,9 +3,9 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 
 /**
- * A small HMS monorepo: the four components under SYSTEM-COMPONENTS/, a feature branch and a pull
- * request ref, as GitHub keeps them (refs/pull/N/head). `hms-env demo` provisions from it, and the
- * tests use it as their origin.
+ * A small HMS monorepo: the four components under SYSTEM-COMPONENTS/, a shared library, top-level files,
+ * a feature branch and a pull request ref, as GitHub keeps them (refs/pull/N/head). `hms-env demo`
+ * provisions from it, and the tests use it as their origin.
  */
 export interface SampleRepo {
   path: string;
@@ -17,6 +17,8 @@ export interface SampleRepo {
 
 const FILES: Record<string, string> = {
   "README.md": "# HMS monorepo (sample made by hms-env)\n",
+  Makefile: "test:\n\t@echo testing\n",
+  "lib/hms-shared/logging.rb": "module HmsShared\n  module Logging; end\nend\n",
   "SYSTEM-COMPONENTS/HMS-SME/Gemfile": 'source "https://rubygems.org"\ngem "rails", "~> 7.1"\ngem "pg"\n',
   "SYSTEM-COMPONENTS/HMS-SME/app/models/user.rb": "class User < ApplicationRecord\nend\n",
   "SYSTEM-COMPONENTS/HMS-ESR/config/esr.yml": "esr:\n  queue: default\n",
@@ -52,6 +54,8 @@ export async function createSampleRepo(
 ): Promise<SampleRepo> {
   mkdirSync(path, { recursive: true });
   await git(path, ["init", "--quiet", "--initial-branch=main"]);
+  // As GitHub does: partial clones (--filter=blob:none) are served.
+  await git(path, ["config", "uploadpack.allowFilter", "true"]);
   writeFiles(path, { ...FILES, ...extraFiles });
   await git(path, ["add", "--all"]);
   await git(path, ["commit", "--quiet", "--message", "HMS monorepo"]);

@@ -40,6 +40,8 @@ export const envRecordSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
   status: envStatus,
+  /** Every file, or a cone-mode sparse checkout of these folders. Absent in older records: full. */
+  checkout: z.object({ mode: z.enum(["full", "sparse"]), folders: z.array(z.string()) }).optional(),
   failure: z.string().optional(),
   cleanedAt: z.string().optional(),
   cleanReason: cleanReason.optional(),

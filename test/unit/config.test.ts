@@ -159,6 +159,10 @@ describe("an invalid file fails with CONFIG_INVALID naming the file, the key pat
     ["components:\n  hms-sme:\n    paths: [a/**]\n", "components.hms-sme.name", "expected string"],
     ["components:\n  HMS_SME:\n    name: X\n    paths: [a/**]\n", "components.HMS_SME", "lower-case id"],
     ["nix:\n  bash: bin/bash\n", "nix.bash", "absolute path"],
+    ["checkout:\n  mode: partial\n", "checkout.mode", '"full"'],
+    ["checkout:\n  alwaysInclude: [../shared]\n", "checkout.alwaysInclude.0", '".."'],
+    ["checkout:\n  alwaysInclude: ['--cone']\n", "checkout.alwaysInclude.0", "option"],
+    ["mirror:\n  partialClone: maybe\n", "mirror.partialClone", "expected boolean"],
     ["envRoot: ''\n", "envRoot", "expected string"],
     ["- just\n- a list\n", "(top level)", "expected object"],
   ])("%j", async (text, keyPath, expected) => {
@@ -243,6 +247,18 @@ describe("values of a valid file", () => {
     "/srv/git/hms.git",
   ])("repo %s stays as it is", (repo) => {
     expect(loadText(`repo: ${JSON.stringify(repo)}\n`).load().repo).toBe(repo);
+  });
+
+  it("checkout, mirror and maintenance keys default to full, partial and 1h", () => {
+    const config = loadText("").load();
+    expect(config.checkout).toEqual({ mode: "full", alwaysInclude: [] });
+    expect(config.mirror).toEqual({ partialClone: true });
+    expect(config.maintenanceIntervalMs).toBe(HOUR);
+    const set = loadText(
+      "checkout:\n  mode: sparse\n  alwaysInclude: [lib/shared/, build]\nmirror:\n  partialClone: false\n",
+    ).load();
+    expect(set.checkout).toEqual({ mode: "sparse", alwaysInclude: ["lib/shared", "build"] });
+    expect(set.mirror.partialClone).toBe(false);
   });
 
   it("durations become milliseconds", () => {

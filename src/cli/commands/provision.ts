@@ -1,5 +1,5 @@
 import { provision } from "../../envs/provision.js";
-import { type Command, stringOption } from "../command.js";
+import { type Command, checkoutModeOption, stringOption } from "../command.js";
 import { currentUser, environmentFor } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
 
@@ -7,11 +7,13 @@ export const provisionCommand: Command = {
   name: "provision",
   summary: "make an environment for a component at a branch or PR",
   usage: `Usage: hms-env provision --component <hms-sme|hms-esr|hms-dev|hms-sys|all> (--branch NAME | --pr N)
-                         [--timeout 8h] [--owner ID] [--json] [--config FILE]
+                         [--sparse | --full] [--timeout 8h] [--owner ID] [--json] [--config FILE]
 
   --component   the component whose Nix shell to use; "all" merges every component
   --branch      a branch of the repository, e.g. feature/new-feature
   --pr          a pull request number; its head (refs/pull/N/head) is checked out
+  --sparse      check out only the component's folders, the top-level files and checkout.alwaysInclude
+  --full        check out every file (default: checkout.mode, full)
   --timeout     when to clean it up automatically (default: defaults.timeout, 24h; 5m to limits.maxTimeout)
   --owner       who it belongs to (default: your login name)
   --json        print the environment's record as JSON instead of progress and instructions`,
@@ -21,6 +23,8 @@ export const provisionCommand: Command = {
     pr: { type: "string" },
     timeout: { type: "string" },
     owner: { type: "string" },
+    sparse: { type: "boolean" },
+    full: { type: "boolean" },
   },
   async run(args, io) {
     const component = stringOption(args, "component");
@@ -38,6 +42,7 @@ export const provisionCommand: Command = {
         pr: stringOption(args, "pr"),
         timeout: stringOption(args, "timeout"),
         owner: stringOption(args, "owner") ?? currentUser(io),
+        checkout: checkoutModeOption(args),
       },
       {
         progress: (event) => {

@@ -1,0 +1,77 @@
+/**
+ * Partial-clone mirrors (as Scalar makes them): the mirror fetches commits and trees only
+ * (`--filter=blob:none`), and a checkout downloads the blobs of the files it writes, in one batch.
+ * Whether a remote allows filters is asked once, when the mirror is made, and kept in the mirror's
+ * config, so `doctor` can say which kind of mirror a repository has and why.
+ */
+import { execa } from "execa";
+import { GIT_ENV, git } from "./git.js";
+
+export const BLOB_FILTER = "blob:none";
+/** Where a mirror that fetches everything keeps the reason (read by `doctor`). */
+const FULL_REASON_KEY = "hms-env.fullMirrorReason";
+/** git's warning when the server ignores `--filter` and sends every object. */
+const FILTER_REFUSED = /filtering not recognized by server/i;
+
+export type MirrorKind = { partial: true } | { partial: false; reason: string };
+
+/**
+ * Whether the remote's upload-pack advertises `filter` (uploadpack.allowFilter). Protocol v2 lists it in
+ * the `fetch=` capability, which git prints when asked to trace packets; a remote that cannot be asked,
+ * or speaks only the old protocol, is taken as refusing, and gets a full mirror.
+ */
+export async function remoteAllowsFilter(repo: string): Promise<boolean> {
+  const probe = await execa("git", ["-c", "protocol.version=2", "ls-remote", repo, "HEAD"], {
+    env: { ...GIT_ENV, GIT_TRACE_PACKET: "1" },
+    reject: false,
+    stdin: "ignore",
+  });
+  return probe.exitCode === 0 && /\bfetch=[^\n]*\bfilter\b/.test(probe.stderr);
+}
+
+async function setConfig(mirror: string, key: string, value: string): Promise<void> {
+  await git(["config", key, value], mirror);
+}
+
+/** Makes the (new, empty) mirror partial when allowed, or records why it fetches everything. */
+export async function chooseMirrorKind(mirror: string, repo: string, wanted: boolean): Promise<MirrorKind> {
+  if (!wanted) {
+    const kind = { partial: false, reason: "mirror.partialClone is false in the configuration" } as const;
+    await setConfig(mirror, FULL_REASON_KEY, kind.reason);
+    return kind;
+  }
+  if (!(await remoteAllowsFilter(repo))) {
+    const kind = {
+      partial: false,
+      reason: "the remote does not allow filters (uploadpack.allowFilter), so every blob is fetched",
+    } as const;
+    await setConfig(mirror, FULL_REASON_KEY, kind.reason);
+    return kind;
+  }
+  // What `git clone --filter` writes: later fetches use the filter, and missing blobs come from origin.
+  await setConfig(mirror, "core.repositoryformatversion", "1");
+  await setConfig(mirror, "remote.origin.promisor", "true");
+  await setConfig(mirror, "remote.origin.partialclonefilter", BLOB_FILTER);
+  return { partial: true };
+}
+
+/**
+ * A remote that stops allowing filters after the mirror was made answers with every object and a
+ * warning: the mirror is then full in fact, and is recorded as such so later fetches stop asking.
+ */
+export async function noteFilterRefused(mirror: string, fetchStderr: string): Promise<void> {
+  if (!FILTER_REFUSED.test(fetchStderr)) return;
+  // The mirror stays a promisor: blobs that earlier, filtered fetches left out can still be fetched by id.
+  await git(["config", "--unset", "remote.origin.partialclonefilter"], mirror);
+  await setConfig(mirror, FULL_REASON_KEY, "the remote stopped allowing filters; every blob is fetched");
+}
+
+export async function mirrorKind(mirror: string): Promise<MirrorKind> {
+  const filter = await git(["config", "--get", "remote.origin.partialclonefilter"], mirror);
+  if (filter.exitCode === 0 && filter.stdout.trim() !== "") return { partial: true };
+  const reason = await git(["config", "--get", FULL_REASON_KEY], mirror);
+  return {
+    partial: false,
+    reason: reason.exitCode === 0 ? reason.stdout.trim() : "made before partial clones were used",
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Cone-mode sparse worktrees of the shared mirror. The worktree is added without a checkout, told its
+ * folders, then populated: from a partial mirror, only the blobs of those folders (and of the top-level
+ * files) are downloaded, in one batch. Every step holds the mirror lock, as a full checkout does, since
+ * downloading blobs writes into the mirror.
+ */
+import { HmsError } from "../errors.js";
+import { git, gitFailure, withMirrorLock } from "./git.js";
+
+async function step(what: string, args: string[], cwd: string): Promise<void> {
+  const result = await git(args, cwd);
+  if (result.exitCode !== 0) throw gitFailure(what, result.stderr);
+}
+
+export async function addSparseWorktree(
+  mirror: string,
+  dir: string,
+  commit: string,
+  folders: readonly string[],
+): Promise<void> {
+  const what = `cannot check out ${commit.slice(0, 12)} sparsely into ${dir}`;
+  await withMirrorLock(mirror, async () => {
+    await step(what, ["worktree", "add", "--no-checkout", "--detach", "--quiet", dir, commit], mirror);
+    // The sparse-checkout file and core.sparseCheckout are the worktree's own (extensions.worktreeConfig),
+    // so full and sparse environments share one mirror without seeing each other's settings.
+    await step(what, ["sparse-checkout", "set", "--cone", "--sparse-index", "--", ...folders], dir);
+    await step(what, ["read-tree", "-mu", "HEAD"], dir);
+  });
+}
+
+/** Adds folders to a live sparse worktree; each must be a folder at the environment's commit. */
+export async function widenWorktree(
+  mirror: string,
+  dir: string,
+  commit: string,
+  folders: readonly string[],
+): Promise<void> {
+  for (const folder of folders) await checkIsFolder(mirror, commit, folder);
+  await withMirrorLock(mirror, () =>
+    step(`cannot add ${folders.join(", ")} to ${dir}`, ["sparse-checkout", "add", "--", ...folders], dir),
+  );
+}
+
+/**
+ * Looks the name up in its parent tree (`ls-tree`, which needs trees only: a partial mirror has them all,
+ * and no blob is downloaded to answer).
+ */
+async function checkIsFolder(mirror: string, commit: string, folder: string): Promise<void> {
+  const slash = folder.lastIndexOf("/");
+  const parent = slash === -1 ? "" : folder.slice(0, slash);
+  const name = folder.slice(slash + 1);
+  const listed = await git(["ls-tree", "-z", `${commit}:${parent}`], mirror);
+  const entry = listed.exitCode === 0 ? findEntry(listed.stdout, name) : undefined;
+  if (entry === "tree") return;
+  throw new HmsError(
+    "INVALID_INPUT",
+    entry === undefined
+      ? `there is no folder ${folder} at commit ${commit.slice(0, 12)}`
+      : `${folder} is a file, not a folder: widen takes folders (its folder is ${parent || "the root, always checked out"})`,
+  );
+}
+
+/** `ls-tree -z` lines are `<mode> <type> <oid>\t<name>`, NUL-terminated, names unquoted. */
+function findEntry(listing: string, name: string): string | undefined {
+  for (const line of listing.split("\0")) {
+    const tab = line.indexOf("\t");
+    if (tab !== -1 && line.slice(tab + 1) === name) return line.split(" ")[1];
+  }
+  return undefined;
+}
