@@ -1,6 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { EnvContext } from "./envs/context.js";
+import { maintainMirrors } from "./envs/mirror-maintenance.js";
 import { type ReconcileReport, reconcile, settleDue } from "./envs/reconcile.js";
+import { startMaintenance } from "./schedule/maintenance.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
 import { createTimers, type Timers } from "./schedule/timers.js";
 import { createSerialQueue } from "./serial-queue.js";
@@ -96,6 +98,12 @@ export async function startServer(options: {
     log,
     reconcile: reconcileAndSync,
   });
+  const maintenance = startMaintenance({
+    intervalMs: context.config.maintenanceIntervalMs,
+    clock: context.clock,
+    log,
+    maintain: () => maintainMirrors(context.config.cacheDir),
+  });
 
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
@@ -138,6 +146,7 @@ export async function startServer(options: {
     async close() {
       stopping.abort();
       reconciler.stop();
+      maintenance.stop();
       timers.stop();
       feed.stop();
       server.closeAllConnections();

@@ -1,0 +1,52 @@
+/**
+ * Background upkeep of the shared mirrors, as Scalar schedules it: an incremental commit-graph (fast
+ * fetch negotiation, `worktree add` and history walks on a large monorepo) and `gc --auto` (packs loose
+ * objects once there are enough). Each mirror is locked while it is maintained, so no fetch, checkout or
+ * cleanup sees it half-repacked.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { git, gitFailure, withMirrorLock } from "./git.js";
+
+/** The mirrors under the cache folder: bare repositories named `<repo>-<digest>.git`. */
+export function listMirrors(cacheDir: string): string[] {
+  if (!existsSync(cacheDir)) return [];
+  return readdirSync(cacheDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name.endsWith(".git"))
+    .map((entry) => join(cacheDir, entry.name))
+    .filter((mirror) => existsSync(join(mirror, "HEAD")));
+}
+
+const TASKS: string[][] = [
+  ["maintenance", "run", "--quiet", "--task=commit-graph"],
+  ["maintenance", "run", "--quiet", "--auto", "--task=gc"],
+];
+
+export async function maintainMirror(mirror: string): Promise<void> {
+  await withMirrorLock(mirror, async () => {
+    for (const args of TASKS) {
+      const result = await git(args, mirror);
+      if (result.exitCode !== 0)
+        throw gitFailure(`git ${args.slice(0, 3).join(" ")} in ${mirror}`, result.stderr);
+    }
+  });
+}
+
+export interface MaintenanceReport {
+  maintained: string[];
+  failures: { mirror: string; error: string }[];
+}
+
+/** Maintains every mirror; one that fails is reported and does not stop the others. */
+export async function maintainMirrors(cacheDir: string): Promise<MaintenanceReport> {
+  const report: MaintenanceReport = { maintained: [], failures: [] };
+  for (const mirror of listMirrors(cacheDir)) {
+    try {
+      await maintainMirror(mirror);
+      report.maintained.push(mirror);
+    } catch (error) {
+      report.failures.push({ mirror, error: (error as Error).message });
+    }
+  }
+  return report;
+}

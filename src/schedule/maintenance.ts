@@ -1,0 +1,44 @@
+import type { Clock } from "../clock.js";
+import type { Log } from "../envs/context.js";
+import type { MaintenanceReport } from "../envs/mirror-maintenance.js";
+
+export interface MaintenanceSchedule {
+  /** One pass now; passes never overlap. */
+  runOnce(): Promise<void>;
+  stop(): void;
+}
+
+/** Maintains the mirrors every `intervalMs` (schedule.maintenanceInterval) while `serve` runs. */
+export function startMaintenance(options: {
+  intervalMs: number;
+  clock: Clock;
+  maintain: () => Promise<MaintenanceReport>;
+  log: Log;
+}): MaintenanceSchedule {
+  let running: Promise<void> | undefined;
+  const runOnce = () => {
+    running ??= options
+      .maintain()
+      .then((report) => {
+        if (report.maintained.length > 0) {
+          options.log.info(
+            { action: "maintain", mirrors: report.maintained },
+            `maintained ${report.maintained.length} mirrors (commit-graph, gc --auto)`,
+          );
+        }
+        for (const failure of report.failures) {
+          options.log.error(
+            { action: "maintain", mirror: failure.mirror, error: failure.error },
+            `could not maintain ${failure.mirror}`,
+          );
+        }
+      })
+      .catch((err: unknown) => options.log.error({ action: "maintain", err }, "mirror maintenance failed"))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const timer = options.clock.every(options.intervalMs, () => void runOnce());
+  return { runOnce, stop: () => timer.cancel() };
+}
