@@ -9,8 +9,10 @@
 # (HMS_DEV_ROOT, HMS_SME_ROOT, ESR_CONFIG ...) are taken from that directory.
 #
 # Arguments
-#   pkgs              nixpkgs (tests give an offline stand-in through NIX_PATH,
-#                     see test/fixtures/nixpkgs)
+#   pkgs              nixpkgs; by default the pinned one (pkgs.nix and
+#                     nixpkgs.json beside this file). Another with
+#                       --arg pkgs 'import <nixpkgs> { }'
+#                     (tests give an offline stand-in, see test/fixtures/nixpkgs)
 #   component         "hms-sme" | "hms-esr" | "hms-dev" | "hms-sys" | "all"
 #                     ("all" is the union of the four)
 #   envDir            directory of the provisioned environment; when given, the
@@ -20,7 +22,7 @@
 #                     A key naming a component or "all" holds variables for that
 #                     component only: '{ hms-sme = { RAILS_ENV = "test"; }; }'.
 #                     A null value removes a variable.
-{ pkgs ? import <nixpkgs> { }
+{ pkgs ? import ./pkgs.nix { }
 , component ? "all"
 , envDir ? ""
 , componentEnvVars ? { }
@@ -120,7 +122,9 @@ let
 
     hms-dev = {
       label = "HMS-DEV";
-      packages = with pkgs; [ nodejs typescript rustc cargo ];
+      # typescript is top-level since nixpkgs 23.11, and nodePackages is gone
+      # from 2026 trees: take whichever this nixpkgs has
+      packages = with pkgs; [ nodejs (pkgs.typescript or pkgs.nodePackages.typescript) rustc cargo ];
       shellHook = ''
         echo "hms-env: HMS-DEV shell ready (node, tsc, cargo)" >&2
       '';

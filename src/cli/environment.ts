@@ -19,6 +19,7 @@ export function environmentFor(
   if (overrides.envRoot) config.envRoot = overrides.envRoot;
   return createEnvContext(config, {
     path: io.env.PATH,
+    nixConfig: io.env.NIX_CONFIG,
     clock: io.host.clock,
     self: io.host.self,
     nodeBinary: io.host.nodeBinary,

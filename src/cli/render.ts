@@ -68,6 +68,8 @@ export function describeEnvironment(env: EnvRecord, now: Date): string {
     `created:    ${env.createdAt}`,
     `expires:    ${env.expiresAt}${env.status === "ready" ? ` (${remaining(env, now)})` : ""}`,
   ];
+  if (env.nixpkgs) lines.push(`nixpkgs:    ${env.nixpkgs}`);
+  if (env.shell) lines.push(`gc root:    ${env.path}/.hms-env/gcroots/shell -> ${env.shell}`);
   if (env.failure) lines.push(`failure:    ${env.failure}`);
   if (env.claim) {
     lines.push(

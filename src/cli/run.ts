@@ -10,6 +10,7 @@ import { provisionCommand } from "./commands/provision.js";
 import { serveCommand } from "./commands/serve.js";
 import { triageCommand } from "./commands/triage.js";
 import { widenCommand } from "./commands/widen.js";
+import { warmCommand } from "./commands/warm.js";
 import type { CliIo } from "./io.js";
 
 export const COMMANDS: Command[] = [
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   serveCommand,
   demoCommand,
   triageCommand,
+  warmCommand,
 ];
 
 export function mainUsage(commands: readonly Command[]): string {

@@ -22,7 +22,7 @@ export interface Config {
   cacheDir: string;
   stateFile: string;
   rootCauseDb: string;
-  nix: { file: string; nixPath: string | undefined; bash: string | undefined };
+  nix: NixConfig;
   timeouts: { defaultMs: number; minMs: number; maxMs: number };
   maxEnvsPerOwner: number;
   reconcileIntervalMs: number;
@@ -36,6 +36,18 @@ export interface Config {
   teams: Record<string, TeamConfig>;
   triage: { fallbackTeam: string | undefined; duplicateThreshold: number };
   admins: string[];
+}
+
+/** Which nixpkgs the shells are evaluated against. */
+export type NixpkgsChoice = { kind: "pinned" } | { kind: "channel" } | { kind: "path"; path: string };
+
+export interface NixConfig {
+  file: string;
+  nixPath: string | undefined;
+  bash: string | undefined;
+  nixpkgs: NixpkgsChoice;
+  substituters: string[];
+  trustedPublicKeys: string[];
 }
 
 export interface ConfigLookup {
@@ -141,6 +153,9 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
       file: parsed.nix.file === undefined ? SHIPPED_NIX_FILE : at(parsed.nix.file),
       nixPath: parsed.nix.nixPath,
       bash: parsed.nix.bash,
+      nixpkgs: nixpkgsChoice(parsed.nix.nixpkgs, parsed.nix.nixPath, baseDir),
+      substituters: parsed.nix.substituters,
+      trustedPublicKeys: parsed.nix.trustedPublicKeys,
     },
     timeouts,
     maxEnvsPerOwner: parsed.limits.maxEnvsPerOwner,
@@ -171,4 +186,19 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
 function resolveRepo(repo: string, baseDir: string): string {
   const looksRemote = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo);
   return looksRemote || isAbsolute(repo) ? repo : resolve(baseDir, repo);
+}
+
+/**
+ * `pinned`, `channel` or a path (relative to the config file). Unset, a nixPath that names nixpkgs
+ * means the person chose their nixpkgs that way, so it is used rather than a pin they did not ask for.
+ */
+function nixpkgsChoice(
+  value: string | undefined,
+  nixPath: string | undefined,
+  baseDir: string,
+): NixpkgsChoice {
+  if (value === "pinned" || value === "channel") return { kind: value };
+  if (value !== undefined) return { kind: "path", path: resolve(baseDir, value) };
+  const namesNixpkgs = (nixPath ?? "").split(":").some((entry) => entry.startsWith("nixpkgs="));
+  return namesNixpkgs ? { kind: "channel" } : { kind: "pinned" };
 }

@@ -30,6 +30,22 @@ export const componentId = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a lower-case id such as hms-sme (letters, digits, '-')");
 
+/** A binary cache: one URL, no spaces (NIX_CONFIG separates them with spaces). */
+const substituterUrl = z
+  .string()
+  .regex(
+    /^(https?|file|s3|ssh|ssh-ng):\/\/[^\s]+$/,
+    "expected a binary cache URL such as https://cache.example.org",
+  );
+
+/** Nix's key format: name:base64 of an ed25519 public key. */
+const publicKey = z
+  .string()
+  .regex(
+    /^[^\s:]+:[A-Za-z0-9+/]{43}=$/,
+    "expected a Nix public key such as cache.example.org-1:<44 base64 characters>",
+  );
+
 export const componentSchema = z
   .object({
     /** The name people and the Nix shell use, e.g. HMS-SME. */
@@ -121,9 +137,18 @@ export const configSchema = z
         nixPath: z.string().min(1).optional(),
         /** Absolute bash for NIX_BUILD_SHELL. Default: the bash found on PATH at provisioning time. */
         bash: z.string().startsWith("/", "expected an absolute path").optional(),
+        /**
+         * Which nixpkgs the shells use: `pinned` (nix/nixpkgs.json), `channel` (`<nixpkgs>`) or the path of
+         * a nixpkgs tree. Default: `channel` when nixPath names nixpkgs, otherwise `pinned`.
+         */
+        nixpkgs: z.string().min(1).optional(),
+        /** Binary caches every Nix call may use besides the machine's own (extra-substituters). */
+        substituters: z.array(substituterUrl).default([]),
+        /** The signing keys of those caches (extra-trusted-public-keys), e.g. cache.example.org-1:AbC...= */
+        trustedPublicKeys: z.array(publicKey).default([]),
       })
       .strict()
-      .default({}),
+      .default({ substituters: [], trustedPublicKeys: [] }),
     schedule: z
       .object({
         reconcileInterval: durationText.default("5m"),

@@ -48,6 +48,8 @@ export interface EnvContextOptions {
   clock: Clock;
   self: ProcessIdentity;
   log?: Log;
+  /** The caller's own NIX_CONFIG, which the configured binary caches are added to. */
+  nixConfig?: string | undefined;
   /** The node binary cleanup.sh calls back into. */
   nodeBinary: string;
 }
@@ -58,7 +60,7 @@ export function createEnvContext(config: Config, options: EnvContextOptions): En
     config,
     store: createStore({ file: config.stateFile, now: () => options.clock.now() }),
     git: createGit(),
-    nix: createNix({ path: options.path }),
+    nix: createNix({ path: options.path, settings: config.nix, inheritedNixConfig: options.nixConfig }),
     clock: options.clock,
     self: options.self,
     log: options.log ?? noLog,

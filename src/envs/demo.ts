@@ -42,7 +42,8 @@ export async function prepareDemo(options: { useChannel?: boolean } = {}): Promi
     "stateFile: ./state.json",
   ];
   const standIn = !(options.useChannel && channel === true);
-  if (standIn) lines.push("nix:", `  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN_NIXPKGS}`)}`);
+  // Never the pin: the demo must not download nixpkgs.
+  lines.push("nix:", `  nixpkgs: ${standIn ? JSON.stringify(STAND_IN_NIXPKGS) : "channel"}`);
   const configFile = join(dir, "hms.config.yaml");
   writeFileSync(configFile, `${lines.join("\n")}\n`);
   return {

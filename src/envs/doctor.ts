@@ -1,10 +1,22 @@
 import { accessSync, constants, existsSync, mkdirSync, statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
+import type { NixConfig } from "../config/load.js";
 import { describeError } from "../errors.js";
 import type { EnvContext } from "./context.js";
 import { mirrorPathFor } from "./git.js";
 import { findOnPath, INSTALL_NIX } from "./nix.js";
+import { nixFix, wholeNixError } from "./nix-errors.js";
+import {
+  compareVersions,
+  describeChoice,
+  locateTree,
+  minimumNixVersion,
+  nixEnvironment,
+  parseNixVersion,
+  shortPin,
+  type TreeLocation,
+} from "./nixpkgs.js";
 import { BLOB_FILTER, mirrorKind, remoteAllowsFilter } from "./partial-mirror.js";
 
 export interface Check {
@@ -30,32 +42,90 @@ async function checkGit(): Promise<Check> {
     : { name: "git", ok: false, detail: "git was not found", fix: "install git: sudo apt-get install git" };
 }
 
-async function checkNix(path: string | undefined, nixPath: string | undefined): Promise<Check[]> {
+/** How long evaluating `lib.version` may take: a real nixpkgs needs a few seconds, a broken setup forever. */
+const EVAL_TIMEOUT_MS = 60_000;
+
+async function checkNix(path: string | undefined, settings: NixConfig): Promise<Check[]> {
   const missing = ["nix-shell", "nix-instantiate", "nix-store"].filter((tool) => !findOnPath(tool, path));
   if (missing.length > 0) {
     return [{ name: "nix", ok: false, detail: `not found: ${missing.join(", ")}`, fix: INSTALL_NIX }];
   }
-  const nix: Check = {
-    name: "nix",
+  const reported = (await version("nix", ["--version"])) ?? (await version("nix-shell", ["--version"]));
+  const installed = parseNixVersion(reported ?? "");
+  const nix: Check = { name: "nix", ok: true, detail: reported ?? "nix-shell" };
+  return [nix, ...(await checkNixpkgs(settings, installed))];
+}
+
+/**
+ * The selected nixpkgs: where it is (without fetching it), whether this Nix is new enough for it (as
+ * its lib/minfeatures.nix or lib/minver.nix says), and whether it evaluates.
+ */
+async function checkNixpkgs(settings: NixConfig, installed: string | undefined): Promise<Check[]> {
+  const env = nixEnvironment(settings);
+  const chosen = describeChoice(settings.nixpkgs);
+  let located: TreeLocation;
+  try {
+    located = await locateTree(settings, env);
+  } catch (error) {
+    return [{ name: "nixpkgs", ok: false, detail: describeError(error), fix: "repair nix/nixpkgs.json" }];
+  }
+  if (!located.found) {
+    return [{ name: "nixpkgs", ok: false, detail: `${chosen}: ${located.reason}`, fix: located.fix }];
+  }
+  const where: Check = {
+    name: "nixpkgs",
     ok: true,
-    detail: (await version("nix-shell", ["--version"])) ?? "nix-shell",
+    detail: `${settings.nixpkgs.kind}: ${located.tree}${located.pin ? ` (${shortPin(located.pin)})` : ""}`,
   };
-  const env = nixPath === undefined ? {} : { NIX_PATH: nixPath };
-  const found = await execa("nix-instantiate", ["--find-file", "nixpkgs"], {
-    env,
-    reject: false,
-    stdin: "ignore",
-  });
-  const nixpkgs: Check =
-    found.exitCode === 0
-      ? { name: "nixpkgs", ok: true, detail: `<nixpkgs> is ${found.stdout.trim()}` }
-      : {
-          name: "nixpkgs",
-          ok: false,
-          detail: "<nixpkgs> is not on NIX_PATH",
-          fix: "nix-channel --add https://nixos.org/channels/nixpkgs-unstable nixpkgs && nix-channel --update, or set nix.nixPath in hms.config.yaml",
-        };
-  return [nix, nixpkgs];
+  const minimum = minimumNixVersion(located.tree);
+  if (minimum && installed && compareVersions(installed, minimum.version) < 0) {
+    return [
+      where,
+      {
+        name: "nix version",
+        ok: false,
+        detail: `this nixpkgs needs Nix >= ${minimum.version} (${minimum.source}); this machine has Nix ${installed}`,
+        fix: `upgrade Nix with the official installer (curl -L https://nixos.org/nix/install | sh), or set nix.nixpkgs to a nixpkgs that Nix ${installed} supports (nixos-25.05 or older for Nix 2.8)`,
+      },
+    ];
+  }
+  const versionCheck: Check = {
+    name: "nix version",
+    ok: true,
+    detail: minimum
+      ? `Nix ${installed ?? "?"} >= ${minimum.version}, as ${minimum.source} asks`
+      : `${located.tree} states no minimum Nix version`,
+  };
+  return [where, versionCheck, await evaluateLibVersion(located.tree, env)];
+}
+
+/** `(import <selected> { }).lib.version`, with a timeout, so a broken nixpkgs shows here and not at provision. */
+async function evaluateLibVersion(tree: string, env: Record<string, string>): Promise<Check> {
+  const evaluated = await execa(
+    "nix-instantiate",
+    ["--eval", "-I", `nixpkgs=${tree}`, "--expr", "(import <nixpkgs> { }).lib.version"],
+    { env, reject: false, stdin: "ignore", timeout: EVAL_TIMEOUT_MS },
+  );
+  if (evaluated.timedOut) {
+    return {
+      name: "evaluate",
+      ok: false,
+      detail: `evaluating lib.version of ${tree} took over ${EVAL_TIMEOUT_MS / 1000} s`,
+      fix: "check the nixpkgs tree and the disk; provisioning will be as slow",
+    };
+  }
+  if (evaluated.exitCode !== 0) {
+    const message = wholeNixError(evaluated.stderr);
+    return {
+      name: "evaluate",
+      ok: false,
+      detail: message,
+      fix:
+        nixFix(message, { nixpkgs: tree }) ??
+        "read the message above; `nix-instantiate --eval` of the tree shows it too",
+    };
+  }
+  return { name: "evaluate", ok: true, detail: `lib.version is ${evaluated.stdout.trim()}` };
 }
 
 async function checkRepo(context: EnvContext): Promise<Check> {
@@ -173,7 +243,7 @@ export async function runDoctor(context: EnvContext, path: string | undefined): 
   return [
     config,
     await checkGit(),
-    ...(await checkNix(path, context.config.nix.nixPath)),
+    ...(await checkNix(path, context.config.nix)),
     nixFile,
     await checkRepo(context),
     await checkMirror(context),

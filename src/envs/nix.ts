@@ -1,31 +1,54 @@
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readlinkSync, renameSync, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { execa } from "execa";
+import type { NixConfig } from "../config/load.js";
 import { HmsError } from "../errors.js";
+import { nixFix, wholeNixError } from "./nix-errors.js";
+import { describeChoice, fetchCommand, nixEnvironment, nixpkgsArgs, PIN_FILE, readPin } from "./nixpkgs.js";
+import { captureCommand } from "./shell-env.js";
+import { shellQuote } from "./shell-quote.js";
 
 export interface NixShellTarget {
-  /** The environment's own copy of hms-env.nix. */
+  /** The environment's own copy of hms-env.nix (pkgs.nix and nixpkgs.json beside it). */
   nixFile: string;
   component: string;
+  /** The environment folder ("" for a shell that belongs to none, as `hms-env warm` builds). */
   envDir: string;
-  /** Where the GC roots go: inside the environment, so they disappear with it. */
+  /** Where the GC root goes: inside the environment, so it disappears with it. */
   gcRootDir: string;
-  nixPath: string | undefined;
+}
+
+/** How much of a shell's closure the store already held, and what this realisation built or fetched. */
+export interface RealiseCounts {
+  present: number;
+  built: number;
+  fetched: number;
+}
+
+export interface PreparedShell {
+  /** The shell's .drv: nix-shell can enter it without evaluating anything. */
+  drv: string;
+  /** The built shell (mkShell's output): it references every input, so its one root keeps them all. */
+  shell: string;
+  counts: RealiseCounts;
 }
 
 export interface Nix {
   /** Whether nix-instantiate is on PATH; without it an environment is still made, launch.sh explains. */
   available(): boolean;
   /**
-   * Evaluates the component's shell, keeps it from garbage collection with an indirect GC root, and
-   * builds its inputs ahead of time so ./launch.sh starts at once. Returns the shell's .drv.
+   * Evaluates the component's shell and builds it with one GC root (`<gcRootDir>/shell`) on its output,
+   * which references every input, so nothing else needs a root and nothing else is realised. The .drv
+   * keeps a second root (`shell.drv`) until `releaseDrv`, so the environment can be captured from it.
    */
-  prepareShell(target: NixShellTarget): Promise<string>;
+  prepareShell(target: NixShellTarget): Promise<PreparedShell>;
+  /** Writes the shell's environment as nix-shell sets it in `workdir` to `file` (the launch cache). */
+  captureShell(drv: string, workdir: string, file: string): Promise<void>;
 }
 
 /** What every "Nix is missing" message tells people to do. */
 export const INSTALL_NIX =
-  "install Nix: sudo apt-get install nix-bin (Debian/Ubuntu) or curl -L https://nixos.org/nix/install | sh";
+  "install Nix: curl -L https://nixos.org/nix/install | sh (the official installer; Debian's nix-bin 2.8 only works with nix.nixpkgs set to nixos-25.05 or older)";
 
 /** The first executable called `name` on `path`, as the shell would find it. */
 export function findOnPath(name: string, path: string | undefined): string | undefined {
@@ -42,47 +65,115 @@ export function findOnPath(name: string, path: string | undefined): string | und
   return undefined;
 }
 
-/** Nix prints the source excerpt around an error; the `error:` line itself is what people need. */
-function nixFailure(step: string, stderr: string, cause?: unknown): HmsError {
-  const lines = stderr.trim().split("\n");
-  const message =
-    lines.find((line) => line.trimStart().startsWith("error:"))?.trim() ?? lines.at(-1) ?? "no output";
-  const hint = /not found in the Nix search path/.test(stderr)
-    ? " (add a nixpkgs channel or set nix.nixPath in hms.config.yaml; `hms-env doctor` checks it)"
-    : "";
-  return new HmsError("NIX_FAILED", `${step} failed: ${message}${hint}`, { cause });
+export interface NixOptions {
+  path: string | undefined;
+  /** The configuration's nix section; without it nixpkgs is whatever hms-env.nix defaults to. */
+  settings?: NixConfig | undefined;
+  /** The caller's own NIX_CONFIG, which the configured binary caches are added to. */
+  inheritedNixConfig?: string | undefined;
 }
 
-export function createNix({ path }: { path: string | undefined }): Nix {
+/** The paths listed under a `nix-store --realise --dry-run` heading such as "these 3 paths will be fetched". */
+function countListed(stderr: string, heading: RegExp): number {
+  let counting = false;
+  let count = 0;
+  for (const line of stderr.split("\n")) {
+    if (/^\S/.test(line)) counting = heading.test(line);
+    else if (counting && line.trim().startsWith("/")) count++;
+  }
+  return count;
+}
+
+export function createNix({ path, settings, inheritedNixConfig }: NixOptions): Nix {
+  const env = settings ? nixEnvironment(settings, inheritedNixConfig) : {};
+  const selection = settings ? nixpkgsArgs(settings.nixpkgs) : [];
+  const bash = settings?.bash ?? findOnPath("bash", path) ?? "/bin/bash";
+
+  /** Runs one Nix command; a failure carries Nix's whole message and the fix when the case is known. */
+  async function run(
+    step: string,
+    command: string,
+    args: string[],
+    options: { cwd?: string; pinDir?: string } = {},
+  ) {
+    const result = await execa(command, args, {
+      env: { ...env, NIX_BUILD_SHELL: bash },
+      reject: false,
+      stdin: "ignore",
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
+    if (result.exitCode === 0) return result;
+    const message = wholeNixError(result.stderr);
+    const fix = nixFix(message, {
+      nixpkgs: settings ? describeChoice(settings.nixpkgs) : "the default",
+      fetchCommand: pinFetchCommand(settings, options.pinDir),
+    });
+    throw new HmsError("NIX_FAILED", `${step} failed: ${message}${fix ? `\nfix: ${fix}` : ""}`);
+  }
+
   return {
     available: () => findOnPath("nix-instantiate", path) !== undefined,
 
     async prepareShell(target) {
       mkdirSync(target.gcRootDir, { recursive: true });
-      const env = target.nixPath === undefined ? {} : { NIX_PATH: target.nixPath };
+      const pinDir = join(target.nixFile, "..");
       const shellArgs = ["--argstr", "component", target.component, "--argstr", "envDir", target.envDir];
-      const instantiate = await execa(
+      const drvRoot = join(target.gcRootDir, "shell.drv");
+      const instantiated = await run(
+        "nix-instantiate of the shell",
         "nix-instantiate",
-        [target.nixFile, ...shellArgs, "--add-root", join(target.gcRootDir, "shell.drv"), "--indirect"],
-        { env, reject: false, stdin: "ignore" },
+        [target.nixFile, ...shellArgs, ...selection, "--add-root", drvRoot, "--indirect"],
+        { pinDir },
       );
-      if (instantiate.exitCode !== 0) throw nixFailure("nix-instantiate of the shell", instantiate.stderr);
-      const drv = instantiate.stdout.trim().split("\n").pop() ?? "";
+      const drv = instantiated.stdout.trim().split("\n").pop() ?? "";
 
-      // nix-shell builds the shell's input derivations on entry; doing it now moves that wait out of
-      // the developer's first launch, and the roots keep the results alive as long as the environment.
-      const inputs = await execa("nix-store", ["--query", "--references", drv], { env, reject: false });
-      if (inputs.exitCode !== 0) throw nixFailure("nix-store --query of the shell's inputs", inputs.stderr);
-      const inputDrvs = inputs.stdout.split("\n").filter((line) => line.endsWith(".drv"));
-      if (inputDrvs.length > 0) {
-        const realise = await execa(
-          "nix-store",
-          ["--realise", ...inputDrvs, "--add-root", join(target.gcRootDir, "input"), "--indirect", "--quiet"],
-          { env, reject: false, stdin: "ignore" },
+      const plan = await run("planning the build (nix-store --realise --dry-run)", "nix-store", [
+        "--realise",
+        "--dry-run",
+        drv,
+      ]);
+      const built = countListed(plan.stderr, /will be built/);
+      const fetched = countListed(plan.stderr, /will be fetched/);
+      const realised = await run(
+        "building the shell (nix-store --realise)",
+        "nix-store",
+        ["--realise", drv, "--add-root", join(target.gcRootDir, "shell"), "--indirect", "--quiet"],
+        { pinDir },
+      );
+      // --add-root prints the root; the shell is where it points
+      const shell = readlinkSync(realised.stdout.trim().split("\n").pop() ?? "");
+      const closure = await run("listing the shell's closure", "nix-store", [
+        "--query",
+        "--requisites",
+        shell,
+      ]);
+      const size = closure.stdout.split("\n").filter((line) => line.startsWith("/")).length;
+      return { drv, shell, counts: { present: Math.max(0, size - built - fetched), built, fetched } };
+    },
+
+    async captureShell(drv, workdir, file) {
+      const partial = `${file}.partial`;
+      try {
+        await run(
+          "capturing the shell's environment (nix-shell --pure)",
+          "nix-shell",
+          [drv, "--pure", "--run", `${captureCommand()} > ${shellQuote(partial)}`],
+          { cwd: workdir },
         );
-        if (realise.exitCode !== 0) throw nixFailure("building the shell's inputs", realise.stderr);
+        renameSync(partial, file);
+      } finally {
+        rmSync(partial, { force: true });
       }
-      return drv;
     },
   };
+}
+
+/** The fetch command of the pin in use, for the "cannot download" fix. */
+function pinFetchCommand(settings: NixConfig | undefined, pinDir: string | undefined): string | undefined {
+  if (settings?.nixpkgs.kind !== "pinned" || pinDir === undefined) return undefined;
+  try {
+    return fetchCommand(readPin(join(pinDir, PIN_FILE)));
+  } catch {
+    return undefined;
+  }
 }

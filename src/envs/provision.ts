@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { Claim, EnvRecord } from "../store/schema.js";
@@ -7,9 +7,19 @@ import { isOwnClaim, newClaim } from "./claims.js";
 import { CHECKOUT_DIR, type EnvContext, META_DIR, type ProgressListener } from "./context.js";
 import { holdClaim, takeDown } from "./lifecycle.js";
 import { writeMetadata } from "./metadata.js";
+import {
+  describeNixpkgs,
+  nixConfigLines,
+  nixEnvironment,
+  nixpkgsArgs,
+  PIN_FILE,
+  PKGS_FILE,
+  pinDir,
+} from "./nixpkgs.js";
 import { type ProvisionPlan, type ProvisionRequest, planProvision } from "./plan.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
 import { describeCheckout, sparseFoldersOf } from "./sparse.js";
+import { SHELL_ENV_FILE, SHELL_RC_FILE, shellRc } from "./shell-env.js";
 import { envRef } from "./teardown.js";
 import { countsTowardLimit, transition } from "./transitions.js";
 
@@ -145,11 +155,13 @@ async function build(
     checkoutName: CHECKOUT_DIR,
     bash: config.nix.bash,
     nixPath: config.nix.nixPath,
+    nixpkgsArgs: nixpkgsArgs(config.nix.nixpkgs),
+    nixConfig: nixConfigLines(config.nix),
     nodeBinary: context.runtime.nodeBinary,
     cliEntry: context.runtime.cliEntry,
     mirror,
   };
-  // The checkout and the Nix evaluation need nothing from each other, so they run side by side.
+  // The checkout and the Nix build need nothing from each other, so they run side by side.
   const results = await Promise.allSettled([
     timed(progress, "worktree", `${commit.slice(0, 12)}${describeCheckout(record)}`, () =>
       git.addWorktree(mirror, record.workdir, commit, sparseFoldersOf(record)),
@@ -158,30 +170,24 @@ async function build(
       await timed(
         progress,
         "files",
-        "launch.sh, cleanup.sh, .envrc, hms-env.nix, data/root_cause.json",
+        `launch.sh, cleanup.sh, .envrc, ${NIX_FILES.join(", ")}, data/root_cause.json`,
         async () => writeEnvironmentFiles(context, record, scripts),
       );
-      if (!nix.available()) {
-        progress({
-          step: "nix",
-          detail: "skipped: nix-instantiate is not installed (launch.sh says how to get it)",
-        });
-        return;
-      }
-      await timed(progress, "nix", `${record.component} shell evaluated, inputs built, GC root kept`, () =>
-        nix.prepareShell({
-          nixFile: join(record.path, "hms-env.nix"),
-          component: record.component,
-          envDir: record.path,
-          gcRootDir: join(record.path, META_DIR, "gcroots"),
-          nixPath: config.nix.nixPath,
-        }),
-      );
+      return prepareNix(context, record, progress);
     })(),
   ]);
   const failed = results.find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
   interrupted(signal);
+  const prepared = results[1].status === "fulfilled" ? results[1].value : undefined;
+  if (prepared) {
+    // The cache needs the checkout: the shell's $PWD-based variables point into it.
+    await timed(progress, "shell-env", `${SHELL_ENV_FILE} (./launch.sh enters without evaluating)`, () =>
+      nix.captureShell(prepared.drv, record.workdir, join(record.path, SHELL_ENV_FILE)),
+    );
+    rmSync(join(record.path, META_DIR, "gcroots", "shell.drv"), { force: true });
+    interrupted(signal);
+  }
 
   return store.update((state) => {
     const stored = state.environments.find((env) => env.id === record.id);
@@ -196,17 +202,56 @@ async function build(
     }
     transition(stored, "ready", "its build finished");
     delete stored.claim;
+    if (prepared) stored.shell = prepared.shell;
+    stored.nixpkgs = record.nixpkgs;
     writeMetadata(record.path, { record: stored, stateFile: store.file, envRoot: config.envRoot });
     return { ...stored };
   });
+}
+
+/** The Nix files an environment keeps its own copies of: the shell and the nixpkgs pin. */
+const NIX_FILES = ["hms-env.nix", PKGS_FILE, PIN_FILE];
+
+/**
+ * Builds the shell with its one GC root and notes which nixpkgs it came from. Undefined when Nix is
+ * not installed: the environment is still made, and launch.sh says how to get Nix.
+ */
+async function prepareNix(context: EnvContext, record: EnvRecord, progress: ProgressListener) {
+  const { config, nix } = context;
+  if (!nix.available()) {
+    progress({
+      step: "nix",
+      detail: "skipped: nix-instantiate is not installed (launch.sh says how to get it)",
+    });
+    return undefined;
+  }
+  record.nixpkgs = await describeNixpkgs(config.nix, nixEnvironment(config.nix), record.path);
+  const started = performance.now();
+  const prepared = await nix.prepareShell({
+    nixFile: join(record.path, "hms-env.nix"),
+    component: record.component,
+    envDir: record.path,
+    gcRootDir: join(record.path, META_DIR, "gcroots"),
+  });
+  const { present, built, fetched } = prepared.counts;
+  progress({
+    step: "nix",
+    detail: `${record.component} shell built, one GC root (${present} paths already in the store, ${built} built, ${fetched} fetched; nixpkgs ${record.nixpkgs})`,
+    ms: Math.round(performance.now() - started),
+  });
+  return prepared;
 }
 
 function writeEnvironmentFiles(context: EnvContext, record: EnvRecord, scripts: ScriptContext): void {
   const dir = record.path;
   mkdirSync(join(dir, "data"), { recursive: true });
   mkdirSync(join(dir, META_DIR), { recursive: true });
-  // Copies, not links: changing nix/ or the database later must not change an environment already made.
+  // Copies, not links: changing nix/ (or bumping the pin) or the database later must not change an
+  // environment already made.
   copyFileSync(context.config.nix.file, join(dir, "hms-env.nix"));
+  const pins = pinDir(context.config.nix.file);
+  for (const file of [PKGS_FILE, PIN_FILE]) copyFileSync(join(pins, file), join(dir, file));
+  writeFileSync(join(dir, SHELL_RC_FILE), shellRc());
   copyFileSync(context.config.rootCauseDb, join(dir, "data", "root_cause.json"));
   writeFileSync(join(dir, "launch.sh"), launchScript(scripts));
   writeFileSync(join(dir, "cleanup.sh"), cleanupScript(scripts));

@@ -4,6 +4,7 @@
  * at run time, so the environment keeps working if its folder is moved.
  */
 import { INSTALL_NIX } from "./nix.js";
+import { captureCommand, SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE } from "./shell-env.js";
 import { shellQuote } from "./shell-quote.js";
 
 export interface ScriptContext {
@@ -18,6 +19,10 @@ export interface ScriptContext {
   /** Absolute bash for NIX_BUILD_SHELL, or undefined to use the bash running launch.sh. */
   bash: string | undefined;
   nixPath: string | undefined;
+  /** Arguments that select nixpkgs (none for the pin, which is hms-env.nix's default). */
+  nixpkgsArgs: string[];
+  /** NIX_CONFIG lines for the configured binary caches, added to the caller's own. */
+  nixConfig: string[];
   /** The hms-env CLI entry (dist/cli.js) that knows how to clean up and update the state file. */
   cliEntry: string;
   nodeBinary: string;
@@ -49,22 +54,58 @@ function nixEnvironment(context: ScriptContext): string[] {
       : `export NIX_BUILD_SHELL=${shellQuote(context.bash)}`,
   ];
   if (context.nixPath !== undefined) lines.push(`export NIX_PATH=${shellQuote(context.nixPath)}`);
+  if (context.nixConfig.length > 0) {
+    // Added to the person's own NIX_CONFIG, one setting a line, as Nix reads it.
+    lines.push(
+      `export NIX_CONFIG="\${NIX_CONFIG:+$NIX_CONFIG\n}"${shellQuote(context.nixConfig.join("\n"))}`,
+    );
+  }
   return lines;
 }
 
-export function nixShellArgs(component: string): string {
-  return `--argstr component ${shellQuote(component)} --argstr envDir "$HMS_ENV_DIR"`;
+export function nixShellArgs(component: string, nixpkgsArgs: readonly string[] = []): string {
+  return [
+    `--argstr component ${shellQuote(component)} --argstr envDir "$HMS_ENV_DIR"`,
+    ...nixpkgsArgs.map(shellQuote),
+  ].join(" ");
 }
 
+/** True in bash when the cache exists and is newer than hms-env.nix and the pin files. */
+const CACHE_FRESH = SHELL_INPUTS.map((file) => `[ "$cache" -nt "$HMS_ENV_DIR/${file}" ]`).join(" && ");
+
 export function launchScript(context: ScriptContext): string {
-  return `${header(context, "Enters the component's Nix shell in the checkout. Arguments go to nix-shell: ./launch.sh --run 'make test'")}
-if ! command -v nix-shell >/dev/null 2>&1; then
-  echo ${shellQuote(`hms-env: nix-shell was not found; ${INSTALL_NIX}, then run ./launch.sh again.`)} >&2
-  exit 127
-fi
+  return `${header(context, "Enters the component's Nix shell in the checkout. ./launch.sh and ./launch.sh --run 'make test' use the cached environment; --fresh evaluates the shell again; other arguments go to nix-shell.")}
+cache="$HMS_ENV_DIR/${SHELL_ENV_FILE}"
+fresh=0
+if [ "\${1:-}" = "--fresh" ]; then fresh=1; shift; fi
 ${nixEnvironment(context).join("\n")}
+require_nix() {
+  if ! command -v nix-shell >/dev/null 2>&1; then
+    echo ${shellQuote(`hms-env: nix-shell was not found; ${INSTALL_NIX}, then run ./launch.sh again.`)} >&2
+    exit 127
+  fi
+}
 cd -- "$HMS_ENV_DIR"/${shellQuote(context.checkoutName)}
-exec nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component)} "$@"
+# Only entering the shell or running one command in it can use the cache; other arguments change the shell.
+case "$#:\${1:-}" in
+  0: | 2:--run | 2:--command) ;;
+  *)
+    require_nix
+    exec nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component, context.nixpkgsArgs)} "$@"
+    ;;
+esac
+if [ "$fresh" = 1 ] || ! { ${CACHE_FRESH}; }; then
+  require_nix
+  printf -v target %q "$cache.$$"
+  capture=${shellQuote(captureCommand())}
+  nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component, context.nixpkgsArgs)} --pure --run "$capture > $target"
+  mv -f -- "$cache.$$" "$cache"
+fi
+caller_path="\${PATH:-}"
+. "$cache"
+PATH="$PATH\${caller_path:+:$caller_path}"
+if [ "$#" -eq 0 ]; then exec "$NIX_BUILD_SHELL" --rcfile "$HMS_ENV_DIR/${SHELL_RC_FILE}" -i; fi
+exec "$NIX_BUILD_SHELL" -c "$2"
 `;
 }
 
@@ -83,9 +124,16 @@ rm -rf -- "$HMS_ENV_DIR"
 }
 
 export function envrc(context: ScriptContext): string {
-  return `# direnv: run \`direnv allow\` here to load the ${context.component} Nix shell in this environment and its checkout.
+  return `# direnv: run \`direnv allow\` here to load the ${context.component} Nix shell in this folder and its checkout.
+# It loads the cached environment (./launch.sh captures it again first when hms-env.nix or the pin changed),
+# so the variables point into the checkout as in ./launch.sh.
 HMS_ENV_DIR="$PWD"
 ${nixEnvironment(context).join("\n")}
-use nix "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component)}
+watch_file ${SHELL_INPUTS.map((file) => `"$HMS_ENV_DIR/${file}"`).join(" ")} "$HMS_ENV_DIR/${SHELL_ENV_FILE}"
+"$HMS_ENV_DIR/launch.sh" --run true >&2
+caller_path="\${PATH:-}"
+. "$HMS_ENV_DIR/${SHELL_ENV_FILE}"
+PATH="$PATH\${caller_path:+:$caller_path}"
+unset caller_path
 `;
 }

@@ -58,6 +58,10 @@ export const envRecordSchema = z.object({
   nextAttemptAt: z.string().optional(),
   /** Set once, when the attempts reached cleanup.maxAttempts: a person has to look at it. */
   needsAttentionAt: z.string().optional(),
+  /** The nixpkgs the shell was made with: "pinned <rev> (<branch>)", or a channel or path and its version. */
+  nixpkgs: z.string().optional(),
+  /** The built shell in the Nix store, kept alive by the environment's one GC root. */
+  shell: z.string().optional(),
 });
 export type EnvRecord = z.infer<typeof envRecordSchema>;
 

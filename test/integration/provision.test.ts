@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,7 +72,10 @@ describe("hms-env provision --branch", () => {
     expect(readFileSync(join(env.workdir, "SYSTEM-COMPONENTS/HMS-SME/app/models/user.rb"), "utf8")).toContain(
       "validates :email",
     );
-    expect(readFileSync(join(env.path, ".envrc"), "utf8")).toContain("use nix");
+    expect(readFileSync(join(env.path, ".envrc"), "utf8")).toContain("watch_file");
+    for (const name of ["pkgs.nix", "nixpkgs.json", ".hms-env/shell-env.sh"]) {
+      expect(existsSync(join(env.path, name)), name).toBe(true);
+    }
   });
 
   it("checks out a detached worktree of the shared mirror", async () => {
@@ -87,9 +90,12 @@ describe("hms-env provision --branch", () => {
     expect(list).toContain("detached");
   });
 
-  it("keeps a GC root for the shell inside the environment", () => {
-    const roots = readdirSync(join(env.path, ".hms-env", "gcroots"));
-    expect(roots).toContain("shell.drv");
+  it("keeps one GC root, on the built shell, inside the environment", () => {
+    const roots = join(env.path, ".hms-env", "gcroots");
+    expect(readdirSync(roots)).toEqual(["shell"]);
+    expect(env.shell).toMatch(/^\/nix\/store\/[a-z0-9]{32}-hms-env-hms-sme$/);
+    expect(readlinkSync(join(roots, "shell"))).toBe(env.shell);
+    expect(existsSync(env.shell ?? "")).toBe(true);
   });
 
   it("launch.sh enters the component's Nix shell in the checkout with the seed's variables", async () => {
@@ -198,17 +204,22 @@ describe("odd but valid branch names", () => {
 });
 
 describe("launch.sh without Nix", () => {
-  it("says how to install Nix and exits 127", async () => {
+  it("enters from the cached environment, and says how to install Nix when it must evaluate", async () => {
     const env = await ws.provision(["--component", "hms-esr", "--branch", "main"]);
-    const result = await execa("/bin/bash", [join(env.path, "launch.sh")], {
-      reject: false,
-      env: { PATH: "/nonexistent" },
-      extendEnv: false,
-      stdin: "ignore",
-    });
-    expect(result.exitCode).toBe(127);
-    expect(result.stderr).toContain("nix-shell was not found");
-    expect(result.stderr).toContain("apt-get install nix-bin");
+    const launchWithout = (args: string[]) =>
+      execa("/bin/bash", [join(env.path, "launch.sh"), ...args], {
+        reject: false,
+        env: { PATH: "/nonexistent" },
+        extendEnv: false,
+        stdin: "ignore",
+      });
+    const cached = await launchWithout(["--run", 'echo "$HMS_COMPONENT $PWD"']);
+    expect(cached.stdout).toBe(`HMS-ESR ${env.workdir}`);
+    expect(cached.exitCode).toBe(0);
+    const fresh = await launchWithout(["--fresh"]);
+    expect(fresh.exitCode).toBe(127);
+    expect(fresh.stderr).toContain("nix-shell was not found");
+    expect(fresh.stderr).toContain("https://nixos.org/nix/install");
   });
 });
 

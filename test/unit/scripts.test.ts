@@ -1,8 +1,17 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "../../src/envs/scripts.js";
+import { SHELL_ENV_FILE, SHELL_INPUTS } from "../../src/envs/shell-env.js";
 import { shellQuote } from "../../src/envs/shell-quote.js";
 import { useTempDir } from "./support.js";
 
@@ -66,6 +75,7 @@ process.stdout.write(JSON.stringify({
   cwd: process.cwd(),
   NIX_BUILD_SHELL: process.env.NIX_BUILD_SHELL,
   NIX_PATH: process.env.NIX_PATH,
+  NIX_CONFIG: process.env.NIX_CONFIG,
 }));
 `,
   );
@@ -91,6 +101,11 @@ function hostileContext(root: string, overrides: Partial<ScriptContext> = {}): S
     checkoutName: `check out $(touch ${MARKER}) it's`,
     bash: `/bin/bash ${inject}`,
     nixPath: `nixpkgs=/tmp/it's "${inject}" \`touch ${marker}\``,
+    nixpkgsArgs: ["-I", `nixpkgs=/tmp/it's ${inject}`, "--arg", "pkgs", "import <nixpkgs> { }"],
+    nixConfig: [
+      `extra-substituters = https://cache.example.org/${inject}`,
+      "extra-trusted-public-keys = k:x",
+    ],
     cliEntry: `/nonexistent/cli ${inject}.js`,
     nodeBinary: `/nonexistent/node ${inject}`,
     mirror: `/nonexistent/mirror ${inject}`,
@@ -104,6 +119,7 @@ function makeEnvironment(overrides: Partial<ScriptContext> = {}) {
   const context = hostileContext(root, overrides);
   const envDir = join(root, HOSTILE_DIR_NAME);
   mkdirSync(join(envDir, context.checkoutName), { recursive: true });
+  mkdirSync(join(envDir, ".hms-env"));
   writeFileSync(join(envDir, "hms-env.nix"), "{ ... }: {}\n");
   writeExecutable(join(envDir, "launch.sh"), launchScript(context));
   writeExecutable(join(envDir, "cleanup.sh"), cleanupScript(context));
@@ -116,9 +132,18 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
   return spawnSync(command, args, { ...options, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** What launch.sh and .envrc hand to nix-shell, before the caller's own arguments. */
-function nixShellArgv(envDir: string, component: string): string[] {
-  return [join(envDir, "hms-env.nix"), "--argstr", "component", component, "--argstr", "envDir", envDir];
+/** What launch.sh hands to nix-shell, before the caller's own arguments. */
+function nixShellArgv(envDir: string, context: ScriptContext): string[] {
+  return [
+    join(envDir, "hms-env.nix"),
+    "--argstr",
+    "component",
+    context.component,
+    "--argstr",
+    "envDir",
+    envDir,
+    ...context.nixpkgsArgs,
+  ];
 }
 
 describe("shellQuote", () => {
@@ -177,7 +202,7 @@ describe("launch.sh", () => {
     const result = run("./launch.sh", ["--run", "make test"], { cwd: envDir, env: { PATH: path } });
     expect(result.status).toBe(127);
     expect(result.stderr).toContain("nix-shell was not found");
-    expect(result.stderr).toContain("apt-get install nix-bin");
+    expect(result.stderr).toContain("https://nixos.org/nix/install");
     expect(result.stdout).toBe("");
     expect(injected(root)).toBe(false);
   });
@@ -198,30 +223,35 @@ describe("launch.sh", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
-      argv: [...nixShellArgv(envDir, context.component), ...passed],
+      argv: [...nixShellArgv(envDir, context), ...passed],
       cwd: join(envDir, context.checkoutName),
       NIX_BUILD_SHELL: context.bash,
       NIX_PATH: context.nixPath,
+      NIX_CONFIG: context.nixConfig.join("\n"),
     });
     expect(injected(root)).toBe(false);
   });
 
   it("run as `bash launch.sh` from its folder finds its folder too", () => {
     const { root, envDir } = makeEnvironment();
-    const result = run(BASH, ["launch.sh"], { cwd: envDir, env: { PATH: binDir(root, "bin", true) } });
+    const result = run(BASH, ["launch.sh", "--pure"], {
+      cwd: envDir,
+      env: { PATH: binDir(root, "bin", true) },
+    });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).argv.slice(5, 7)).toEqual(["envDir", envDir]);
   });
 
   it("without a configured bash or NIX_PATH uses the running bash and the inherited NIX_PATH", () => {
     const { root, envDir } = makeEnvironment({ bash: undefined, nixPath: undefined });
-    const env = { PATH: binDir(root, "bin", true), NIX_PATH: "nixpkgs=/inherited" };
-    const result = run("./launch.sh", [], { cwd: envDir, env });
+    const env = { PATH: binDir(root, "bin", true), NIX_PATH: "nixpkgs=/inherited", NIX_CONFIG: "mine = 1" };
+    const result = run("./launch.sh", ["--pure"], { cwd: envDir, env });
     expect(result.status).toBe(0);
     const seen = JSON.parse(result.stdout);
     expect(isAbsolute(seen.NIX_BUILD_SHELL)).toBe(true);
     expect(basename(seen.NIX_BUILD_SHELL)).toBe("bash");
     expect(seen.NIX_PATH).toBe("nixpkgs=/inherited");
+    expect(seen.NIX_CONFIG).toBe(`mine = 1\n${hostileContext(root).nixConfig.join("\n")}`);
   });
 });
 
@@ -258,22 +288,102 @@ describe("cleanup.sh", () => {
   });
 });
 
+/**
+ * A nix-shell that does what the real one does for a capture: runs the --run command in a clean
+ * environment holding the shell's variables (a multi-line, quote-laden value among them) and
+ * nix-shell's own session variables, which the cache must leave out. Each call is counted.
+ */
+function fakeNixShell(dir: string, value: string): string {
+  return writeExecutable(
+    join(dir, "nix-shell"),
+    `#!${BASH}
+echo called >> ${shellQuote(join(dir, "calls"))}
+while [ "$#" -gt 0 ]; do if [ "$1" = --run ]; then command="$2"; fi; shift; done
+exec /usr/bin/env -i PATH=/shell/bin HMS_TEST=${shellQuote(value)} HOME=/nix-shell-home \
+  TMPDIR=/tmp/nix-shell-1 IN_NIX_SHELL=pure ${BASH} -c "$command"
+`,
+  );
+}
+
+function nixShellCalls(dir: string): number {
+  return existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8").split("\n").length - 1 : 0;
+}
+
+describe("launch.sh with the cached environment", () => {
+  const VALUE = `fresh it's $(touch ${MARKER}) "q"\nline two \\ \``;
+  const PROBE = 'printf "%s\\0" "$HMS_TEST" "$PATH" "$HOME" "${TMPDIR:-}" "$IN_NIX_SHELL" "$PWD"';
+
+  function setup() {
+    const made = makeEnvironment({ bash: BASH });
+    const bin = binDir(made.root, "bin", false);
+    fakeNixShell(bin, VALUE);
+    const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: "/caller-home" };
+    const launch = (...args: string[]) => run("./launch.sh", args, { cwd: made.envDir, env });
+    return { ...made, bin, env, launch };
+  }
+
+  it("captures the shell once, then enters from the cache without nix-shell", () => {
+    const { root, envDir, bin, env, launch, context } = setup();
+    for (let round = 0; round < 2; round++) {
+      const result = launch("--run", PROBE);
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      expect(splitNul(result.stdout)).toEqual([
+        VALUE,
+        `/shell/bin:${env.PATH}`,
+        "/caller-home",
+        "",
+        "impure",
+        join(envDir, context.checkoutName),
+      ]);
+    }
+    expect(nixShellCalls(bin)).toBe(1);
+    expect(existsSync(join(envDir, SHELL_ENV_FILE))).toBe(true);
+    expect(injected(root)).toBe(false);
+  });
+
+  it.each(SHELL_INPUTS)("captures again when %s changes", (file) => {
+    const { envDir, bin, launch } = setup();
+    expect(launch("--run", "true").status).toBe(0);
+    const later = new Date(Date.now() + 5000);
+    writeFileSync(join(envDir, file), "changed\n");
+    utimesSync(join(envDir, file), later, later);
+    expect(launch("--run", "true").status).toBe(0);
+    expect(nixShellCalls(bin)).toBe(2);
+  });
+
+  it("--fresh captures again; other arguments go to nix-shell and leave the cache alone", () => {
+    const { bin, launch } = setup();
+    expect(launch("--run", "true").status).toBe(0);
+    expect(launch("--fresh", "--run", "true").status).toBe(0);
+    expect(nixShellCalls(bin)).toBe(2);
+    launch("--arg", "componentEnvVars", "{ }", "--run", "true");
+    expect(nixShellCalls(bin)).toBe(3);
+    expect(launch("--run", "true").status).toBe(0);
+    expect(nixShellCalls(bin)).toBe(3);
+  });
+});
+
 describe(".envrc", () => {
-  it("asks direnv for the environment's Nix shell with the values unchanged", () => {
-    const { root, envDir, context } = makeEnvironment();
+  it("loads the cached environment from the checkout and watches the shell's inputs", () => {
+    const { root, envDir } = makeEnvironment();
+    const bin = binDir(root, "bin", false);
+    fakeNixShell(bin, "from direnv");
     const probe = [
-      "use() { printf '%s\\0' \"$@\"; }",
+      "watch_file() { printf 'watch:%s\\0' \"$@\"; }",
       "source ./.envrc",
-      'printf \'%s\\0\' "$NIX_BUILD_SHELL" "$NIX_PATH" "$HMS_ENV_DIR"',
+      'printf \'%s\\0\' "$HMS_TEST" "$NIX_BUILD_SHELL" "$NIX_PATH" "$HMS_ENV_DIR" "$PATH"',
     ].join("\n");
-    const result = run(BASH, ["-c", probe], { cwd: envDir, env: { PATH: process.env.PATH ?? "" } });
-    expect(result.stderr).toBe("");
+    const result = run(BASH, ["-c", probe], { cwd: envDir, env: { PATH: `${bin}:/usr/bin:/bin` } });
+    expect(result.status).toBe(0);
+    const context = hostileContext(root);
     expect(splitNul(result.stdout)).toEqual([
-      "nix",
-      ...nixShellArgv(envDir, context.component),
+      ...[...SHELL_INPUTS, SHELL_ENV_FILE].map((file) => `watch:${join(envDir, file)}`),
+      "from direnv",
       context.bash,
       context.nixPath,
       envDir,
+      `/shell/bin:${bin}:/usr/bin:/bin`,
     ]);
     expect(injected(root)).toBe(false);
   });

@@ -22,9 +22,12 @@ export const doctorCommand: Command = {
     }
     if (args.values.json) io.out(JSON.stringify(checks, null, 2));
     else {
+      // Details may be Nix's whole message over several lines: they stay under their check.
+      const indent = " ".repeat(19);
       for (const check of checks) {
-        io.out(`${check.ok ? "pass" : "FAIL"}  ${check.name.padEnd(8)}  ${check.detail}`);
-        if (!check.ok && check.fix) io.out(`                fix: ${check.fix}`);
+        const detail = check.detail.split("\n").join(`\n${indent}`);
+        io.out(`${check.ok ? "pass" : "FAIL"}  ${check.name.padEnd(11)}  ${detail}`);
+        if (!check.ok && check.fix) io.out(`${indent}fix: ${check.fix}`);
       }
     }
     return checks.every((check) => check.ok) ? 0 : 1;
