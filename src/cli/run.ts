@@ -9,8 +9,8 @@ import { listCommand, showCommand } from "./commands/inspect.js";
 import { provisionCommand } from "./commands/provision.js";
 import { serveCommand } from "./commands/serve.js";
 import { triageCommand } from "./commands/triage.js";
-import { widenCommand } from "./commands/widen.js";
 import { warmCommand } from "./commands/warm.js";
+import { widenCommand } from "./commands/widen.js";
 import type { CliIo } from "./io.js";
 
 export const COMMANDS: Command[] = [

@@ -18,8 +18,8 @@ import {
 } from "./nixpkgs.js";
 import { type ProvisionPlan, type ProvisionRequest, planProvision } from "./plan.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
-import { describeCheckout, sparseFoldersOf } from "./sparse.js";
 import { SHELL_ENV_FILE, SHELL_RC_FILE, shellRc } from "./shell-env.js";
+import { describeCheckout, sparseFoldersOf } from "./sparse.js";
 import { envRef } from "./teardown.js";
 import { countsTowardLimit, transition } from "./transitions.js";
 
