@@ -32,9 +32,9 @@ export const DEFAULT_COMPONENTS: Record<string, ComponentConfig> = {
     description: "Ruby services with the ESR configuration",
     paths: ["SYSTEM-COMPONENTS/HMS-ESR/**"],
     aliases: ["esr"],
-    // Only what is ESR's own: Bundler and gems belong to every Ruby component (HMS-SME's Rails app too),
-    // so as keywords they would outvote "rails" and "pg" in a Rails report.
-    keywords: ["esr.yml", "esr_config", "psych", "frozenerror"],
+    // Only what is ESR's own: Bundler, gems and Ruby's own errors (FrozenError) belong to every Ruby
+    // component, HMS-SME's Rails app too, where they would outvote "rails" in a Rails report.
+    keywords: ["esr.yml", "esr_config", "psych"],
     labels: [],
   },
   "hms-dev": {

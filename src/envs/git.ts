@@ -31,6 +31,10 @@ export interface Git {
   deleteRef(mirror: string, localRef: string): Promise<void>;
   /** Forgets worktrees whose folders were deleted without git. */
   pruneWorktrees(mirror: string): Promise<void>;
+  /** The commit a ref of the mirror points to, or undefined when it has none. */
+  resolveCommit(mirror: string, ref: string): Promise<string | undefined>;
+  /** Every file of a commit, from the repository root (trees only: a partial clone has them all). */
+  listFiles(mirror: string, commit: string): Promise<string[]>;
 }
 
 /** Keeps git from asking for credentials on a terminal nobody watches, and its messages parseable. */
@@ -158,6 +162,19 @@ export function createGit(): Git {
 
     async pruneWorktrees(mirror) {
       if (existsSync(mirror)) await withMirrorLock(mirror, () => git(["worktree", "prune"], mirror));
+    },
+
+    async resolveCommit(mirror, ref) {
+      const result = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], mirror);
+      return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    },
+
+    async listFiles(mirror, commit) {
+      // -z: names as they are, not C-quoted (core.quotePath) when they hold non-ASCII characters.
+      const result = await git(["ls-tree", "-r", "-z", "--name-only", commit], mirror);
+      if (result.exitCode !== 0)
+        throw gitFailure(`cannot list the files of ${commit.slice(0, 12)}`, result.stderr);
+      return result.stdout.split("\0").filter((file) => file !== "");
     },
 
     async deleteRef(mirror, localRef) {

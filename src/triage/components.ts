@@ -1,5 +1,6 @@
 import type { ComponentConfig } from "../config/schema.js";
 import { HmsError } from "../errors.js";
+import type { FileIndex } from "./file-index.js";
 import { createPathOwnership, pathsInText } from "./paths.js";
 import { clampText, compilePhrase } from "./text.js";
 import {
@@ -11,24 +12,34 @@ import {
 } from "./types.js";
 
 /**
- * Which components a report is about. Precedence: an explicit choice, then file paths (changed files
- * and paths in stack traces and logs), then GitHub labels, then the component's names (aliases), then
- * keywords. Components are ranked by their evidence in that order, kind by kind (more paths beats fewer
- * paths; any path beats any number of labels); the count of a weaker kind only breaks a tie of the
- * stronger ones. If the two best are still tied, or nothing matched, the outcome is needs-triage.
+ * Which components a report is about. Precedence: an explicit choice, then changed files (what a change
+ * touches), then paths in the text (stack traces and logs, which also quote other components), then
+ * GitHub labels, then the component's names (aliases), then keywords. Components are ranked by their
+ * evidence in that order, kind by kind (more paths beats fewer paths; any path beats any number of
+ * labels); the count of a weaker kind only breaks a tie of the stronger ones. If the two best are still
+ * tied, or nothing matched, the outcome is needs-triage.
+ *
+ * With the repository's file index, a path resolves by its longest suffix that the repository's files
+ * end with (file-index.ts); without it (or when the index does not know the path), by the components'
+ * globs, as far as the path carries them.
  */
 
 /** Confidence of each kind: a base, a step per extra piece of evidence, and how many steps count. */
 const CONFIDENCE: Record<EvidenceKind, { base: number; step: number; steps: number }> = {
   explicit: { base: 1, step: 0, steps: 0 },
+  changed: { base: 0.9, step: 0.02, steps: 3 },
   path: { base: 0.85, step: 0.03, steps: 3 },
   label: { base: 0.75, step: 0.03, steps: 1 },
   alias: { base: 0.6, step: 0.05, steps: 1 },
   keyword: { base: 0.25, step: 0.05, steps: 4 },
 };
+/** A winner only just ahead of a rival of the same kind keeps this share of its confidence. */
+const CONTESTED_SHARE = 0.7;
 
 /** Stack traces repeat the same frames; a few paths convince a reader as much as twenty. */
 const PATHS_SHOWN = 3;
+/** Paths that count for nobody, shown so a person sees why; a long log could list hundreds. */
+const UNCOUNTED_SHOWN = 5;
 
 interface Cue {
   text: string;
@@ -42,22 +53,35 @@ interface ComponentCues {
   keywords: Cue[];
 }
 
-type Evidence = Record<EvidenceKind, string[]>;
+/** Per kind: what the evidence is about (a file, a label) -> the reason shown for it. */
+type Evidence = Record<EvidenceKind, Map<string, string>>;
 
-export function createComponentDetector(components: Readonly<Record<string, ComponentConfig>>) {
+export function createComponentDetector(
+  components: Readonly<Record<string, ComponentConfig>>,
+  files?: FileIndex,
+) {
   const ownerOf = createPathOwnership(components);
+  const shared = sharedKeywords(components);
+  const sharedCues = cuesFor([...shared.keys()], false);
   const cues: ComponentCues[] = Object.entries(components).map(([id, component]) => ({
     id,
     labels: new Set([id, `comp:${id}`, ...component.labels].map((label) => label.toLowerCase())),
     aliases: cuesFor([id, component.name, ...component.aliases], true),
-    keywords: cuesFor(component.keywords, false),
+    keywords: cuesFor(
+      component.keywords.filter((keyword) => !shared.has(normalizeCue(keyword))),
+      false,
+    ),
   }));
 
   return function detect(report: TriageReport): ComponentRouting {
     const evidence = new Map<string, Evidence>(cues.map((cue) => [cue.id, emptyEvidence()]));
-    const add = (component: string, kind: EvidenceKind, reason: string) => {
-      const list = evidence.get(component)?.[kind];
-      if (list && !list.includes(reason)) list.push(reason);
+    const uncounted: string[] = [];
+    const add = (component: string, kind: EvidenceKind, about: string, reason: string) => {
+      const found = evidence.get(component)?.[kind];
+      if (found && !found.has(about)) found.set(about, reason);
+    };
+    const notCounted = (note: string) => {
+      if (!uncounted.includes(note)) uncounted.push(note);
     };
 
     if (report.component !== undefined) {
@@ -67,35 +91,95 @@ export function createComponentDetector(components: Readonly<Record<string, Comp
           `unknown component "${report.component}": choose one of ${[...evidence.keys()].join(", ")}`,
         );
       }
-      add(report.component, "explicit", `chosen explicitly: ${report.component}`);
+      add(report.component, "explicit", report.component, `chosen explicitly: ${report.component}`);
     }
     const text = clampText(report.text);
-    const addPath = (path: string, what: string) => {
-      const owner = ownerOf(path);
-      if (owner)
-        add(owner.component, "path", `${what} ${owner.path} matches ${owner.component} (${owner.pattern})`);
+
+    const addPath = (path: string, kind: "changed" | "path") => {
+      const what = kind === "changed" ? "changed file" : "path";
+      // Changed files are repository paths: the globs read them as they are; the index only helps a
+      // path given relative to a component's own folder.
+      const byGlob = () => {
+        const owner = ownerOf(path);
+        if (owner === undefined) return false;
+        add(
+          owner.component,
+          kind,
+          owner.path,
+          `${what} ${owner.path} matches ${owner.component} (${owner.pattern})`,
+        );
+        return true;
+      };
+      if (kind === "changed" && byGlob()) return;
+      const resolved = files?.resolve(path) ?? { kind: "unknown" };
+      // A path the repository's files only partly explain is read by the globs first, if they can.
+      if (resolved.kind === "unknown" || resolved.partial) {
+        if (kind === "path" && byGlob()) return;
+        if (resolved.kind === "unknown") return;
+      }
+      if (resolved.kind === "ambiguous") {
+        const owners = resolved.components.map((component) => component ?? "no component").join(", ");
+        notCounted(
+          `${what} ${resolved.suffix} is ambiguous: ${resolved.count} files of ${owners} end with it (${resolved.examples.join(", ")})`,
+        );
+        return;
+      }
+      const where =
+        resolved.count === 1 ? resolved.file : `${resolved.file} and ${resolved.count - 1} more files`;
+      if (resolved.component === null) {
+        notCounted(`${what} ${resolved.suffix} resolved to ${where}, which no component owns`);
+        return;
+      }
+      add(
+        resolved.component,
+        kind,
+        resolved.file,
+        `${what} ${resolved.suffix} resolved to ${where} (${resolved.component})`,
+      );
     };
-    for (const file of report.files ?? []) addPath(file, "changed file");
+    for (const file of report.files ?? []) addPath(file, "changed");
     for (const path of pathsInText(text)) addPath(path, "path");
+
     const labels = new Set((report.labels ?? []).map((label) => label.toLowerCase()));
     for (const cue of cues) {
-      for (const label of labels) if (cue.labels.has(label)) add(cue.id, "label", `label ${label}`);
+      for (const label of labels) if (cue.labels.has(label)) add(cue.id, "label", label, `label ${label}`);
       // Naming a component is one piece of evidence however it is spelled, so one alias is enough.
       const named = cue.aliases.find((alias) => alias.pattern.test(text));
-      if (named) add(cue.id, "alias", `names "${named.text}"`);
+      if (named) add(cue.id, "alias", "name", `names "${named.text}"`);
       for (const keyword of cue.keywords) {
-        if (keyword.pattern.test(text)) add(cue.id, "keyword", `keyword "${keyword.text}"`);
+        if (keyword.pattern.test(text)) add(cue.id, "keyword", keyword.text, `keyword "${keyword.text}"`);
       }
     }
-    return route(evidence);
+    for (const keyword of sharedCues) {
+      if (keyword.pattern.test(text)) {
+        const owners = shared.get(normalizeCue(keyword.text)) ?? [];
+        notCounted(
+          `keyword "${keyword.text}" is shared by ${owners.join(" and ")}, so it counts for neither`,
+        );
+      }
+    }
+    return { ...route(evidence), uncounted: uncounted.slice(0, UNCOUNTED_SHOWN) };
   };
+}
+
+const normalizeCue = (word: string) => word.toLowerCase().trim();
+
+/** Keywords that several components list: evidence for none of them. Derived, so it never drifts. */
+function sharedKeywords(components: Readonly<Record<string, ComponentConfig>>): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const [id, { keywords }] of Object.entries(components)) {
+    for (const keyword of new Set(keywords.map(normalizeCue))) {
+      owners.set(keyword, [...(owners.get(keyword) ?? []), id]);
+    }
+  }
+  return new Map([...owners].filter(([, ids]) => ids.length > 1));
 }
 
 function cuesFor(words: readonly string[], looseSeparators: boolean): Cue[] {
   const seen = new Set<string>();
   const cues: Cue[] = [];
   for (const word of words) {
-    const key = word.toLowerCase().trim();
+    const key = normalizeCue(word);
     if (key === "" || seen.has(key)) continue;
     seen.add(key);
     cues.push({ text: word, pattern: compilePhrase(word, { looseSeparators }) });
@@ -104,24 +188,40 @@ function cuesFor(words: readonly string[], looseSeparators: boolean): Cue[] {
 }
 
 function emptyEvidence(): Evidence {
-  return { explicit: [], path: [], label: [], alias: [], keyword: [] };
+  return {
+    explicit: new Map(),
+    changed: new Map(),
+    path: new Map(),
+    label: new Map(),
+    alias: new Map(),
+    keyword: new Map(),
+  };
 }
 
 /** Compares evidence kind by kind, in precedence order: negative when `a` is stronger. */
 function compareEvidence(a: Evidence, b: Evidence): number {
   for (const kind of EVIDENCE_KINDS) {
-    const difference = b[kind].length - a[kind].length;
+    const difference = b[kind].size - a[kind].size;
     if (difference !== 0) return difference;
   }
   return 0;
 }
 
-function route(evidence: Map<string, Evidence>): ComponentRouting {
+const strongestKind = (found: Evidence) =>
+  EVIDENCE_KINDS.find((kind) => found[kind].size > 0) as EvidenceKind;
+
+function route(evidence: Map<string, Evidence>): Omit<ComponentRouting, "uncounted"> {
   const ranked = [...evidence.entries()]
-    .filter(([, found]) => EVIDENCE_KINDS.some((kind) => found[kind].length > 0))
+    .filter(([, found]) => EVIDENCE_KINDS.some((kind) => found[kind].size > 0))
     // Array.prototype.sort is stable: equal evidence keeps the configuration's order.
     .sort(([, a], [, b]) => compareEvidence(a, b));
-  const components = ranked.map(([component, found]) => describeMatch(component, found));
+  const components = ranked.map(([component, found]) =>
+    describeMatch(
+      component,
+      found,
+      ranked.filter(([other]) => other !== component).map(([, rival]) => rival),
+    ),
+  );
   const [first, second] = ranked;
   if (first === undefined) {
     return {
@@ -145,18 +245,34 @@ function route(evidence: Map<string, Evidence>): ComponentRouting {
     outcome: "routed",
     primary: top.component,
     components,
-    summary: `${top.component} by ${top.evidence} evidence (confidence ${top.confidence.toFixed(2)})`,
+    summary: `${top.component} by ${describeKind(top.evidence)} (confidence ${top.confidence.toFixed(2)})`,
   };
 }
 
-function describeMatch(component: string, found: Evidence): ComponentMatch {
-  const strongest = EVIDENCE_KINDS.find((kind) => found[kind].length > 0) as EvidenceKind;
+function describeKind(kind: EvidenceKind): string {
+  return kind === "changed" ? "changed-file evidence" : `${kind} evidence`;
+}
+
+/**
+ * Confidence from the strongest kind of evidence and how much of it there is, lowered when a rival has
+ * evidence of the same kind: three paths against one is a lead, one path each is a coin toss.
+ */
+function describeMatch(component: string, found: Evidence, rivals: readonly Evidence[]): ComponentMatch {
+  const strongest = strongestKind(found);
   const { base, step, steps } = CONFIDENCE[strongest];
-  const confidence = base + step * Math.min(found[strongest].length - 1, steps);
+  const count = found[strongest].size;
+  const rival = Math.max(
+    0,
+    ...rivals.filter((other) => strongestKind(other) === strongest).map((other) => other[strongest].size),
+  );
+  const lead = Math.max(0, (count - rival) / count);
+  const confidence =
+    (base + step * Math.min(count - 1, steps)) * (CONTESTED_SHARE + (1 - CONTESTED_SHARE) * lead);
   const reasons = EVIDENCE_KINDS.flatMap((kind) => {
-    const list = found[kind];
-    if (kind !== "path" || list.length <= PATHS_SHOWN) return list;
-    return [...list.slice(0, PATHS_SHOWN), `and ${list.length - PATHS_SHOWN} more paths in ${component}`];
+    const list = [...found[kind].values()];
+    if ((kind !== "path" && kind !== "changed") || list.length <= PATHS_SHOWN) return list;
+    const more = kind === "path" ? "paths" : "changed files";
+    return [...list.slice(0, PATHS_SHOWN), `and ${list.length - PATHS_SHOWN} more ${more} in ${component}`];
   });
   return { component, confidence: Math.round(confidence * 100) / 100, evidence: strongest, reasons };
 }

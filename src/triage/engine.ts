@@ -3,6 +3,7 @@ import type { ComponentConfig, TeamConfig } from "../config/schema.js";
 import { chooseAssignee } from "./assignee.js";
 import { createComponentDetector } from "./components.js";
 import { createDuplicateIndex, type OpenBug } from "./duplicates.js";
+import type { FileIndex } from "./file-index.js";
 import type { RankScope, RootCauseIndex } from "./root-cause/index.js";
 import type {
   Assignment,
@@ -36,10 +37,15 @@ export interface TriageEngineInput {
   /** Built once from the root-cause database (createRootCauseIndex) and kept while entries are added. */
   rootCauses: RootCauseIndex;
   openBugs: readonly OpenBug[];
+  /**
+   * The files of the repository's default branch (src/bugs/repository-files.ts lists them from the
+   * mirror). Without it, paths are read by the components' globs alone.
+   */
+  files?: FileIndex | undefined;
 }
 
 /** Evidence strong enough to search only that component's root causes (and the shared ones). */
-const RESTRICTING_EVIDENCE: ReadonlySet<EvidenceKind> = new Set(["explicit", "path", "label"]);
+const RESTRICTING_EVIDENCE: ReadonlySet<EvidenceKind> = new Set(["explicit", "changed", "path", "label"]);
 
 export type TriageEngine = ReturnType<typeof createTriageEngine>;
 
@@ -47,8 +53,8 @@ export type TriageEngine = ReturnType<typeof createTriageEngine>;
  * The bot's judgement, without I/O: indexes are built once, then each decision reads only its report,
  * the rotation state and the time it is given.
  */
-export function createTriageEngine({ settings, rootCauses, openBugs }: TriageEngineInput) {
-  const detect = createComponentDetector(settings.components);
+export function createTriageEngine({ settings, rootCauses, openBugs, files }: TriageEngineInput) {
+  const detect = createComponentDetector(settings.components, files);
   const duplicates = createDuplicateIndex(openBugs);
   const ownerOf = new Map<string, string>();
   for (const [team, { components }] of Object.entries(settings.teams)) {
@@ -112,6 +118,7 @@ export function createTriageEngine({ settings, rootCauses, openBugs }: TriageEng
       summary: routing.summary,
       primaryComponent: routing.primary,
       components: routing.components,
+      uncounted: routing.uncounted,
       team,
       assignment: assign(team, report, rotation, now),
       rootCauses: rootCauses.rank(report.text, rootCauseScope(routing)),

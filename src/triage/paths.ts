@@ -35,9 +35,14 @@ export function pathsInText(text: string): string[] {
   return [...found];
 }
 
-export function createPathOwnership(components: Readonly<Record<string, ComponentConfig>>) {
-  // Rules are grouped by their first literal directory, so a suffix is only tried against the rules
-  // that could match it; rules starting with a wildcard (**/*.proto) are tried on every suffix.
+interface Rules {
+  /** Rules by their first literal directory: a suffix is only tried against the rules that could match it. */
+  byFirstSegment: Map<string, Rule[]>;
+  // Rules starting with a wildcard (**/*.proto), tried on every suffix.
+  anywhere: Rule[];
+}
+
+function compileRules(components: Readonly<Record<string, ComponentConfig>>): Rules {
   const byFirstSegment = new Map<string, Rule[]>();
   const anywhere: Rule[] = [];
   for (const [component, { paths }] of Object.entries(components)) {
@@ -55,6 +60,20 @@ export function createPathOwnership(components: Readonly<Record<string, Componen
       else byFirstSegment.set(first, [...(byFirstSegment.get(first) ?? []), rule]);
     }
   }
+  return { byFirstSegment, anywhere };
+}
+
+/** The deepest rule matching `path` as a whole. */
+function deepestRule({ byFirstSegment, anywhere }: Rules, path: string, first: string): Rule | undefined {
+  let best: Rule | undefined;
+  for (const rule of [...(byFirstSegment.get(first) ?? []), ...anywhere]) {
+    if ((best === undefined || rule.depth > best.depth) && rule.matches(path)) best = rule;
+  }
+  return best;
+}
+
+export function createPathOwnership(components: Readonly<Record<string, ComponentConfig>>) {
+  const rules = compileRules(components);
 
   return function ownerOf(rawPath: string): PathOwner | undefined {
     const segments = rawPath
@@ -64,15 +83,23 @@ export function createPathOwnership(components: Readonly<Record<string, Componen
       .filter((segment) => segment !== "" && segment !== ".");
     let best: (PathOwner & { depth: number }) | undefined;
     for (let start = 0; start < segments.length; start++) {
-      const rules = [...(byFirstSegment.get(segments[start] as string) ?? []), ...anywhere];
-      if (rules.length === 0) continue;
+      const first = segments[start] as string;
+      if (!rules.byFirstSegment.has(first) && rules.anywhere.length === 0) continue;
       const suffix = segments.slice(start).join("/");
-      for (const rule of rules) {
-        if ((best === undefined || rule.depth > best.depth) && rule.matches(suffix)) {
-          best = { component: rule.component, pattern: rule.pattern, path: suffix, depth: rule.depth };
-        }
+      const rule = deepestRule(rules, suffix, first);
+      if (rule && (best === undefined || rule.depth > best.depth)) {
+        best = { component: rule.component, pattern: rule.pattern, path: suffix, depth: rule.depth };
       }
     }
     return best && { component: best.component, pattern: best.pattern, path: best.path };
+  };
+}
+
+/** The component owning a repository file (a path from the repository root), or null. */
+export function createFileOwnership(components: Readonly<Record<string, ComponentConfig>>) {
+  const rules = compileRules(components);
+  return (file: string): string | null => {
+    const [first = ""] = file.split("/", 1);
+    return deepestRule(rules, file, first)?.component ?? null;
   };
 }

@@ -44,6 +44,9 @@ export function renderDecision(decision: TriageDecision): string {
       : `Outcome:    needs-triage (${decision.summary})`,
     "Components:",
     ...(decision.components.length > 0 ? decision.components.flatMap(componentLines) : ["  none"]),
+    ...(decision.uncounted.length > 0
+      ? ["Not counted:", ...decision.uncounted.map((note) => `  - ${note}`)]
+      : []),
     `Team:       ${teamName}${team === null ? "" : `: ${team.reason}`}`,
     `Assignee:   ${assignee === null ? "nobody" : `${assignee.name} (${assignee.handle}, ${assignee.slack})`}: ${assignment.explanation}`,
     "Root causes:",

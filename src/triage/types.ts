@@ -18,8 +18,11 @@ export interface TriageReport {
   bugId?: string | undefined;
 }
 
-/** Evidence for a component, strongest first: the order of this list is the precedence. */
-export const EVIDENCE_KINDS = ["explicit", "path", "label", "alias", "keyword"] as const;
+/**
+ * Evidence for a component, strongest first: the order of this list is the precedence. `changed` is a
+ * changed file (what a change touches), `path` a path quoted in the text (what a log mentions).
+ */
+export const EVIDENCE_KINDS = ["explicit", "changed", "path", "label", "alias", "keyword"] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 export interface ComponentMatch {
@@ -38,6 +41,8 @@ export interface ComponentRouting {
   /** Every component with evidence, strongest first. */
   components: ComponentMatch[];
   summary: string;
+  /** Evidence that counts for nobody, and why: ambiguous paths, keywords several components share. */
+  uncounted: string[];
 }
 
 export interface MemberRef {
@@ -90,6 +95,7 @@ export interface TriageDecision {
   summary: string;
   primaryComponent: string | null;
   components: ComponentMatch[];
+  uncounted: string[];
   team: TeamChoice | null;
   assignment: Assignment;
   rootCauses: RootCauseSuggestion[];

@@ -1,3 +1,4 @@
+import { createRepositoryFiles } from "../../bugs/repository-files.js";
 import { loadRootCauseDb } from "../../bugs/root-cause-file.js";
 import { openBugs, readTriageState } from "../../bugs/triage-state.js";
 import { createTriageEngine, triageSettings } from "../../triage/engine.js";
@@ -13,6 +14,8 @@ const USAGE = `Usage: hms-env triage "TEXT" [--files a,b] [--labels x,y] [--repo
 Prints what the triage bot would decide for a bug report, and changes nothing: the owning
 component(s) with confidence and reasons, the team, the assignee with an explanation, the likely
 root causes from the root-cause database, and possible duplicates among the open bugs.
+Inside the repository (or with repo: configured), paths in the report are resolved against the
+files of the default branch, fetched into the shared mirror.
 
   TEXT          the report: title, body, pasted logs and stack traces ("-" reads it from stdin)
   --files       changed or affected files, comma-separated, relative to the repository root
@@ -64,13 +67,16 @@ export function createTriageCommand({
         io.err(`${USAGE}\n\nhms-env: the report is empty`);
         return 2;
       }
-      const { config, store } = environmentFor(args, io);
+      const context = environmentFor(args, io);
+      const { config, store } = context;
       // Only reads: the state file and the root-cause database are left exactly as they are.
       const { bugs, rotation } = readTriageState(await store.read(), store.file);
+      const repository = await createRepositoryFiles(context).refresh();
       const engine = createTriageEngine({
         settings: triageSettings(config),
         rootCauses: createRootCauseIndex(loadRootCauseDb(config.rootCauseDb).entries),
         openBugs: openBugs(bugs),
+        files: repository.index,
       });
       const decision = engine.decide(
         {
@@ -85,8 +91,8 @@ export function createTriageCommand({
       );
       io.out(
         args.values.json
-          ? JSON.stringify(decision, null, 2)
-          : `${renderDecision(decision)}\n\nDry run: nothing was recorded or assigned.`,
+          ? JSON.stringify({ ...decision, paths: repository.source }, null, 2)
+          : `${renderDecision(decision)}\nPaths:      ${repository.source}\n\nDry run: nothing was recorded or assigned.`,
       );
       return 0;
     },

@@ -5,6 +5,7 @@ import { createTriageCommand } from "../../../src/cli/commands/triage.js";
 import type { CliIo } from "../../../src/cli/io.js";
 import { COMMANDS, runCli } from "../../../src/cli/run.js";
 import { testHost } from "../../helpers/host.js";
+import { createTriageMonorepo } from "../../helpers/triage-monorepo.js";
 import { useTempDir } from "../support.js";
 import { NOW, report, SHIPPED_DB } from "./support.js";
 
@@ -125,7 +126,7 @@ describe("hms-env triage", () => {
         match.evidence,
       ]),
     ).toEqual([
-      ["hms-esr", "path"],
+      ["hms-esr", "changed"],
       ["hms-dev", "label"],
     ]);
     const chosen = setup();
@@ -187,5 +188,27 @@ describe("hms-env triage", () => {
     expect(cli.stdout()).toContain(
       'Usage: hms-env triage "TEXT" [--files a,b] [--labels x,y] [--reporter ID]',
     );
+  });
+
+  it("resolves pasted paths against the repository's default branch, and works as before outside one", async () => {
+    const cli = setup();
+    const origin = await createTriageMonorepo(cli.dir);
+    const text =
+      "app/models/claim.rb:2:in `<class:Claim>': uninitialized constant Claim::Auditable (NameError)";
+    expect(await cli.run(["triage", text])).toBe(0);
+    expect(cli.stdout()).toContain(
+      "Paths:      no repository: paths are read by components.<id>.paths alone",
+    );
+    expect(cli.stdout()).toContain("Outcome:    needs-triage");
+
+    writeFileSync(join(cli.dir, "hms.config.yaml"), `${CONFIG}\nrepo: ${JSON.stringify(origin)}\n`);
+    expect(await cli.run(["triage", text])).toBe(0);
+    const output = cli.stdout();
+    expect(output).toContain("Outcome:    routed to hms-sme (hms-sme by path evidence (confidence 0.85))");
+    expect(output).toContain(
+      "    - path app/models/claim.rb resolved to SYSTEM-COMPONENTS/HMS-SME/app/models/claim.rb (hms-sme)",
+    );
+    expect(output).toMatch(/Paths: {6}\d+ files of main at [0-9a-f]{12}/);
+    expect(readFileSync(join(cli.dir, "state.json"), "utf8")).toBe(STATE);
   });
 });

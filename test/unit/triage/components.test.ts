@@ -56,7 +56,8 @@ describe("component detection: the precedence", () => {
       files: [SME_MODEL, "SYSTEM-COMPONENTS/HMS-SME/db/schema.rb", DEV_CLI],
     });
     expect(routing.primary).toBe("hms-sme");
-    expect(routing.components.map((match) => match.confidence)).toEqual([0.88, 0.85]);
+    // Two against one is a lead, not a certainty: both confidences are lowered by the rival.
+    expect(routing.components.map((match) => match.confidence)).toEqual([0.78, 0.63]);
   });
 
   it("a weaker kind only breaks a tie of the stronger ones", () => {
@@ -65,13 +66,29 @@ describe("component detection: the precedence", () => {
   });
 
   it("a full tie is needs-triage, with both candidates shown", () => {
-    const routing = route({ text: "cargo test hangs forever" });
+    const routing = route({ text: "The dev tooling and the sys services both fail to start" });
     expect(routing.outcome).toBe("needs-triage");
     expect(routing.primary).toBeNull();
     expect(routing.ids).toEqual(["hms-dev", "hms-sys"]);
+    expect(routing.components.map((match) => match.confidence)).toEqual([0.42, 0.42]);
     expect(routing.summary).toBe(
-      "hms-dev and hms-sys match equally (keyword evidence); a person has to choose",
+      "hms-dev and hms-sys match equally (alias evidence); a person has to choose",
     );
+  });
+
+  it("a keyword several components list counts for none of them, and says so", () => {
+    const routing = route({ text: "cargo test hangs forever" });
+    expect(routing).toMatchObject({ outcome: "needs-triage", components: [] });
+    expect(routing.uncounted).toEqual([
+      'keyword "cargo" is shared by hms-dev and hms-sys, so it counts for neither',
+    ]);
+    // A keyword of one component still counts beside it.
+    expect(route({ text: "cargo build: bindgen cannot find libclang" }).primary).toBe("hms-sys");
+  });
+
+  it("Rails is HMS-SME's, even in a report of a plain Ruby error", () => {
+    const routing = route({ text: "FrozenError: can't modify frozen String in the Rails console" });
+    expect(routing.primary).toBe("hms-sme");
   });
 
   it("nothing at all is needs-triage, never a guess", () => {

@@ -5,6 +5,7 @@ import { DEFAULT_COMPONENTS } from "../../../src/config/defaults.js";
 import type { TeamConfig } from "../../../src/config/schema.js";
 import type { OpenBug } from "../../../src/triage/duplicates.js";
 import { createTriageEngine, type TriageSettings } from "../../../src/triage/engine.js";
+import type { FileIndex } from "../../../src/triage/file-index.js";
 import { createRootCauseIndex } from "../../../src/triage/root-cause/index.js";
 import type { RootCauseEntry } from "../../../src/triage/root-cause/schema.js";
 import type { RotationState } from "../../../src/triage/types.js";
@@ -63,8 +64,17 @@ export const SETTINGS: TriageSettings = {
 
 export const NO_ROTATION: RotationState = { lastAssigned: {}, openLoad: {} };
 
-export function createEngine(openBugs: OpenBug[] = [], settings: TriageSettings = SETTINGS) {
-  return createTriageEngine({ settings, rootCauses: createRootCauseIndex(shippedEntries()), openBugs });
+export function createEngine(
+  openBugs: OpenBug[] = [],
+  settings: TriageSettings = SETTINGS,
+  files?: FileIndex,
+) {
+  return createTriageEngine({
+    settings,
+    rootCauses: createRootCauseIndex(shippedEntries()),
+    openBugs,
+    files,
+  });
 }
 
 /** A minimal valid root-cause entry; tests override what they exercise. */
