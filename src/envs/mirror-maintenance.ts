@@ -32,21 +32,32 @@ export async function maintainMirror(mirror: string): Promise<void> {
   });
 }
 
-export interface MaintenanceReport {
-  maintained: string[];
+export interface MirrorPass<T> {
+  done: T[];
   failures: { mirror: string; error: string }[];
 }
 
-/** Maintains every mirror; one that fails is reported and does not stop the others. */
-export async function maintainMirrors(cacheDir: string): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { maintained: [], failures: [] };
+/** Runs `task` on every mirror; one that fails is reported and does not stop the others. */
+export async function forEachMirror<T>(
+  cacheDir: string,
+  task: (mirror: string) => Promise<T>,
+): Promise<MirrorPass<T>> {
+  const pass: MirrorPass<T> = { done: [], failures: [] };
   for (const mirror of listMirrors(cacheDir)) {
     try {
-      await maintainMirror(mirror);
-      report.maintained.push(mirror);
+      pass.done.push(await task(mirror));
     } catch (error) {
-      report.failures.push({ mirror, error: (error as Error).message });
+      pass.failures.push({ mirror, error: (error as Error).message });
     }
   }
-  return report;
+  return pass;
+}
+
+export type MaintenanceReport = MirrorPass<string>;
+
+export function maintainMirrors(cacheDir: string): Promise<MaintenanceReport> {
+  return forEachMirror(cacheDir, async (mirror) => {
+    await maintainMirror(mirror);
+    return mirror;
+  });
 }

@@ -20,10 +20,10 @@ export function startMaintenance(options: {
     running ??= options
       .maintain()
       .then((report) => {
-        if (report.maintained.length > 0) {
+        if (report.done.length > 0) {
           options.log.info(
-            { action: "maintain", mirrors: report.maintained },
-            `maintained ${report.maintained.length} mirrors (commit-graph, gc --auto)`,
+            { action: "maintain", mirrors: report.done },
+            `maintained ${report.done.length} mirrors (commit-graph, gc --auto)`,
           );
         }
         for (const failure of report.failures) {

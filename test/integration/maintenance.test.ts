@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -27,5 +28,90 @@ describe("serve maintains the mirrors", () => {
       "the maintenance log line",
     );
     expect(serve.log()).not.toContain("could not maintain");
+  });
+});
+
+/** Paths at `commit` whose blobs the mirror holds (listed without downloading anything). */
+async function presentBlobPaths(mirror: string, commit: string): Promise<string[]> {
+  const run = async (...args: string[]) => (await execa("git", args, { cwd: mirror })).stdout;
+  const missing = new Set(
+    (await run("rev-list", "--objects", "--missing=print", commit))
+      .split("\n")
+      .filter((line) => line.startsWith("?"))
+      .map((line) => line.slice(1)),
+  );
+  return (await run("ls-tree", "-r", commit))
+    .split("\n")
+    .map((line) => line.split(/\s+/))
+    .filter(([, , oid]) => !missing.has(oid ?? ""))
+    .map((fields) => fields[3] ?? "")
+    .sort();
+}
+
+describe("hms-env gc gives back the blobs nobody needs", () => {
+  let own: Workspace;
+  beforeAll(async () => {
+    own = await createWorkspace("limits:\n  maxEnvsPerOwner: 20");
+  });
+  afterAll(() => own.remove());
+
+  it("drops the blobs of cleaned checkouts, keeps those of live ones and local commits", async () => {
+    const sparse = await own.provision(["--component", "hms-dev", "--branch", "main", "--sparse"]);
+    const full = await own.provision(["--component", "hms-sme", "--branch", "main", "--full"]);
+    const commit = sparse.commit ?? "";
+    const everything = (await execa("git", ["ls-files"], { cwd: own.repo.path })).stdout.split("\n").sort();
+    expect(await presentBlobPaths(sparse.mirror, commit)).toEqual(everything);
+
+    // Work of the developer's own in the live environment: objects that exist only in the mirror.
+    writeFileSync(join(sparse.workdir, "SYSTEM-COMPONENTS/HMS-DEV/src/fix.ts"), "export const fix = 1;\n");
+    const author = {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+    };
+    await execa("git", ["add", "--all"], { cwd: sparse.workdir });
+    await execa("git", ["commit", "--quiet", "--message", "local fix"], { cwd: sparse.workdir, env: author });
+
+    expect((await own.cli(["cleanup", full.id])).exitCode).toBe(0);
+    const gc = await own.cli(["gc"]);
+    expect(gc.exitCode, gc.stderr).toBe(0);
+    expect(gc.stdout).toMatch(/blobs no environment needs, dropped from .*: \d+ \(/);
+
+    const kept = await presentBlobPaths(sparse.mirror, commit);
+    expect(kept).toEqual(
+      everything.filter((path) => !path.includes("/") || path.startsWith("SYSTEM-COMPONENTS/HMS-DEV/")),
+    );
+    const local = await execa("git", ["show", "HEAD:SYSTEM-COMPONENTS/HMS-DEV/src/fix.ts"], {
+      cwd: sparse.workdir,
+    });
+    expect(local.stdout).toBe("export const fix = 1;");
+    expect((await execa("git", ["status", "--porcelain"], { cwd: sparse.workdir })).stdout).toBe("");
+    expect(
+      (await execa("git", ["fsck", "--connectivity-only"], { cwd: sparse.mirror, reject: false })).exitCode,
+    ).toBe(0);
+
+    // Nothing more to give back; a full checkout fetches what was dropped again.
+    expect((await own.cli(["gc"])).stdout).toContain("blobs no environment needs: none");
+    const again = await own.provision(["--component", "hms-sme", "--branch", "main", "--full"]);
+    expect(
+      readFileSync(join(again.workdir, "SYSTEM-COMPONENTS/HMS-SME/app/models/user.rb"), "utf8"),
+    ).toContain("class User");
+  });
+
+  it("leaves a full mirror alone", async () => {
+    const fullMirror = await createWorkspace("mirror:\n  partialClone: false");
+    try {
+      const env = await fullMirror.provision(["--component", "hms-dev", "--branch", "main"]);
+      expect((await fullMirror.cli(["cleanup", env.id])).exitCode).toBe(0);
+      const gc = await fullMirror.cli(["gc"]);
+      expect(gc.stdout).toContain("blobs no environment needs: none");
+      const everything = (await execa("git", ["ls-files"], { cwd: fullMirror.repo.path })).stdout
+        .split("\n")
+        .sort();
+      expect(await presentBlobPaths(env.mirror, env.commit ?? "")).toEqual(everything);
+    } finally {
+      fullMirror.remove();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { describeReclaim, reclaimMirrors } from "../../envs/reclaim-blobs.js";
 import { reconcile } from "../../envs/reconcile.js";
 import type { Command } from "../command.js";
 import { environmentFor } from "../environment.js";
@@ -7,15 +8,21 @@ export const gcCommand: Command = {
   summary: "reconcile now: expire due environments, finish interrupted ones, report (or remove) orphans",
   usage: `Usage: hms-env gc [--orphans] [--json] [--config FILE]
 
-  --orphans   also remove folders under the env root that no environment owns`,
+  --orphans   also remove folders under the env root that no environment owns
+
+Then, in each partial mirror, drops the blobs that no live environment has checked out (they are
+fetched again when a checkout needs them).`,
   options: { orphans: { type: "boolean" } },
   async run(args, io) {
     const context = environmentFor(args, io);
     const report = await reconcile(context, { removeOrphans: args.values.orphans === true });
+    // After the cleanups: the blobs of the checkouts just removed are among those given back.
+    const reclaimed = await reclaimMirrors(context.config.cacheDir);
     // Anything that could not be cleaned, now or before (still waiting for its next try), fails gc.
-    const exitCode = report.failures.length > 0 || report.waiting.length > 0 ? 1 : 0;
+    const failed = report.failures.length > 0 || report.waiting.length > 0 || reclaimed.failures.length > 0;
+    const exitCode = failed ? 1 : 0;
     if (args.values.json) {
-      io.out(JSON.stringify(report, null, 2));
+      io.out(JSON.stringify({ ...report, reclaimed }, null, 2));
       return exitCode;
     }
     const lines = [
@@ -38,6 +45,7 @@ export const gcCommand: Command = {
         `orphan folders (no environment owns them; \`hms-env gc --orphans\` removes them):\n  ${report.orphans.join("\n  ")}`,
       );
     } else lines.push("orphan folders: none");
+    lines.push(...describeReclaim(reclaimed));
     io.out(lines.join("\n"));
     return exitCode;
   },

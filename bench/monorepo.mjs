@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// Monorepo scale: a generated repository of 50,000 files in four components, with history, served by a
+// bare repository that allows filters and is packed with bitmaps (as GitHub keeps them). All in one run,
+// median of the rounds:
+//   the first provision (a new partial mirror, sparse)  against  git clone --no-local       (target <= 0.6x)
+//   a warm sparse provision of one component            against  a full git worktree add   (target <= 0.5x)
+//   a warm full provision                               against  that worktree add         (target <= 1.5x)
+// Usage: npm run build && node bench/monorepo.mjs [--files 50000] [--history 100] [--rounds 5]
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../dist/config/load.js";
+import { processIsAlive } from "../dist/envs/claims.js";
+import { createEnvContext } from "../dist/envs/context.js";
+import { cleanupEnvironment } from "../dist/envs/lifecycle.js";
+import { provision } from "../dist/envs/provision.js";
+import { systemClock } from "../dist/schedule/system-clock.js";
+
+const { values } = parseArgs({
+  options: {
+    files: { type: "string", default: "50000" },
+    history: { type: "string", default: "100" },
+    rounds: { type: "string", default: "5" },
+  },
+});
+const FILES = Number(values.files);
+const HISTORY = Number(values.history);
+const ROUNDS = Number(values.rounds);
+const COMPONENTS = ["HMS-SME", "HMS-ESR", "HMS-DEV", "HMS-SYS"];
+const STAND_IN = resolve(import.meta.dirname, "..", "test", "fixtures", "nixpkgs");
+
+const git = (cwd, ...args) =>
+  execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 })
+    .toString()
+    .trim();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * FILES files spread over the four components (50 modules each) and two top-level files, in a first
+ * commit; then HISTORY commits that each change 1% of the files. `git fast-import` writes it in seconds.
+ */
+function generateOrigin(dir) {
+  git(tmpdir(), "init", "--quiet", "--bare", "--initial-branch=main", dir);
+  git(dir, "config", "uploadpack.allowFilter", "true");
+  const path = (i) => `SYSTEM-COMPONENTS/${COMPONENTS[i % COMPONENTS.length]}/module${i % 50}/file${i}.rb`;
+  const body = (i, version) => `# file ${i} version ${version}\n${"puts 'line'\n".repeat(20 + (i % 40))}`;
+  const blob = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const chunks = [];
+  for (let version = 0; version <= HISTORY; version++) {
+    chunks.push(
+      `commit refs/heads/main\ncommitter bench <bench@hms.invalid> ${1_700_000_000 + version} +0000\n${blob(`change ${version}`)}`,
+    );
+    if (version === 0) {
+      chunks.push(`M 100644 inline README.md\n${blob("# HMS monorepo\n")}`);
+      chunks.push(`M 100644 inline Makefile\n${blob("test:\n\t@true\n")}`);
+    }
+    const changed = version === 0 ? FILES : Math.ceil(FILES / 100);
+    for (let n = 0; n < changed; n++) {
+      const i = version === 0 ? n : (version * 7919 + n * 104729) % FILES;
+      chunks.push(`M 100644 inline ${path(i)}\n${blob(body(i, version))}`);
+    }
+  }
+  execFileSync("git", ["fast-import", "--quiet"], { cwd: dir, input: chunks.join(""), maxBuffer: 1 << 30 });
+  // As a hosting server keeps a repository: one pack with deltas and bitmaps, and a commit-graph.
+  git(dir, "repack", "-a", "-d", "-b", "--quiet");
+  git(dir, "commit-graph", "write", "--reachable");
+}
+
+async function timed(task) {
+  const started = performance.now();
+  const result = await task();
+  return { ms: performance.now() - started, result };
+}
+
+/** The services the CLI builds, for a configuration of its own (its own env root and mirrors). */
+function contextFor(dir, origin) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "hms.config.yaml"),
+    `repo: ${JSON.stringify(origin)}\nenvRoot: ./temp_envs\nstateFile: ./state.json\nlimits:\n  maxEnvsPerOwner: 100\nnix:\n  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN}`)}\n`,
+  );
+  const config = loadConfig({ explicitPath: join(dir, "hms.config.yaml"), cwd: dir });
+  return createEnvContext(config, {
+    path: process.env.PATH,
+    clock: systemClock(),
+    self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
+    nodeBinary: process.execPath,
+  });
+}
+
+const request = (checkout) => ({
+  component: "hms-sme",
+  branch: "main",
+  timeout: "1h",
+  owner: "bench",
+  checkout,
+});
+
+/** Provisions, returns the time to a ready environment, and cleans up (timed separately). */
+async function provisionOnce(context, checkout, steps) {
+  const env = await timed(() =>
+    provision(context, request(checkout), {
+      progress: ({ step, ms }) => ms !== undefined && steps?.push(`${step} ${ms}`),
+    }),
+  );
+  const cleanup = await timed(() => cleanupEnvironment(context, env.result.id, "manual", "bench"));
+  return { ms: env.ms, cleanupMs: cleanup.ms };
+}
+
+// A tmpfs where there is one: the disk of a shared machine adds seconds of writeback noise to any run.
+const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+const work = mkdtempSync(join(base, "hms-env-bench-monorepo-"));
+try {
+  const origin = join(work, "origin.git");
+  process.stderr.write(`generating ${FILES} files with ${HISTORY} commits of history ...\n`);
+  generateOrigin(origin);
+
+  // The floor of today's design: a full bare mirror holding every object, and a worktree of it.
+  const baseline = join(work, "baseline.git");
+  git(work, "clone", "--quiet", "--bare", "--no-local", origin, baseline);
+  const commit = git(baseline, "rev-parse", "main");
+
+  // The long-lived mirror the warm provisions use; one sparse and one full environment bring its blobs.
+  const warm = contextFor(join(work, "warm"), origin);
+  await provisionOnce(warm, "sparse");
+  await provisionOnce(warm, "full");
+
+  const rows = { first: [], clone: [], sparse: [], full: [], worktree: [], cleanup: [], rmrf: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Interleaved, so drift in machine load touches every measurement alike.
+    const steps = [];
+    const coldDir = join(work, `cold-${round}`);
+    rows.first.push((await provisionOnce(contextFor(coldDir, origin), "sparse", steps)).ms);
+    rmSync(coldDir, { recursive: true, force: true });
+    process.stderr.write(`  round ${round} first provision: ${steps.join(", ")}\n`);
+
+    const clone = join(work, `clone-${round}`);
+    rows.clone.push((await timed(() => git(work, "clone", "--quiet", "--no-local", origin, clone))).ms);
+    rmSync(clone, { recursive: true, force: true });
+
+    rows.sparse.push((await provisionOnce(warm, "sparse")).ms);
+    const full = await provisionOnce(warm, "full");
+    rows.full.push(full.ms);
+    rows.cleanup.push(full.cleanupMs);
+
+    const tree = join(work, `worktree-${round}`);
+    rows.worktree.push(
+      (await timed(() => git(baseline, "worktree", "add", "--detach", "--quiet", tree, commit))).ms,
+    );
+    rows.rmrf.push((await timed(() => rmSync(tree, { recursive: true, force: true }))).ms);
+    git(baseline, "worktree", "prune");
+  }
+
+  const m = Object.fromEntries(Object.entries(rows).map(([name, xs]) => [name, median(xs)]));
+  const line = (name, ms, note = "") => `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms   ${note}`;
+  const ratio = (a, b) => (a / b).toFixed(2);
+  console.log(
+    `bench/monorepo: ${FILES} files in ${COMPONENTS.length} components, ${HISTORY} commits of history, median of ${ROUNDS} rounds`,
+  );
+  console.log(line("git clone --no-local", m.clone));
+  console.log(
+    line(
+      "first provision, sparse (new partial mirror)",
+      m.first,
+      `${ratio(m.first, m.clone)}x the clone (target <= 0.6x)`,
+    ),
+  );
+  console.log(line("git worktree add, full, warm full mirror", m.worktree));
+  console.log(
+    line(
+      "warm provision, sparse hms-sme",
+      m.sparse,
+      `${ratio(m.sparse, m.worktree)}x the worktree add (target <= 0.5x)`,
+    ),
+  );
+  console.log(
+    line("warm provision, full", m.full, `${ratio(m.full, m.worktree)}x the worktree add (target <= 1.5x)`),
+  );
+  console.log(line("rm -rf of that worktree", m.rmrf));
+  console.log(line("cleanup of the full environment", m.cleanup, `${ratio(m.cleanup, m.rmrf)}x the rm -rf`));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
