@@ -5,7 +5,7 @@
 //   the first provision (a new partial mirror, sparse)  against  git clone --no-local       (target <= 0.6x)
 //   a warm sparse provision of one component            against  a full git worktree add   (target <= 0.5x)
 //   a warm full provision                               against  that worktree add         (target <= 1.5x)
-// Usage: npm run build && node bench/monorepo.mjs [--files 50000] [--history 100] [--rounds 5]
+// Usage: npm run build && node bench/monorepo.mjs [--files 50000] [--history 5000] [--changed 20] [--rounds 5]
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -21,12 +21,16 @@ import { systemClock } from "../dist/schedule/system-clock.js";
 const { values } = parseArgs({
   options: {
     files: { type: "string", default: "50000" },
-    history: { type: "string", default: "100" },
+    history: { type: "string", default: "5000" },
+    changed: { type: "string", default: "20" },
     rounds: { type: "string", default: "5" },
   },
 });
 const FILES = Number(values.files);
 const HISTORY = Number(values.history);
+const CHANGED = Number(values.changed);
+/** Four components of 50 modules each. */
+const MODULES = 200;
 const ROUNDS = Number(values.rounds);
 const COMPONENTS = ["HMS-SME", "HMS-ESR", "HMS-DEV", "HMS-SYS"];
 const STAND_IN = resolve(import.meta.dirname, "..", "test", "fixtures", "nixpkgs");
@@ -39,12 +43,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * FILES files spread over the four components (50 modules each) and two top-level files, in a first
- * commit; then HISTORY commits that each change 1% of the files. `git fast-import` writes it in seconds.
+ * commit; then HISTORY commits that each, as people's commits do, change a few files (CHANGED) of one
+ * module. `git fast-import` writes it in seconds.
  */
 function generateOrigin(dir) {
   git(tmpdir(), "init", "--quiet", "--bare", "--initial-branch=main", dir);
   git(dir, "config", "uploadpack.allowFilter", "true");
-  const path = (i) => `SYSTEM-COMPONENTS/${COMPONENTS[i % COMPONENTS.length]}/module${i % 50}/file${i}.rb`;
+  const path = (i) =>
+    `SYSTEM-COMPONENTS/${COMPONENTS[i % COMPONENTS.length]}/module${Math.floor(i / COMPONENTS.length) % 50}/file${i}.rb`;
   const body = (i, version) => `# file ${i} version ${version}\n${"puts 'line'\n".repeat(20 + (i % 40))}`;
   const blob = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
   const chunks = [];
@@ -56,9 +62,14 @@ function generateOrigin(dir) {
       chunks.push(`M 100644 inline README.md\n${blob("# HMS monorepo\n")}`);
       chunks.push(`M 100644 inline Makefile\n${blob("test:\n\t@true\n")}`);
     }
-    const changed = version === 0 ? FILES : Math.ceil(FILES / 100);
-    for (let n = 0; n < changed; n++) {
-      const i = version === 0 ? n : (version * 7919 + n * 104729) % FILES;
+    if (version === 0) {
+      for (let i = 0; i < FILES; i++) chunks.push(`M 100644 inline ${path(i)}\n${blob(body(i, 0))}`);
+      continue;
+    }
+    // File i lives in module (i mod 200): this commit's files are those of one module, spread over it.
+    const module = (version * 7919) % MODULES;
+    for (let n = 0; n < CHANGED; n++) {
+      const i = module + MODULES * ((version * 31 + n * 17) % Math.floor(FILES / MODULES));
       chunks.push(`M 100644 inline ${path(i)}\n${blob(body(i, version))}`);
     }
   }
@@ -157,7 +168,7 @@ try {
   const line = (name, ms, note = "") => `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms   ${note}`;
   const ratio = (a, b) => (a / b).toFixed(2);
   console.log(
-    `bench/monorepo: ${FILES} files in ${COMPONENTS.length} components, ${HISTORY} commits of history, median of ${ROUNDS} rounds`,
+    `bench/monorepo: ${FILES} files in ${COMPONENTS.length} components, ${HISTORY} commits of history (${CHANGED} files of one module each), median of ${ROUNDS} rounds`,
   );
   console.log(line("git clone --no-local", m.clone));
   console.log(

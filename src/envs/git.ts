@@ -99,7 +99,7 @@ export function createGit(): Git {
           throw gitFailure(`cannot set the mirror's origin to ${repo}`, remote.stderr);
         // No default refspec: a fetch then updates only the ref an environment asked for, nothing else.
         await git(["config", "--unset-all", "remote.origin.fetch"], mirror);
-        await chooseMirrorKind(mirror, repo, partialClone);
+        await chooseMirrorKind(mirror, partialClone);
       });
       return mirror;
     },

@@ -1,8 +1,8 @@
 /**
  * Partial-clone mirrors (as Scalar makes them): the mirror fetches commits and trees only
  * (`--filter=blob:none`), and a checkout downloads the blobs of the files it writes, in one batch.
- * Whether a remote allows filters is asked once, when the mirror is made, and kept in the mirror's
- * config, so `doctor` can say which kind of mirror a repository has and why.
+ * What the remote allowed is kept in the mirror's config, so `doctor` can say which kind of mirror a
+ * repository has and why.
  */
 import { execa } from "execa";
 import { GIT_ENV, git } from "./git.js";
@@ -16,9 +16,9 @@ const FILTER_REFUSED = /filtering not recognized by server/i;
 export type MirrorKind = { partial: true } | { partial: false; reason: string };
 
 /**
- * Whether the remote's upload-pack advertises `filter` (uploadpack.allowFilter). Protocol v2 lists it in
- * the `fetch=` capability, which git prints when asked to trace packets; a remote that cannot be asked,
- * or speaks only the old protocol, is taken as refusing, and gets a full mirror.
+ * Whether the remote's upload-pack advertises `filter` (uploadpack.allowFilter), for `doctor` before a
+ * mirror exists. Protocol v2 lists it in the `fetch=` capability, which git prints when asked to trace
+ * packets; a remote that cannot be asked, or speaks only the old protocol, is taken as refusing.
  */
 export async function remoteAllowsFilter(repo: string): Promise<boolean> {
   const probe = await execa("git", ["-c", "protocol.version=2", "ls-remote", repo, "HEAD"], {
@@ -33,22 +33,19 @@ async function setConfig(mirror: string, key: string, value: string): Promise<vo
   await git(["config", key, value], mirror);
 }
 
-/** Makes the (new, empty) mirror partial when allowed, or records why it fetches everything. */
-export async function chooseMirrorKind(mirror: string, repo: string, wanted: boolean): Promise<MirrorKind> {
+const REFUSED_REASON = "the remote does not allow filters (uploadpack.allowFilter), so every blob is fetched";
+
+/**
+ * Makes a new, empty mirror partial, as `git clone --filter=blob:none` does: fetches then ask for
+ * commits and trees only, and missing blobs come from origin when a checkout needs them. Whether the
+ * remote allows that is learnt from the first fetch itself (see noteFilterRefused), which costs nothing.
+ */
+export async function chooseMirrorKind(mirror: string, wanted: boolean): Promise<MirrorKind> {
   if (!wanted) {
     const kind = { partial: false, reason: "mirror.partialClone is false in the configuration" } as const;
     await setConfig(mirror, FULL_REASON_KEY, kind.reason);
     return kind;
   }
-  if (!(await remoteAllowsFilter(repo))) {
-    const kind = {
-      partial: false,
-      reason: "the remote does not allow filters (uploadpack.allowFilter), so every blob is fetched",
-    } as const;
-    await setConfig(mirror, FULL_REASON_KEY, kind.reason);
-    return kind;
-  }
-  // What `git clone --filter` writes: later fetches use the filter, and missing blobs come from origin.
   await setConfig(mirror, "core.repositoryformatversion", "1");
   await setConfig(mirror, "remote.origin.promisor", "true");
   await setConfig(mirror, "remote.origin.partialclonefilter", BLOB_FILTER);
@@ -56,14 +53,15 @@ export async function chooseMirrorKind(mirror: string, repo: string, wanted: boo
 }
 
 /**
- * A remote that stops allowing filters after the mirror was made answers with every object and a
- * warning: the mirror is then full in fact, and is recorded as such so later fetches stop asking.
+ * A remote that does not allow filters answers a filtered fetch with every object and a warning: the
+ * mirror is then full in fact (from its first fetch, or from the day the remote changed), and is
+ * recorded as such so later fetches stop asking.
  */
 export async function noteFilterRefused(mirror: string, fetchStderr: string): Promise<void> {
   if (!FILTER_REFUSED.test(fetchStderr)) return;
   // The mirror stays a promisor: blobs that earlier, filtered fetches left out can still be fetched by id.
   await git(["config", "--unset", "remote.origin.partialclonefilter"], mirror);
-  await setConfig(mirror, FULL_REASON_KEY, "the remote stopped allowing filters; every blob is fetched");
+  await setConfig(mirror, FULL_REASON_KEY, REFUSED_REASON);
 }
 
 export async function mirrorKind(mirror: string): Promise<MirrorKind> {

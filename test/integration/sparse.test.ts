@@ -246,7 +246,7 @@ describe("a remote that refuses filters", () => {
       await execa("git", ["config", "uploadpack.allowFilter", "false"], { cwd: own.repo.path });
       const pr = await own.provision(["--component", "hms-dev", "--pr", "123", "--sparse"]);
       expect(filesIn(pr.workdir)).toEqual([...TOP_LEVEL, ...DEV_FILES].sort());
-      expect((await own.cli(["doctor"])).stdout).toContain("full: the remote stopped allowing filters");
+      expect((await own.cli(["doctor"])).stdout).toContain("full: the remote does not allow filters");
       // Blobs the earlier, filtered fetch left out still arrive from the remote when a checkout needs them.
       const full = await own.provision(["--component", "hms-sme", "--branch", "main", "--full"]);
       expect(filesIn(full.workdir)).toContain("SYSTEM-COMPONENTS/HMS-SME/app/models/user.rb");
