@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blobPaths } from "../helpers/mirror.js";
 import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -31,23 +32,6 @@ describe("serve maintains the mirrors", () => {
   });
 });
 
-/** Paths at `commit` whose blobs the mirror holds (listed without downloading anything). */
-async function presentBlobPaths(mirror: string, commit: string): Promise<string[]> {
-  const run = async (...args: string[]) => (await execa("git", args, { cwd: mirror })).stdout;
-  const missing = new Set(
-    (await run("rev-list", "--objects", "--missing=print", commit))
-      .split("\n")
-      .filter((line) => line.startsWith("?"))
-      .map((line) => line.slice(1)),
-  );
-  return (await run("ls-tree", "-r", commit))
-    .split("\n")
-    .map((line) => line.split(/\s+/))
-    .filter(([, , oid]) => !missing.has(oid ?? ""))
-    .map((fields) => fields[3] ?? "")
-    .sort();
-}
-
 describe("hms-env gc gives back the blobs nobody needs", () => {
   let own: Workspace;
   beforeAll(async () => {
@@ -60,7 +44,7 @@ describe("hms-env gc gives back the blobs nobody needs", () => {
     const full = await own.provision(["--component", "hms-sme", "--branch", "main", "--full"]);
     const commit = sparse.commit ?? "";
     const everything = (await execa("git", ["ls-files"], { cwd: own.repo.path })).stdout.split("\n").sort();
-    expect(await presentBlobPaths(sparse.mirror, commit)).toEqual(everything);
+    expect(await blobPaths(sparse.mirror, commit, "present")).toEqual(everything);
 
     // Work of the developer's own in the live environment: objects that exist only in the mirror.
     writeFileSync(join(sparse.workdir, "SYSTEM-COMPONENTS/HMS-DEV/src/fix.ts"), "export const fix = 1;\n");
@@ -78,7 +62,7 @@ describe("hms-env gc gives back the blobs nobody needs", () => {
     expect(gc.exitCode, gc.stderr).toBe(0);
     expect(gc.stdout).toMatch(/blobs no environment needs, dropped from .*: \d+ \(/);
 
-    const kept = await presentBlobPaths(sparse.mirror, commit);
+    const kept = await blobPaths(sparse.mirror, commit, "present");
     expect(kept).toEqual(
       everything.filter((path) => !path.includes("/") || path.startsWith("SYSTEM-COMPONENTS/HMS-DEV/")),
     );
@@ -109,7 +93,7 @@ describe("hms-env gc gives back the blobs nobody needs", () => {
       const everything = (await execa("git", ["ls-files"], { cwd: fullMirror.repo.path })).stdout
         .split("\n")
         .sort();
-      expect(await presentBlobPaths(env.mirror, env.commit ?? "")).toEqual(everything);
+      expect(await blobPaths(env.mirror, env.commit ?? "", "present")).toEqual(everything);
     } finally {
       fullMirror.remove();
     }

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { blobPaths } from "../helpers/mirror.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 /** Every file of a checkout, relative to it, without git's own `.git` file. */
@@ -15,22 +16,6 @@ function filesIn(dir: string): string[] {
 
 async function git(cwd: string, ...args: string[]) {
   return (await execa("git", args, { cwd, stdin: "ignore" })).stdout.trim();
-}
-
-/** Paths at `commit` whose blobs the mirror does not hold (listed without downloading anything). */
-async function missingBlobPaths(mirror: string, commit: string): Promise<string[]> {
-  const missing = new Set(
-    (await git(mirror, "rev-list", "--objects", "--missing=print", commit))
-      .split("\n")
-      .filter((line) => line.startsWith("?"))
-      .map((line) => line.slice(1)),
-  );
-  return (await git(mirror, "ls-tree", "-r", commit))
-    .split("\n")
-    .map((line) => line.split(/\s+/))
-    .filter(([, , oid]) => missing.has(oid ?? ""))
-    .map((fields) => fields[3] ?? "")
-    .sort();
 }
 
 const DEV_FILES = ["SYSTEM-COMPONENTS/HMS-DEV/package.json", "SYSTEM-COMPONENTS/HMS-DEV/src/index.ts"];
@@ -59,7 +44,7 @@ describe("a partial mirror and a sparse environment", () => {
 
   it("fetched commits and trees, and only the blobs of the files checked out", async () => {
     expect(await git(env.mirror, "config", "remote.origin.partialclonefilter")).toBe("blob:none");
-    const missing = await missingBlobPaths(env.mirror, env.commit ?? "");
+    const missing = await blobPaths(env.mirror, env.commit ?? "", "missing");
     expect(missing.length).toBeGreaterThan(0);
     expect(missing.every((path) => /^SYSTEM-COMPONENTS\/HMS-(SME|ESR|SYS)\//.test(path))).toBe(true);
     // The checkout is clean: git sees the other folders as outside the cone, not as deleted.
@@ -228,7 +213,7 @@ describe("a remote that refuses filters", () => {
     expect(before.stdout).toContain("first provision makes it full: the remote does not allow filters");
     const env = await ws.provision(["--component", "hms-esr", "--branch", "main", "--sparse"]);
     expect(filesIn(env.workdir)).toEqual([...TOP_LEVEL, ...ESR_FILES].sort());
-    expect(await missingBlobPaths(env.mirror, env.commit ?? "")).toEqual([]);
+    expect(await blobPaths(env.mirror, env.commit ?? "", "missing")).toEqual([]);
     const config = await execa("git", ["config", "remote.origin.partialclonefilter"], {
       cwd: env.mirror,
       reject: false,
@@ -242,7 +227,7 @@ describe("a remote that refuses filters", () => {
     const own = await createWorkspace();
     try {
       const first = await own.provision(["--component", "hms-dev", "--branch", "main", "--sparse"]);
-      expect((await missingBlobPaths(first.mirror, first.commit ?? "")).length).toBeGreaterThan(0);
+      expect((await blobPaths(first.mirror, first.commit ?? "", "missing")).length).toBeGreaterThan(0);
       await execa("git", ["config", "uploadpack.allowFilter", "false"], { cwd: own.repo.path });
       const pr = await own.provision(["--component", "hms-dev", "--pr", "123", "--sparse"]);
       expect(filesIn(pr.workdir)).toEqual([...TOP_LEVEL, ...DEV_FILES].sort());
@@ -259,7 +244,7 @@ describe("a remote that refuses filters", () => {
     const own = await createWorkspace("mirror:\n  partialClone: false");
     try {
       const env = await own.provision(["--component", "hms-dev", "--branch", "main", "--sparse"]);
-      expect(await missingBlobPaths(env.mirror, env.commit ?? "")).toEqual([]);
+      expect(await blobPaths(env.mirror, env.commit ?? "", "missing")).toEqual([]);
       expect((await own.cli(["doctor"])).stdout).toContain("full: mirror.partialClone is false");
     } finally {
       own.remove();
