@@ -109,6 +109,41 @@ function applyAssignment(
   }
 }
 
+/**
+ * The new bug for a report, added to `state` (inside a caller's store.update): the decision, the record,
+ * the rotation turn. `extra` adds fields of the caller's own (origin, branch, a snapshot of the decision).
+ */
+export function addTriagedBug(
+  state: StateData,
+  file: string,
+  engine: TriageEngine,
+  report: TriageReport,
+  now: Date,
+  extra: (decision: TriageDecision) => Record<string, unknown> = () => ({}),
+): { bug: BugRecord; decision: TriageDecision } {
+  const { bugs, rotation } = readTriageState(state, file);
+  const decision = engine.decide(report, rotation, now);
+  const at = now.toISOString();
+  const bug: BugRecord = {
+    ...extra(decision),
+    id: nextBugId(bugs),
+    title: report.text.trim().split("\n")[0]?.slice(0, 120) ?? "",
+    text: report.text,
+    status: "open",
+    components: decision.components.map((match) => match.component),
+    team: decision.team?.id ?? null,
+    assignee: null,
+    assignedBy: null,
+    reporter: report.reporter ?? null,
+    needsTriage: decision.outcome === "needs-triage",
+    createdAt: at,
+    updatedAt: at,
+  };
+  applyAssignment(state, bug, bug.team, decision.assignment, now);
+  state.bugs.push(bug);
+  return { bug, decision };
+}
+
 /** Decides and records a new bug in one locked step, so two reports at once never take the same turn. */
 export async function recordTriage(
   store: Store,
@@ -116,30 +151,38 @@ export async function recordTriage(
   report: TriageReport,
   now: Date,
 ): Promise<{ bug: BugRecord; decision: TriageDecision }> {
-  const result = await store.update((state) => {
-    const { bugs, rotation } = readTriageState(state, store.file);
-    const decision = engine.decide(report, rotation, now);
-    const at = now.toISOString();
-    const bug: BugRecord = {
-      id: nextBugId(bugs),
-      title: report.text.trim().split("\n")[0]?.slice(0, 120) ?? "",
-      text: report.text,
-      status: "open",
-      components: decision.components.map((match) => match.component),
-      team: decision.team?.id ?? null,
-      assignee: null,
-      assignedBy: null,
-      reporter: report.reporter ?? null,
-      needsTriage: decision.outcome === "needs-triage",
-      createdAt: at,
-      updatedAt: at,
-    };
-    applyAssignment(state, bug, bug.team, decision.assignment, now);
-    state.bugs.push(bug);
-    return { bug, decision };
-  });
+  const result = await store.update((state) => addTriagedBug(state, store.file, engine, report, now));
   engine.duplicates.add({ id: result.bug.id, title: result.bug.title, text: result.bug.text });
   return result;
+}
+
+/**
+ * A person chose the component of a bug (a needs-triage one, usually): triage decides again with that
+ * choice as the strongest evidence, and the bug takes the new team and assignee. A manual assignment stays.
+ */
+export async function retriageBug(
+  store: Store,
+  engine: TriageEngine,
+  bugId: string,
+  component: string,
+  now: Date,
+): Promise<{ bug: BugRecord; decision: TriageDecision }> {
+  return store.update((state) => {
+    const { bug, index } = findBug(state, store.file, bugId);
+    const { rotation } = readTriageState(state, store.file);
+    const manual = bug.assignedBy === "manual" ? (bug.assignee ?? undefined) : undefined;
+    const decision = engine.decide(
+      { text: bug.text, component, reporter: bug.reporter ?? undefined, bugId, manualAssignee: manual },
+      rotation,
+      now,
+    );
+    bug.components = decision.components.map((match) => match.component);
+    bug.team = decision.team?.id ?? null;
+    bug.needsTriage = decision.outcome === "needs-triage";
+    applyAssignment(state, bug, bug.team, decision.assignment, now);
+    state.bugs[index] = bug;
+    return { bug, decision };
+  });
 }
 
 /** Gives an open bug to someone else in its team; a manual assignment stays as it is. */

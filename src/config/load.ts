@@ -36,6 +36,8 @@ export interface Config {
   teams: Record<string, TeamConfig>;
   triage: { fallbackTeam: string | undefined; duplicateThreshold: number };
   admins: string[];
+  /** The Slack app: bug channels, auto-provisioning, the warning before a deadline, Extend choices. */
+  slack: { bugChannels: string[]; autoProvision: boolean; warnBeforeMs: number; extendChoices: string[] };
 }
 
 /** Which nixpkgs the shells are evaluated against. */
@@ -129,6 +131,16 @@ function checkTimeouts(timeouts: Config["timeouts"], parsed: ParsedConfigFile, f
       `${where}: defaults.timeout (${parsed.defaults.timeout}) must lie within limits.minTimeout (${parsed.limits.minTimeout}) and limits.maxTimeout (${parsed.limits.maxTimeout})`,
     );
   }
+  // An Extend button that is always refused would only teach people that the buttons do not work.
+  parsed.slack.extendChoices.forEach((choice, index) => {
+    const choiceMs = parseDuration(choice);
+    if (choiceMs < timeouts.minMs || choiceMs > timeouts.maxMs) {
+      throw new HmsError(
+        "CONFIG_INVALID",
+        `${where}: slack.extendChoices.${index} (${choice}) must lie within limits.minTimeout (${parsed.limits.minTimeout}) and limits.maxTimeout (${parsed.limits.maxTimeout})`,
+      );
+    }
+  });
 }
 
 function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir: string): Config {
@@ -179,6 +191,12 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
       duplicateThreshold: parsed.triage.duplicateThreshold,
     },
     admins: parsed.admins,
+    slack: {
+      bugChannels: parsed.slack.bugChannels,
+      autoProvision: parsed.slack.autoProvision,
+      warnBeforeMs: parseDuration(parsed.slack.warnBefore),
+      extendChoices: parsed.slack.extendChoices,
+    },
   };
 }
 

@@ -67,6 +67,11 @@ export const teamId = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, "expected a lower-case id such as sme-team (letters, digits, '-')");
 
+/** Slack conversation IDs: public (C), private (G) channels; the bot posts cards there. */
+export const slackChannelId = z
+  .string()
+  .regex(/^[CG][A-Z0-9]{2,}$/, "expected a Slack channel ID such as C024BE91L (not a #name)");
+
 const slackUserId = z
   .string()
   .regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user ID such as U024BE7LH (not a display name)");
@@ -101,6 +106,28 @@ export const teamSchema = z
     /** The components whose bugs this team owns. */
     components: z.array(componentId).default([]),
     members: z.array(memberSchema).min(1, "a team needs at least one member"),
+    /** Where cards go for this team's bugs that did not come from Slack (GitHub issues, the CLI). */
+    channel: slackChannelId.optional(),
+  })
+  .strict();
+
+const SLACK_DEFAULTS = {
+  bugChannels: [] as string[],
+  autoProvision: true,
+  warnBefore: "1h",
+  extendChoices: ["4h", "24h"],
+};
+
+export const slackSchema = z
+  .object({
+    /** Channels where every top-level message (not bots, edits or thread replies) is a bug report. */
+    bugChannels: z.array(slackChannelId).default(SLACK_DEFAULTS.bugChannels),
+    /** Provision an environment for the assignee of every triaged bug. */
+    autoProvision: z.boolean().default(SLACK_DEFAULTS.autoProvision),
+    /** How long before a deadline the owner gets one DM with the Extend buttons. */
+    warnBefore: durationText.default(SLACK_DEFAULTS.warnBefore),
+    /** One Extend button per duration, in this order (Slack shows at most 5 buttons side by side). */
+    extendChoices: z.array(durationText).min(1).max(5).default(SLACK_DEFAULTS.extendChoices),
   })
   .strict();
 
@@ -198,6 +225,7 @@ export const configSchema = z
       .default({ duplicateThreshold: 0.6 }),
     /** Slack user IDs who may reassign bugs and act on other people's environments. */
     admins: z.array(slackUserId).default([]),
+    slack: slackSchema.default(SLACK_DEFAULTS),
   })
   .strict()
   .superRefine(checkTeams);
@@ -263,4 +291,5 @@ export type ConfigFile = z.input<typeof configSchema>;
 export type ParsedConfigFile = z.output<typeof configSchema>;
 export type ComponentConfig = z.output<typeof componentSchema>;
 export type TeamConfig = z.output<typeof teamSchema>;
+export type SlackConfigFile = z.output<typeof slackSchema>;
 export type MemberConfig = z.output<typeof memberSchema>;

@@ -52,6 +52,15 @@ describe("built-in defaults (no config file anywhere)", () => {
     expect(config.defaultBranch).toBe("main");
   });
 
+  it("turn Slack's auto-provisioning on, warn 1h before a deadline and offer Extend 4h and 24h", () => {
+    expect(loadConfig({ cwd: tempDir() }).slack).toEqual({
+      bugChannels: [],
+      autoProvision: true,
+      warnBeforeMs: 3_600_000,
+      extendChoices: ["4h", "24h"],
+    });
+  });
+
   it("time out after 24h, allow 5m to 7d", () => {
     const { timeouts } = loadConfig({ cwd: tempDir() });
     expect(timeouts).toEqual({ defaultMs: 24 * HOUR, minMs: 5 * MINUTE, maxMs: 7 * DAY });
@@ -165,9 +174,26 @@ describe("an invalid file fails with CONFIG_INVALID naming the file, the key pat
     ["mirror:\n  partialClone: maybe\n", "mirror.partialClone", "expected boolean"],
     ["envRoot: ''\n", "envRoot", "expected string"],
     ["- just\n- a list\n", "(top level)", "expected object"],
+    ["slack:\n  bugChannels: ['#bugs']\n", "slack.bugChannels.0", "channel ID"],
+    ["slack:\n  warnBefore: soon\n", "slack.warnBefore", "expected a duration"],
+    ["slack:\n  extendChoices: []\n", "slack.extendChoices", "expected array"],
+    ["slack:\n  autoProvision: 'no'\n", "slack.autoProvision", "expected boolean"],
+    ["slack:\n  channel: C1\n", "slack", "channel"],
   ])("%j", async (text, keyPath, expected) => {
     const { file, load } = loadText(text);
     await expectHmsError(load, "CONFIG_INVALID", file, `${keyPath}:`, expected);
+  });
+
+  it("an Extend choice outside the timeout limits is invalid", async () => {
+    const { file, load } = loadText("slack:\n  extendChoices: [4h, 30d]\n");
+    await expectHmsError(load, "CONFIG_INVALID", file, "slack.extendChoices.1 (30d)", "limits.maxTimeout");
+  });
+
+  it("a team channel that is not a channel ID is invalid", async () => {
+    const { file, load } = loadText(
+      "teams:\n  t:\n    channel: '#t'\n    members: [{ slack: U1AB }]\ntriage:\n  fallbackTeam: t\n",
+    );
+    await expectHmsError(load, "CONFIG_INVALID", file, "teams.t.channel", "channel ID");
   });
 
   it("a default timeout above limits.maxTimeout is invalid", async () => {

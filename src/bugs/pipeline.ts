@@ -1,0 +1,332 @@
+import type { Config } from "../config/load.js";
+import type { ProgressListener } from "../envs/context.js";
+import type { ProvisionRequest } from "../envs/plan.js";
+import { describeError, HmsError } from "../errors.js";
+import { createSerialQueue } from "../serial-queue.js";
+import { type DeliverySource, markDelivery } from "../store/deliveries.js";
+import type { EnvRecord, StateData } from "../store/schema.js";
+import type { Store } from "../store/store.js";
+import type { TriageEngine } from "../triage/engine.js";
+import type { TriageDecision } from "../triage/types.js";
+import {
+  addTriagedBug,
+  assignManually,
+  type BugRecord,
+  closeBug,
+  readTriageState,
+  rerollAssignee,
+  retriageBug,
+} from "./triage-state.js";
+
+/**
+ * One pipeline for every door (a Slack message, modal or shortcut, a GitHub issue): the report is
+ * triaged and recorded, an environment is provisioned for the assignee at the report's branch, and each
+ * step is told to the notifiers (the Slack card and DM, the GitHub issue). Notifiers never hold up the
+ * work: they run after it, in order per bug, and a notifier that fails is logged with the bug id while
+ * the environment is still made.
+ */
+
+/** Where a report came from, so a notifier can link back to it (a Slack thread, a GitHub issue). */
+export interface BugOrigin {
+  source: "slack" | "github" | "cli";
+  /** A URL a person can open: the Slack permalink, the issue's html_url. */
+  link?: string | undefined;
+  /** Ids the door needs later, e.g. the Slack channel and message ts of the report. */
+  refs?: Record<string, string> | undefined;
+}
+
+export interface BugReport {
+  /** The whole report: its first line is the title (a modal puts its title field there), then body and logs. */
+  text: string;
+  reporter?: string | undefined;
+  /** A component the reporter chose; outranks all other evidence. */
+  component?: string | undefined;
+  /** The branch to provision; default: `branch: NAME` in the text, else the default branch. */
+  branch?: string | undefined;
+  severity?: string | undefined;
+  files?: readonly string[] | undefined;
+  labels?: readonly string[] | undefined;
+  origin: BugOrigin;
+  /** A delivery id (Slack event_id, view id, GitHub delivery): a second report with it does nothing. */
+  delivery?: { source: DeliverySource; id: string } | undefined;
+}
+
+/** What the card and the DM show of the triage decision, kept on the bug so later updates can show it. */
+export interface TriageSnapshot {
+  outcome: TriageDecision["outcome"];
+  summary: string;
+  components: { component: string; confidence: number; reasons: string[] }[];
+  team: { id: string; name: string; reason: string } | null;
+  explanation: string;
+  rootCauses: { id: string; title: string; rootCause: string; fix: string; likely: boolean }[];
+  duplicates: { id: string; title: string; similarity: number }[];
+}
+
+/** The bug record with the pipeline's own fields (kept in the same record, which stores unknown keys). */
+export interface PipelineBug extends BugRecord {
+  branch?: string | null;
+  severity?: string | null;
+  origin?: BugOrigin;
+  triage?: TriageSnapshot;
+  /** The environment made for the bug, by id. */
+  environment?: string | null;
+  /** Why the last provisioning failed; cleared by a success. */
+  provisionError?: string | null;
+  /** Per notifier: the ids it needs to update its message in place (Slack channel and ts, issue number). */
+  links?: Record<string, Record<string, string>>;
+}
+
+export type BugEvent =
+  | { kind: "filed"; bug: PipelineBug }
+  | { kind: "updated"; bug: PipelineBug; actor: string; what: string }
+  | { kind: "provisioning"; bug: PipelineBug }
+  | { kind: "ready"; bug: PipelineBug; env: EnvRecord }
+  | { kind: "failed"; bug: PipelineBug; error: string }
+  | { kind: "closed"; bug: PipelineBug; actor: string; reason: string };
+
+export interface BugNotifier {
+  name: string;
+  notify(event: BugEvent): Promise<void>;
+}
+
+export interface PipelineLog {
+  info(message: string): void;
+  error(message: string): void;
+}
+
+export interface BugPipelineDeps {
+  store: Store;
+  engine: TriageEngine;
+  config: Pick<Config, "defaultBranch" | "teams"> & { slack: Pick<Config["slack"], "autoProvision"> };
+  provision(request: ProvisionRequest, progress?: ProgressListener): Promise<EnvRecord>;
+  notifiers?: BugNotifier[];
+  log: PipelineLog;
+  now(): Date;
+}
+
+export type BugPipeline = ReturnType<typeof createBugPipeline>;
+
+/** `branch: feature/x` (or `branch=feature/x`) anywhere in a report names the branch to check out. */
+export function branchFromText(text: string): string | undefined {
+  return /(?:^|[\s`(])branch\s*[:=]\s*`?([^\s`)]+)/i.exec(text)?.[1];
+}
+
+export function snapshotOf(decision: TriageDecision): TriageSnapshot {
+  return {
+    outcome: decision.outcome,
+    summary: decision.summary,
+    components: decision.components.map(({ component, confidence, reasons }) => ({
+      component,
+      confidence,
+      reasons,
+    })),
+    team: decision.team,
+    explanation: decision.assignment.explanation,
+    rootCauses: decision.rootCauses.slice(0, 3).map((cause) => ({
+      id: cause.id,
+      title: cause.title,
+      rootCause: cause.rootCause,
+      fix: cause.fix,
+      likely: cause.signatureHits > 0,
+    })),
+    duplicates: decision.duplicates.slice(0, 5),
+  };
+}
+
+function findBug(state: StateData, file: string, bugId: string): PipelineBug {
+  const bug = readTriageState(state, file).bugs.find((candidate) => candidate.id === bugId);
+  if (bug === undefined) throw new HmsError("NOT_FOUND", `no bug ${bugId}`);
+  return bug as PipelineBug;
+}
+
+export function createBugPipeline(deps: BugPipelineDeps) {
+  const { store, engine, config, log } = deps;
+  const notifiers = [...(deps.notifiers ?? [])];
+  const queues = new Map<string, ReturnType<typeof createSerialQueue>>();
+  const pending = new Set<Promise<void>>();
+
+  /** Tells every notifier, after the work and in order per bug; never throws. */
+  const tell = (event: BugEvent): void => {
+    let queue = queues.get(event.bug.id);
+    if (queue === undefined) {
+      queue = createSerialQueue();
+      queues.set(event.bug.id, queue);
+    }
+    for (const notifier of notifiers) {
+      const done = queue(() => notifier.notify(event)).catch((error: unknown) =>
+        log.error(
+          `${event.bug.id}: ${notifier.name} could not be told "${event.kind}": ${describeError(error)}`,
+        ),
+      );
+      pending.add(done);
+      void done.finally(() => pending.delete(done));
+    }
+  };
+
+  const read = async (bugId: string): Promise<PipelineBug> => findBug(await store.read(), store.file, bugId);
+
+  /** Merges fields into the bug record in one locked step and returns the record as stored. */
+  const patch = (bugId: string, fields: Partial<PipelineBug>): Promise<PipelineBug> =>
+    store.update((state) => {
+      const index = state.bugs.findIndex((bug) => bug.id === bugId);
+      if (index < 0) throw new HmsError("NOT_FOUND", `no bug ${bugId}`);
+      const merged = { ...state.bugs[index], ...fields, updatedAt: deps.now().toISOString() };
+      state.bugs[index] = merged;
+      return findBug(state, store.file, bugId);
+    });
+
+  /** Provisions the bug's top component for its assignee; the outcome is recorded and told, never thrown. */
+  async function provisionFor(bug: PipelineBug): Promise<EnvRecord | null> {
+    const component = bug.components[0];
+    if (component === undefined || bug.assignee === null) return null;
+    const marked = await patch(bug.id, { provisionError: null });
+    tell({ kind: "provisioning", bug: marked });
+    try {
+      const env = await deps.provision({
+        component,
+        branch: bug.branch ?? config.defaultBranch,
+        owner: bug.assignee,
+      });
+      const ready = await patch(bug.id, { environment: env.id, provisionError: null });
+      log.info(`${bug.id}: environment ${env.id} ready for ${env.owner} at ${env.path}`);
+      tell({ kind: "ready", bug: ready, env });
+      return env;
+    } catch (error) {
+      const reason = describeError(error);
+      const failed = await patch(bug.id, { provisionError: reason });
+      log.error(`${bug.id}: provisioning ${component} failed: ${reason}`);
+      tell({ kind: "failed", bug: failed, error: reason });
+      return null;
+    }
+  }
+
+  const autoProvision = async (bug: PipelineBug) =>
+    config.slack.autoProvision && !bug.needsTriage ? provisionFor(bug) : null;
+
+  return {
+    /** Adds a notifier (the GitHub side plugs in here). */
+    addNotifier(notifier: BugNotifier): void {
+      notifiers.push(notifier);
+    },
+
+    /**
+     * A new report: recorded with its triage in one locked step (with the delivery id, so a retry of the
+     * same delivery finds it and returns null), then the environment. Resolves once the environment is
+     * ready or failed; notifications follow on their own.
+     */
+    async file(report: BugReport): Promise<{ bug: PipelineBug; env: EnvRecord | null } | null> {
+      const now = deps.now();
+      const branch = report.branch?.trim() || branchFromText(report.text);
+      const recorded = await store.update((state) => {
+        const { delivery } = report;
+        if (delivery && !markDelivery(state, delivery.source, delivery.id, now)) return null;
+        return addTriagedBug(
+          state,
+          store.file,
+          engine,
+          { text: report.text, reporter: report.reporter, component: report.component, ...optional(report) },
+          now,
+          (decision) => ({
+            branch: branch ?? null,
+            severity: report.severity ?? null,
+            origin: report.origin,
+            triage: snapshotOf(decision),
+            environment: null,
+            provisionError: null,
+            links: {},
+          }),
+        );
+      });
+      if (recorded === null) return null;
+      const filed = recorded.bug as PipelineBug;
+      engine.duplicates.add({ id: filed.id, title: filed.title, text: filed.text });
+      log.info(
+        `${filed.id}: filed from ${report.origin.source} (${filed.needsTriage ? "needs-triage" : filed.components[0]}), assigned to ${filed.assignee ?? "nobody"}`,
+      );
+      tell({ kind: "filed", bug: filed });
+      return { bug: filed, env: await autoProvision(filed) };
+    },
+
+    /** A person picked the component of a needs-triage bug: triage again, then provision. */
+    async chooseComponent(bugId: string, component: string, actor: string) {
+      const { bug, decision } = await retriageBug(store, engine, bugId, component, deps.now());
+      const updated = await patch(bug.id, { triage: snapshotOf(decision) });
+      tell({ kind: "updated", bug: updated, actor, what: `set the component to ${component}` });
+      return { bug: updated, env: await autoProvision(updated) };
+    },
+
+    async reassign(bugId: string, actor: string): Promise<PipelineBug> {
+      const { assignment } = await rerollAssignee(store, config.teams, bugId, deps.now());
+      const bug = await patchExplanation(bugId, assignment.explanation);
+      tell({ kind: "updated", bug, actor, what: "reassigned it" });
+      return bug;
+    },
+
+    async assignTo(bugId: string, assignee: string, actor: string): Promise<PipelineBug> {
+      await assignManually(store, bugId, assignee, deps.now());
+      const bug = await patchExplanation(bugId, `assigned by hand by ${actor}`);
+      tell({ kind: "updated", bug, actor, what: `assigned it to ${assignee}` });
+      return bug;
+    },
+
+    async close(bugId: string, actor: string, reason: string): Promise<PipelineBug> {
+      await closeBug(store, bugId, deps.now(), engine);
+      const bug = await patch(bugId, { closeReason: reason } as Partial<PipelineBug>);
+      tell({ kind: "closed", bug, actor, reason });
+      return bug;
+    },
+
+    /** Provisions (again) for the bug's assignee: the Provision and Retry buttons. */
+    async provision(bugId: string): Promise<EnvRecord | null> {
+      const bug = await read(bugId);
+      if (bug.status !== "open") throw new HmsError("INVALID_INPUT", `${bugId} is closed: reopen it first`);
+      if (bug.components[0] === undefined)
+        throw new HmsError("INVALID_INPUT", `${bugId} has no component yet: pick one first`);
+      if (bug.assignee === null) throw new HmsError("INVALID_INPUT", `${bugId} has nobody assigned`);
+      return provisionFor(bug);
+    },
+
+    get: read,
+
+    /** Bugs, optionally filtered: App Home lists the open ones assigned to a person. */
+    async list(filter: (bug: PipelineBug) => boolean = () => true): Promise<PipelineBug[]> {
+      const { bugs } = readTriageState(await store.read(), store.file);
+      return (bugs as PipelineBug[]).filter(filter);
+    },
+
+    /** The bug an environment was made for, if any. */
+    async bugOfEnvironment(envId: string): Promise<PipelineBug | undefined> {
+      const { bugs } = readTriageState(await store.read(), store.file);
+      return (bugs as PipelineBug[]).find((bug) => bug.environment === envId);
+    },
+
+    /** A notifier keeps the ids of its message on the bug, so later updates edit it in place. */
+    async link(bugId: string, notifier: string, refs: Record<string, string>): Promise<PipelineBug> {
+      return store.update((state) => {
+        const bug = findBug(state, store.file, bugId);
+        const links = { ...(bug.links ?? {}), [notifier]: { ...(bug.links?.[notifier] ?? {}), ...refs } };
+        const index = state.bugs.findIndex((candidate) => candidate.id === bugId);
+        state.bugs[index] = { ...state.bugs[index], links };
+        return { ...bug, links };
+      });
+    },
+
+    /** Resolves when every notification told so far has been delivered or given up (tests, shutdown). */
+    async idle(): Promise<void> {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+
+  async function patchExplanation(bugId: string, explanation: string): Promise<PipelineBug> {
+    const bug = await read(bugId);
+    if (bug.triage === undefined) return bug;
+    return patch(bugId, { triage: { ...bug.triage, explanation } });
+  }
+}
+
+function optional(report: BugReport) {
+  return {
+    ...(report.files && { files: report.files }),
+    ...(report.labels && { labels: report.labels }),
+  };
+}
