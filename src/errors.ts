@@ -20,7 +20,9 @@ export type HmsErrorCode =
   | "UNSAFE_PATH"
   | "PROVISION_FAILED"
   | "INVALID_TRANSITION"
-  | "CLEANUP_FAILED";
+  | "CLEANUP_FAILED"
+  /** Some Slack variables set but not all: serve refuses to start rather than run deaf (exit 1). */
+  | "SLACK_SETUP";
 
 const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "USAGE",

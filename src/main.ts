@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { EnvContext } from "./envs/context.js";
 import { maintainMirrors } from "./envs/mirror-maintenance.js";
 import { type ReconcileReport, reconcile, settleDue } from "./envs/reconcile.js";
@@ -6,7 +6,8 @@ import { startMaintenance } from "./schedule/maintenance.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
 import { createTimers, type Timers } from "./schedule/timers.js";
 import { createSerialQueue } from "./serial-queue.js";
-import { type EnvFeed, watchEnvironments } from "./store/env-changes.js";
+import { type EnvChange, type EnvFeed, watchEnvironments } from "./store/env-changes.js";
+import type { StateData } from "./store/schema.js";
 
 /** Only this machine (and a reverse proxy on it) can reach `serve` unless --host says otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -32,6 +33,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * A part of serve with HTTP routes of its own that follows the environments (Slack, GitHub): it shares
+ * the one server and port with /healthz, and the one follower of the state file.
+ */
+export interface ServerExtension {
+  /** Answers the request and returns true, or returns false to leave it to the others. */
+  handle?(request: IncomingMessage, response: ServerResponse): boolean;
+  environmentsChanged?(changes: EnvChange[], state: StateData): unknown;
+  /** Finishes the work it started (messages after an ack) and stops. */
+  stop?(): Promise<void>;
+}
+
 /** How long `close` waits for the pass under way before it lets go (its claims are finished later). */
 const PASS_GRACE_MS = 3000;
 
@@ -44,8 +57,10 @@ export async function startServer(options: {
   port: number;
   /** The address to listen on; default 127.0.0.1 (a reverse proxy in front exposes it). */
   host?: string;
+  extensions?: readonly ServerExtension[];
 }): Promise<RunningServer> {
   const { context } = options;
+  const extensions = options.extensions ?? [];
   const { log } = context;
   const stopping = new AbortController();
   // Deadlines and reconciler passes take turns, so two of them never work on one environment at once.
@@ -88,7 +103,10 @@ export async function startServer(options: {
   const feed: EnvFeed = watchEnvironments({
     file: context.store.file,
     read: () => context.store.read(),
-    onChange: (_changes, state) => void timers.sync(state),
+    onChange: (changes, state) => {
+      void timers.sync(state);
+      for (const extension of extensions) extension.environmentsChanged?.(changes, state);
+    },
     onError: (error) => log.error({ action: "follow", err: error }, `following ${context.store.file} failed`),
   });
   await feed.start();
@@ -115,6 +133,7 @@ export async function startServer(options: {
       );
       return;
     }
+    if (extensions.some((extension) => extension.handle?.(request, response))) return;
     response.writeHead(404, { "content-type": "application/json" });
     response.end(JSON.stringify({ ok: false, error: `no route ${request.method} ${path}` }));
   });
@@ -149,8 +168,15 @@ export async function startServer(options: {
       maintenance.stop();
       timers.stop();
       feed.stop();
-      server.closeAllConnections();
+      // Requests already answered may have work after their ack (Slack messages): it gets the same grace.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      let stopGrace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(extensions.map((extension) => extension.stop?.())),
+        new Promise((resolve) => (stopGrace = setTimeout(resolve, PASS_GRACE_MS))),
+      ]);
+      clearTimeout(stopGrace);
+      server.closeAllConnections();
       // The pass under way stops after the environment it is on; a teardown that takes longer is left
       // to its claim (this process's pid is gone after the exit, so the next start finishes it). Its
       // state writes are short and run to the end: the store's lock is only given up after the rename.

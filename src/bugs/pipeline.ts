@@ -1,6 +1,7 @@
 import type { Config } from "../config/load.js";
 import type { ProgressListener } from "../envs/context.js";
 import type { ProvisionRequest } from "../envs/plan.js";
+import { countsTowardLimit } from "../envs/transitions.js";
 import { describeError, HmsError } from "../errors.js";
 import { createSerialQueue } from "../serial-queue.js";
 import { type DeliverySource, markDelivery } from "../store/deliveries.js";
@@ -144,6 +145,8 @@ export function createBugPipeline(deps: BugPipelineDeps) {
   const notifiers = [...(deps.notifiers ?? [])];
   const queues = new Map<string, ReturnType<typeof createSerialQueue>>();
   const pending = new Set<Promise<void>>();
+  /** Bugs being provisioned now: a second click while one runs makes no second environment. */
+  const provisioning = new Set<string>();
 
   /** Tells every notifier, after the work and in order per bug; never throws. */
   const tell = (event: BugEvent): void => {
@@ -178,14 +181,23 @@ export function createBugPipeline(deps: BugPipelineDeps) {
   /** Provisions the bug's top component for its assignee; the outcome is recorded and told, never thrown. */
   async function provisionFor(bug: PipelineBug): Promise<EnvRecord | null> {
     const component = bug.components[0];
-    if (component === undefined || bug.assignee === null) return null;
+    if (component === undefined || bug.assignee === null || provisioning.has(bug.id)) return null;
+    provisioning.add(bug.id);
+    try {
+      return await provisionNow(bug, component, bug.assignee);
+    } finally {
+      provisioning.delete(bug.id);
+    }
+  }
+
+  async function provisionNow(bug: PipelineBug, component: string, owner: string): Promise<EnvRecord | null> {
     const marked = await patch(bug.id, { provisionError: null });
     tell({ kind: "provisioning", bug: marked });
     try {
       const env = await deps.provision({
         component,
         branch: bug.branch ?? config.defaultBranch,
-        owner: bug.assignee,
+        owner,
       });
       const ready = await patch(bug.id, { environment: env.id, provisionError: null });
       log.info(`${bug.id}: environment ${env.id} ready for ${env.owner} at ${env.path}`);
@@ -278,7 +290,16 @@ export function createBugPipeline(deps: BugPipelineDeps) {
 
     /** Provisions (again) for the bug's assignee: the Provision and Retry buttons. */
     async provision(bugId: string): Promise<EnvRecord | null> {
-      const bug = await read(bugId);
+      const state = await store.read();
+      const bug = findBug(state, store.file, bugId);
+      const current = state.environments.find((env) => env.id === bug.environment);
+      const live = current !== undefined && countsTowardLimit(current);
+      if (provisioning.has(bugId) || live) {
+        throw new HmsError(
+          "INVALID_INPUT",
+          `${bugId} ${live ? `already has environment ${current.id}` : "is being provisioned already"}`,
+        );
+      }
       if (bug.status !== "open") throw new HmsError("INVALID_INPUT", `${bugId} is closed: reopen it first`);
       if (bug.components[0] === undefined)
         throw new HmsError("INVALID_INPUT", `${bugId} has no component yet: pick one first`);

@@ -1,8 +1,10 @@
 import { isIP } from "node:net";
+import type { EnvContext, Log } from "../../envs/context.js";
 import { HmsError } from "../../errors.js";
 import { DEFAULT_HOST, startServer } from "../../main.js";
 import { type Command, stringOption } from "../command.js";
 import { environmentFor } from "../environment.js";
+import type { CliIo } from "../io.js";
 
 /** An IP address or a host name (resolved by listen); anything else is a typo worth refusing. */
 const HOST_NAME =
@@ -42,6 +44,39 @@ function asListenError(error: unknown, host: string, port: number): unknown {
   return error;
 }
 
+/**
+ * Slack when its variables are set (checked before anything starts: half of them stops serve with what
+ * is missing), nothing when none are. Loaded only then, so serve without Slack never loads Bolt.
+ */
+async function startSlackIfConfigured(context: EnvContext, env: CliIo["env"], log: Log) {
+  const { slackSettingsFrom } = await import("../../slack/settings.js");
+  const settings = slackSettingsFrom(env);
+  if (settings.mode === "off") {
+    log.info(
+      { action: "slack", mode: "off" },
+      "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) to turn it on",
+    );
+    return undefined;
+  }
+  const { startSlack } = await import("../../slack/serve.js");
+  const { slackExtension } = await import("../../slack/extension.js");
+  // Each line names its bug when it has one, so a log search for BUG-12 finds every step of it.
+  const fields = (message: string) => ({ action: "slack", bugId: /^(BUG-\d+)\b/.exec(message)?.[1] });
+  const slack = await startSlack({
+    context,
+    settings,
+    log: {
+      info: (message) => log.info(fields(message), message),
+      error: (message) => log.error(fields(message), message),
+    },
+  });
+  log.info(
+    { action: "slack", mode: settings.mode, apiUrl: settings.apiUrl ?? "https://slack.com/api/" },
+    settings.mode === "http" ? "Slack: POST /slack/events on this server" : "Slack: Socket Mode",
+  );
+  return slackExtension(slack);
+}
+
 export const serveCommand: Command = {
   name: "serve",
   summary: "run the long-lived process: timers, reconciler, GET /healthz on $HOST:$PORT",
@@ -49,6 +84,8 @@ export const serveCommand: Command = {
 
 Holds a timer at every environment's deadline, cleans what expired while it was stopped, reconciles
 every schedule.reconcileInterval, and follows changes the hms-env command makes to the state file.
+With SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET it serves the Slack app at POST /slack/events on the same
+port (SLACK_APP_TOKEN instead: Socket Mode; SLACK_API_URL: another Web API base).
 The first SIGINT or SIGTERM stops it within 5 seconds.
 Logs one JSON object a line on stderr (--verbose: every reconcile pass too).
 Port: --port, else $PORT, else 3000. Address: --host, else $HOST, else ${DEFAULT_HOST} (this machine only;
@@ -65,9 +102,13 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
       now: () => io.host.clock.now(),
     });
     const context = environmentFor(args, io, { log });
-    const running = await startServer({ context, port, host }).catch((error: unknown) => {
-      throw asListenError(error, host, port);
-    });
+    const slack = await startSlackIfConfigured(context, io.env, log);
+    const running = await startServer({ context, port, host, extensions: slack ? [slack] : [] }).catch(
+      async (error: unknown) => {
+        await slack?.stop?.();
+        throw asListenError(error, host, port);
+      },
+    );
     log.info(
       { action: "listen", url: running.url, host, stateFile: context.config.stateFile },
       `listening on ${running.url} (state ${context.config.stateFile})`,

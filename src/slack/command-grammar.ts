@@ -1,0 +1,101 @@
+import { findSubcommand, parseCommandArgs } from "../cli/args.js";
+import type { Command } from "../cli/command.js";
+import { cleanupCommand, extendCommand } from "../cli/commands/change.js";
+import { listCommand } from "../cli/commands/inspect.js";
+import { provisionCommand } from "../cli/commands/provision.js";
+import { HmsError } from "../errors.js";
+import { SLASH_COMMAND } from "./ids.js";
+
+/** `/hms-env ...` as parsed: the CLI's grammar, with the caller's Slack ID standing in for --owner. */
+export type SlashCommand =
+  | { name: "provision"; component: string; branch?: string; pr?: string; timeout?: string }
+  | { name: "list" }
+  | { name: "extend"; id: string; duration: string }
+  | { name: "cleanup"; id: string }
+  | { name: "triage"; text: string }
+  | { name: "help" };
+
+export const SLASH_USAGE = `Usage:
+  ${SLASH_COMMAND} provision --component <hms-sme|hms-esr|hms-dev|hms-sys|all> (--branch NAME | --pr N) [--timeout 8h]
+  ${SLASH_COMMAND} list                    your live environments
+  ${SLASH_COMMAND} extend ID DURATION      e.g. extend env-3f9c2a1b 4h
+  ${SLASH_COMMAND} cleanup ID              remove it now
+  ${SLASH_COMMAND} triage TEXT             what the bot would decide for a report (records nothing)
+  ${SLASH_COMMAND} help`;
+
+/** Splits like a shell does for quotes (Slack may turn "..." into curly quotes), and nothing else. */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  const pattern = /"([^"]*)"|“([^”]*)”|'([^']*)'|‘([^’]*)’|(\S+)/g;
+  for (const match of text.matchAll(pattern)) {
+    words.push(match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? "");
+  }
+  return words;
+}
+
+const usageError = (message: string) => new HmsError("USAGE", `${message}\n\n${SLASH_USAGE}`);
+
+/** The options of the CLI command, less those that make no sense in Slack (--owner, --config, --json). */
+function parseLike(command: Command, argv: string[]) {
+  const args = parseCommandArgs(argv, command.options, SLASH_USAGE);
+  for (const refused of ["owner", "config", "json", "help", "env-dir"]) {
+    if (args.values[refused] !== undefined) {
+      throw usageError(
+        refused === "owner"
+          ? "--owner is not taken in Slack: environments made here belong to you"
+          : `--${refused} is not taken in Slack`,
+      );
+    }
+  }
+  const extra = args.positionals.slice(command.maxPositionals ?? 0);
+  if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`);
+  return args;
+}
+
+const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+export function parseSlashCommand(input: string): SlashCommand {
+  const trimmed = input.trim();
+  const { name, rest } = findSubcommand(splitWords(trimmed));
+  switch (name) {
+    case undefined:
+    case "help":
+      return { name: "help" };
+    case "triage": {
+      // The report is free text: everything after the word, exactly as typed.
+      const report = trimmed.replace(/^triage\b/, "").trim();
+      if (report === "") throw usageError("triage takes the text of a report");
+      return { name: "triage", text: report };
+    }
+    case "provision": {
+      const args = parseLike(provisionCommand, rest);
+      const component = text(args.values.component);
+      if (component === undefined) throw usageError("--component is required");
+      return {
+        name: "provision",
+        component,
+        ...(text(args.values.branch) !== undefined && { branch: text(args.values.branch) }),
+        ...(text(args.values.pr) !== undefined && { pr: text(args.values.pr) }),
+        ...(text(args.values.timeout) !== undefined && { timeout: text(args.values.timeout) }),
+      };
+    }
+    case "list":
+      parseLike(
+        listCommand,
+        rest.filter((word) => word !== "--all"),
+      );
+      return { name: "list" };
+    case "extend": {
+      const [id, duration] = parseLike(extendCommand, rest).positionals;
+      if (id === undefined || duration === undefined) throw usageError("extend takes an ID and a DURATION");
+      return { name: "extend", id, duration };
+    }
+    case "cleanup": {
+      const [id] = parseLike(cleanupCommand, rest).positionals;
+      if (id === undefined) throw usageError("cleanup takes an ID");
+      return { name: "cleanup", id };
+    }
+    default:
+      throw usageError(`unknown command "${name}"`);
+  }
+}

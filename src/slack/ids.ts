@@ -1,0 +1,31 @@
+/**
+ * Every name Slack and the manifest share. manifest.yml must declare exactly these (a test checks it),
+ * so a renamed action or a new event cannot reach production without the manifest following.
+ */
+export const SLASH_COMMAND = "/hms-env";
+
+export const SHORTCUTS = { reportBug: "report_bug", fileAsBug: "file_as_bug" } as const;
+
+export const VIEWS = { reportBug: "report_bug_modal" } as const;
+
+export const ACTIONS = {
+  reassign: "bug_reassign",
+  assignToMe: "bug_assign_me",
+  provision: "bug_provision",
+  retry: "bug_retry",
+  close: "bug_close",
+  component: "bug_component",
+  extend: "env_extend",
+  cleanup: "env_cleanup",
+} as const;
+
+/** Bot events the app subscribes to (message.* for the bug channels, app_home_opened for App Home). */
+export const BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"] as const;
+
+/** Each bot scope and why it is needed; nothing else is asked for. */
+export const BOT_SCOPES = {
+  commands: "the /hms-env command and the shortcuts",
+  "chat:write": "cards, DMs and updates in place (chat.postMessage, chat.update)",
+  "channels:history": "message.channels: reports in public bug channels",
+  "groups:history": "message.groups: reports in private bug channels",
+} as const;

@@ -1,0 +1,126 @@
+import { loadTriageEngine } from "../bugs/engine.js";
+import { type BugPipeline, createBugPipeline } from "../bugs/pipeline.js";
+import { readTriageState } from "../bugs/triage-state.js";
+import type { EnvContext } from "../envs/context.js";
+import {
+  cleanupEnvironment,
+  extendEnvironment,
+  findEnvironment,
+  listEnvironments,
+} from "../envs/lifecycle.js";
+import { provision } from "../envs/provision.js";
+import { describeError } from "../errors.js";
+import { createWarnings } from "../schedule/warnings.js";
+import { firstDelivery } from "../store/deliveries.js";
+import type { EnvChange } from "../store/env-changes.js";
+import type { StateData } from "../store/schema.js";
+import { createSlackApp, type RetryPolicy, type SlackApp } from "./app.js";
+import { expiryWarning } from "./blocks/environment.js";
+import type { SlackLog, SlackServices } from "./services.js";
+import type { SlackSettings } from "./settings.js";
+
+export interface RunningSlack {
+  app: SlackApp;
+  pipeline: BugPipeline;
+  /** Tells Slack what serve's follower of the state file found changed. */
+  environmentsChanged(changes: readonly EnvChange[], state: StateData): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack side of `serve`: the bug pipeline with the Slack notifier, the Bolt app, the warnings before
+ * deadlines, and the DMs and cards that follow each environment as the state file changes.
+ */
+export async function startSlack(options: {
+  context: EnvContext;
+  settings: Exclude<SlackSettings, { mode: "off" }>;
+  log: SlackLog;
+  retry?: RetryPolicy;
+  homeDebounceMs?: number;
+}): Promise<RunningSlack> {
+  const { context, log } = options;
+  const { config, store } = context;
+  const engine = await loadTriageEngine(config, store);
+  const provisionFor: SlackServices["provision"] = (request, progress) =>
+    provision(context, request, { ...(progress && { progress }) });
+  const pipeline = createBugPipeline({
+    store,
+    engine,
+    config,
+    provision: provisionFor,
+    log,
+    now: () => context.clock.now(),
+  });
+  const services: SlackServices = {
+    config,
+    store,
+    pipeline,
+    log,
+    now: () => context.clock.now(),
+    provision: provisionFor,
+    listEnvironments: () => listEnvironments(context),
+    findEnvironment: (key) => findEnvironment(context, key),
+    extend: (key, duration, actor) => extendEnvironment(context, key, duration, actor),
+    cleanup: (key, actor) => cleanupEnvironment(context, key, "manual", actor),
+    async triage(text, reporter) {
+      const { rotation } = readTriageState(await store.read(), store.file);
+      return engine.decide({ text, reporter }, rotation, context.clock.now());
+    },
+  };
+  const app = createSlackApp({
+    settings: options.settings,
+    services,
+    ...(options.retry && { retry: options.retry }),
+    ...(options.homeDebounceMs !== undefined && { homeDebounceMs: options.homeDebounceMs }),
+  });
+  pipeline.addNotifier(app.notifier);
+
+  const warnings = createWarnings({
+    warnBeforeMs: config.slack.warnBeforeMs,
+    clock: context.clock,
+    onWarn: (env) => {
+      void (async () => {
+        // Once per deadline, across restarts: an extension earns a new warning, a restart does not.
+        if (!(await firstDelivery(store, "slack", `warn:${env.id}:${env.expiresAt}`, context.clock.now())))
+          return;
+        await app.client.chat.postMessage({
+          channel: env.owner,
+          ...expiryWarning(env, config.slack.extendChoices),
+        });
+        log.info(`${env.id}: warned ${env.owner} that it expires at ${env.expiresAt}`);
+      })().catch((error: unknown) => log.error(`${env.id}: expiry warning failed: ${describeError(error)}`));
+    },
+  });
+
+  warnings.sync((await store.read()).environments);
+  let telling: Promise<void> = Promise.resolve();
+  /** What serve's state-file feed found: DMs, cards and App Home follow, the warnings are re-armed. */
+  const environmentsChanged = (changes: readonly EnvChange[], state: StateData): Promise<void> => {
+    warnings.sync(state.environments);
+    telling = telling.then(async () => {
+      for (const { before, after } of changes) {
+        // Only what a person sees: a new deadline or a new status, not a claim's bookkeeping.
+        if (before && before.status === after.status && before.expiresAt === after.expiresAt) continue;
+        if (!before && after.status === "provisioning") continue;
+        await app
+          .environmentChanged(after)
+          .catch((error: unknown) =>
+            log.error(`${after.id}: Slack could not be told: ${describeError(error)}`),
+          );
+      }
+    });
+    return telling;
+  };
+  await app.start();
+
+  return {
+    app,
+    pipeline,
+    environmentsChanged,
+    async stop() {
+      warnings.stop();
+      await telling;
+      await app.stop();
+    },
+  };
+}

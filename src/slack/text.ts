@@ -1,0 +1,47 @@
+/**
+ * Text for Slack: what users wrote is escaped so it can never ping (`<!channel>`) or forge a link, and
+ * everything is cut to Block Kit's limits so a long log never makes Slack refuse the whole message.
+ */
+
+/** Slack's limits: https://docs.slack.dev/reference/block-kit/blocks */
+export const LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  buttonValue: 2000,
+  plainText: 150,
+  privateMetadata: 3000,
+  messageText: 4000,
+} as const;
+
+/** The three characters Slack's mrkdwn gives meaning to; nothing else needs escaping. */
+export function escapeText(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/** Cuts text to `max` characters, ending with "…" when something was left out. */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max - 1)}…`;
+}
+
+/** Escaped and cut: what a user wrote, made safe for a section. */
+export function userText(text: string, max: number = LIMITS.sectionText): string {
+  return cut(escapeText(text), max);
+}
+
+/**
+ * A Slack date token: each reader sees the time in their own timezone. The fallback (after `|`) is what
+ * clients that cannot render it show, and what notifications use.
+ */
+export function slackDate(date: Date | string): string {
+  const at = typeof date === "string" ? new Date(date) : date;
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${at.toISOString().replace(/\.\d{3}Z$/, "Z")}>`;
+}
+
+export const mention = (userId: string) => `<@${userId}>`;
+
+/** Code in mrkdwn: backticks inside would end the span early, so they are replaced. */
+export function code(text: string): string {
+  return `\`${escapeText(text).replaceAll("`", "'")}\``;
+}

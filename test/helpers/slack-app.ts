@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Clock } from "../../src/clock.js";
+import type { EnvContext } from "../../src/envs/context.js";
+import { type RunningServer, startServer } from "../../src/main.js";
+import { slackExtension } from "../../src/slack/extension.js";
+import { type RunningSlack, startSlack } from "../../src/slack/serve.js";
+import type { EnvRecord } from "../../src/store/schema.js";
+import { type FakeSlack, type SlackCall, type SlackSender, slackSender, startFakeSlack } from "./slack.js";
+import { CHANNELS, TEAMS_CONFIG } from "./teams.js";
+import { createWorkspace, type Workspace } from "./workspace.js";
+
+export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+
+export interface SlackHarness {
+  ws: Workspace;
+  fake: FakeSlack;
+  context: EnvContext;
+  slack: RunningSlack;
+  server: RunningServer;
+  send: SlackSender;
+  logs: string[];
+  /** Waits for every message after every ack so far. */
+  idle(): Promise<void>;
+  environments(): EnvRecord[];
+  bugs(): Record<string, unknown>[];
+  /** The last version of a message the app posted (its post, then its updates), by channel and ts. */
+  message(channel: string, ts: string): { channel: string; ts: string; text: string; blocks: unknown[] };
+  /** Messages posted to a channel (a DM is posted to the user ID). */
+  posts(channel: string): SlackCall[];
+  /** Restarts the Slack side and serve on the same state file, as after a crash. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function readState(file: string): { environments?: EnvRecord[]; bugs?: Record<string, unknown>[] } {
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+}
+
+/** Every text of a message's blocks, for assertions on what a person reads. */
+export function blockText(blocks: unknown): string {
+  return JSON.stringify(blocks ?? [])
+    .replaceAll("\\n", "\n")
+    .replaceAll('\\"', '"');
+}
+
+/**
+ * The real Bolt app inside the real serve server on a free port, a real workspace (git origin, state
+ * file, stand-in nixpkgs) with teams, and the Web API pointed at the stand-in Slack.
+ */
+export async function startSlackHarness(
+  options: { config?: string; clock?: Clock; retries?: number } = {},
+): Promise<SlackHarness> {
+  const ws = await createWorkspace(
+    `${TEAMS_CONFIG}slack:\n  bugChannels: [${CHANNELS.bugs}]\n${options.config ?? ""}`,
+  );
+  const fake = await startFakeSlack();
+  const logs: string[] = [];
+  const context = ws.context(options.clock);
+  const start = async () => {
+    const slack = await startSlack({
+      context,
+      settings: {
+        mode: "http",
+        botToken: "xoxb-test-token",
+        signingSecret: SIGNING_SECRET,
+        apiUrl: fake.apiUrl,
+      },
+      log: { info: (line) => logs.push(line), error: (line) => logs.push(`error: ${line}`) },
+      retry: { retries: options.retries ?? 4, factor: 2, minTimeout: 50, maxTimeout: 400, randomize: false },
+      homeDebounceMs: 5,
+    });
+    const server = await startServer({
+      context,
+      port: 0,
+      host: "127.0.0.1",
+      extensions: [slackExtension(slack)],
+    });
+    return { slack, server };
+  };
+  let running = await start();
+  const harness: SlackHarness = {
+    ws,
+    fake,
+    context,
+    logs,
+    get slack() {
+      return running.slack;
+    },
+    get server() {
+      return running.server;
+    },
+    get send() {
+      return slackSender(running.server.url, SIGNING_SECRET, fake);
+    },
+    idle: async () => {
+      await running.server.idle();
+      await running.slack.app.idle();
+    },
+    environments: () => readState(ws.stateFile).environments ?? [],
+    bugs: () => readState(ws.stateFile).bugs ?? [],
+    message(channel, ts) {
+      const posted = fake
+        .called("chat.postMessage")
+        .find((call) => call.answer?.channel === channel && call.answer?.ts === ts);
+      const updates = fake
+        .called("chat.update")
+        .filter((call) => call.args.channel === channel && call.args.ts === ts);
+      const last = updates.at(-1) ?? posted;
+      if (last === undefined) throw new Error(`no message ${channel} ${ts}`);
+      return {
+        channel,
+        ts,
+        text: String(last.args.text ?? ""),
+        blocks: (last.args.blocks as unknown[]) ?? [],
+      };
+    },
+    posts: (channel) => fake.called("chat.postMessage").filter((call) => call.args.channel === channel),
+    async restart() {
+      await running.server.close();
+      running = await start();
+    },
+    async stop() {
+      await running.server.close();
+      await fake.close();
+      ws.remove();
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,279 @@
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A stand-in for Slack's Web API: it records every call and answers as Slack does (`ok`, `ts`,
+ * `channel`, error codes, 429 with Retry-After). The app reaches it through SLACK_API_URL, a real setting.
+ * `response_url`s point here too (/respond/N).
+ */
+export interface SlackCall {
+  method: string;
+  /** Form fields, with the JSON ones (blocks, view) parsed. */
+  args: Record<string, unknown>;
+  at: number;
+  /** What the stand-in answered (the ts and channel of a posted message). */
+  answer?: Record<string, unknown>;
+}
+
+type Fault = { status: 429; retryAfter: number } | { error: string } | { drop: true };
+
+export interface FakeSlack {
+  apiUrl: string;
+  url: string;
+  calls: SlackCall[];
+  /** Calls of one method, e.g. "chat.postMessage". */
+  called(method: string): SlackCall[];
+  /** The next `count` calls of `method` fail this way. */
+  fail(method: string, fault: Fault, count?: number): void;
+  /** Unreachable: every connection is dropped until `up()`. */
+  down(): void;
+  up(): void;
+  close(): Promise<void>;
+}
+
+const JSON_FIELDS = new Set(["blocks", "view", "attachments"]);
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseArgs(text: string, type: string | undefined): Record<string, unknown> {
+  if (type?.includes("application/json")) return JSON.parse(text || "{}") as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    args[key] = JSON_FIELDS.has(key) ? JSON.parse(value) : value;
+  }
+  return args;
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: SlackCall[] = [];
+  const faults = new Map<string, Fault[]>();
+  let isDown = false;
+  let clock = 1_764_000_000;
+  let serial = 0;
+  const nextTs = () => `${clock}.${String(++serial).padStart(6, "0")}`;
+
+  const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    const channel = String(args.channel ?? "");
+    // A DM is posted to a user ID and lives in the bot's D… conversation with them.
+    const conversation = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;
+    switch (method) {
+      case "auth.test":
+        return { ok: true, user_id: "U0BOT", bot_id: "B0BOT", team_id: "T0HMS" };
+      case "chat.postMessage":
+        return { ok: true, channel: conversation, ts: nextTs(), message: { text: args.text } };
+      case "chat.update":
+        return { ok: true, channel, ts: args.ts, text: args.text };
+      case "chat.getPermalink":
+        return {
+          ok: true,
+          channel,
+          permalink: `https://hms.slack.com/archives/${channel}/p${String(args.message_ts).replace(".", "")}`,
+        };
+      case "views.open":
+      case "views.publish":
+        return { ok: true, view: { id: `V${++serial}`, ...(args.view as object) } };
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  };
+
+  const server: Server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+    if (isDown) {
+      request.socket.destroy();
+      return;
+    }
+    const body = await readBody(request);
+    const path = (request.url ?? "").split("?")[0] ?? "";
+    const method = path.startsWith("/api/") ? path.slice("/api/".length) : path.slice(1);
+    const args = parseArgs(body, request.headers["content-type"]);
+    const pending = faults.get(method);
+    const fault = pending?.shift();
+    const call: SlackCall = { method, args, at: Date.now() };
+    calls.push(call);
+    if (fault && "drop" in fault) {
+      request.socket.destroy();
+      return;
+    }
+    if (fault && "status" in fault) {
+      response.writeHead(429, {
+        "retry-after": String(fault.retryAfter),
+        "content-type": "application/json",
+      });
+      response.end(JSON.stringify({ ok: false, error: "ratelimited" }));
+      return;
+    }
+    response.writeHead(200, { "content-type": "application/json" });
+    if (fault && "error" in fault) {
+      response.end(JSON.stringify({ ok: false, error: fault.error }));
+      return;
+    }
+    call.answer = method.startsWith("respond/") ? { ok: true } : answer(method, args);
+    response.end(JSON.stringify(call.answer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    calls,
+    called: (method) => calls.filter((call) => call.method === method),
+    fail(method, fault, count = 1) {
+      faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: count }, () => fault)]);
+    },
+    down: () => {
+      isDown = true;
+    },
+    up: () => {
+      isDown = false;
+      clock += 1;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{raw body}` with the signing secret. */
+export function signature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+export interface SlackSender {
+  /** POSTs a raw body to /slack/events as Slack does; returns status and body. */
+  post(
+    body: string,
+    contentType: string,
+    options?: { secret?: string; timestamp?: number; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: string }>;
+  command(fields: {
+    text: string;
+    user_id: string;
+    channel_id?: string;
+  }): Promise<{ status: number; body: string }>;
+  event(
+    event: Record<string, unknown>,
+    options?: { eventId?: string; retryNum?: number },
+  ): Promise<{ status: number; body: string }>;
+  interaction(payload: Record<string, unknown>): Promise<{ status: number; body: string }>;
+}
+
+let sequence = 0;
+export const uniqueId = (prefix: string) => `${prefix}${Date.now().toString(36).toUpperCase()}${++sequence}`;
+
+/** Sends what Slack sends, in its documented shapes, signed with `secret`. */
+export function slackSender(baseUrl: string, secret: string, fake: FakeSlack): SlackSender {
+  const post: SlackSender["post"] = async (body, contentType, options = {}) => {
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    const response = await fetch(`${baseUrl}/slack/events`, {
+      method: "POST",
+      headers: {
+        "content-type": contentType,
+        "x-slack-request-timestamp": String(timestamp),
+        "x-slack-signature": signature(options.secret ?? secret, timestamp, body),
+        ...options.headers,
+      },
+      body,
+    });
+    return { status: response.status, body: await response.text() };
+  };
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  return {
+    post,
+    command: ({ text, user_id, channel_id = "C0GENERAL" }) =>
+      post(
+        form({
+          token: "legacy-verification-token",
+          team_id: "T0HMS",
+          team_domain: "hms",
+          channel_id,
+          channel_name: "general",
+          user_id,
+          user_name: user_id.toLowerCase(),
+          command: "/hms-env",
+          text,
+          api_app_id: "A0HMSENV",
+          response_url: `${fake.url}/respond/${uniqueId("R")}`,
+          trigger_id: uniqueId("T"),
+        }),
+        "application/x-www-form-urlencoded",
+      ),
+    event: (event, { eventId = uniqueId("Ev"), retryNum } = {}) =>
+      post(
+        JSON.stringify({
+          token: "legacy-verification-token",
+          team_id: "T0HMS",
+          api_app_id: "A0HMSENV",
+          event,
+          type: "event_callback",
+          event_id: eventId,
+          event_time: Math.floor(Date.now() / 1000),
+          authorizations: [
+            { team_id: "T0HMS", user_id: "U0BOT", is_bot: true, is_enterprise_install: false },
+          ],
+        }),
+        "application/json",
+        retryNum === undefined
+          ? {}
+          : { headers: { "x-slack-retry-num": String(retryNum), "x-slack-retry-reason": "http_timeout" } },
+      ),
+    interaction: (payload) =>
+      post(
+        form({
+          payload: JSON.stringify({
+            team: { id: "T0HMS", domain: "hms" },
+            api_app_id: "A0HMSENV",
+            token: "legacy-verification-token",
+            response_url: `${fake.url}/respond/${uniqueId("R")}`,
+            trigger_id: uniqueId("T"),
+            ...payload,
+          }),
+        }),
+        "application/x-www-form-urlencoded",
+      ),
+  };
+}
+
+/** A block_actions payload for a button found in a message the stand-in recorded. */
+export function clickButton(
+  message: { channel: string; ts: string; blocks: unknown[] },
+  actionPrefix: string,
+  userId: string,
+  label?: string,
+): Record<string, unknown> {
+  const buttons = (
+    message.blocks as { type: string; elements?: Record<string, unknown>[]; block_id?: string }[]
+  )
+    .filter((block) => block.type === "actions")
+    .flatMap((block) => (block.elements ?? []).map((element) => ({ element, blockId: block.block_id })));
+  const found = buttons.find(
+    ({ element }) =>
+      String(element.action_id).startsWith(actionPrefix) &&
+      (label === undefined || (element.text as { text: string }).text === label),
+  );
+  if (found === undefined) throw new Error(`no ${actionPrefix} button ${label ?? ""} in the message`);
+  return {
+    type: "block_actions",
+    user: { id: userId, username: userId.toLowerCase(), team_id: "T0HMS" },
+    container: { type: "message", message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+    channel: { id: message.channel, name: "somewhere" },
+    message: { type: "message", ts: message.ts, text: "", blocks: message.blocks },
+    actions: [
+      {
+        type: "button",
+        block_id: found.blockId ?? "b",
+        action_id: found.element.action_id,
+        text: found.element.text,
+        value: found.element.value,
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+}
