@@ -1,0 +1,294 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ACTIONS } from "../../src/slack/ids.js";
+import { manualClock } from "../helpers/manual-clock.js";
+import { eventually } from "../helpers/serve.js";
+import { clickButton } from "../helpers/slack.js";
+import { blockText, type SlackHarness, startSlackHarness } from "../helpers/slack-app.js";
+import { CHANNELS, PEOPLE, SME_REPORT } from "../helpers/teams.js";
+
+let harness: SlackHarness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+async function open(options: Parameters<typeof startSlackHarness>[0] = {}): Promise<SlackHarness> {
+  harness = await startSlackHarness(options);
+  return harness;
+}
+
+const report = (text = SME_REPORT) => ({
+  type: "message",
+  channel: CHANNELS.bugs,
+  user: PEOPLE.ana,
+  text,
+  ts: `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`,
+});
+
+/** Files the SME report and waits for Bo's environment and DM. */
+async function readyEnvironment(h: SlackHarness) {
+  await h.send.event(report());
+  await eventually(async () => {
+    await h.idle();
+    return h.environments().some((env) => env.status === "ready");
+  }, "the environment");
+  await h.idle();
+  const posted = h.posts(PEOPLE.bo)[0]?.answer as { channel: string; ts: string };
+  return { env: h.environments()[0], dm: () => h.message(posted.channel, posted.ts) };
+}
+
+/** Ephemeral answers sent back through response_url. */
+const ephemerals = (h: SlackHarness) =>
+  h.fake.calls.filter((call) => call.method.startsWith("respond/")).map((call) => String(call.args.text));
+
+describe("Extend and Clean up now", () => {
+  it("the owner extends: the deadline moves and the DM shows the new expiry in place", async () => {
+    const h = await open();
+    const { env, dm } = await readyEnvironment(h);
+    await h.send.interaction(clickButton(dm(), ACTIONS.extend, PEOPLE.bo, "Extend 4h"));
+    await h.idle();
+    const after = h.environments()[0];
+    expect(Date.parse(after?.expiresAt ?? "")).toBe(Date.parse(env?.expiresAt ?? "") + 4 * 3_600_000);
+    const seconds = Math.floor(Date.parse(after?.expiresAt ?? "") / 1000);
+    expect(blockText(dm().blocks)).toContain(`<!date^${seconds}^`);
+    expect(h.posts(PEOPLE.bo)).toHaveLength(1);
+  });
+
+  it("a double click extends once", async () => {
+    const h = await open();
+    const { env, dm } = await readyEnvironment(h);
+    const click = clickButton(dm(), ACTIONS.extend, PEOPLE.bo, "Extend 4h");
+    await Promise.all([h.send.interaction(click), h.send.interaction(click)]);
+    await h.idle();
+    expect(Date.parse(h.environments()[0]?.expiresAt ?? "")).toBe(
+      Date.parse(env?.expiresAt ?? "") + 4 * 3_600_000,
+    );
+  });
+
+  it("a member of the team owning the component may extend it", async () => {
+    const h = await open();
+    const { env, dm } = await readyEnvironment(h);
+    await h.send.interaction(clickButton(dm(), ACTIONS.extend, PEOPLE.ana, "Extend 24h"));
+    await h.idle();
+    expect(Date.parse(h.environments()[0]?.expiresAt ?? "")).toBeGreaterThan(
+      Date.parse(env?.expiresAt ?? ""),
+    );
+    expect(ephemerals(h)).toHaveLength(0);
+  });
+
+  it("a stranger is refused, only they see it, and nothing changes", async () => {
+    const h = await open();
+    const { env, dm } = await readyEnvironment(h);
+    const before = dm();
+    await h.send.interaction(clickButton(before, ACTIONS.extend, PEOPLE.stranger, "Extend 24h"));
+    await h.send.interaction(clickButton(before, ACTIONS.cleanup, PEOPLE.dee));
+    await h.idle();
+    expect(h.environments()[0]).toMatchObject({ status: "ready", expiresAt: env?.expiresAt });
+    const refusals = ephemerals(h);
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0]).toContain(`<@${PEOPLE.bo}>`);
+    expect(refusals[0]).toContain("Nothing was changed");
+    expect(dm().blocks).toEqual(before.blocks);
+  });
+
+  it("the owner cleans up: the folder goes, the DM and the card say it is gone", async () => {
+    const h = await open();
+    const { env, dm } = await readyEnvironment(h);
+    await h.send.interaction(clickButton(dm(), ACTIONS.cleanup, PEOPLE.bo));
+    await eventually(async () => {
+      await h.idle();
+      return h.environments()[0]?.status === "cleaned";
+    }, "the cleanup");
+    await h.idle();
+    expect(blockText(dm().blocks)).toContain(`\`${env?.id}\` is gone`);
+    const card = h.fake
+      .called("chat.update")
+      .filter((call) => call.args.channel === CHANNELS.bugs)
+      .at(-1);
+    expect(blockText(card?.args.blocks)).toContain("Environment gone");
+  });
+});
+
+describe("card buttons", () => {
+  it("Reassign by the team picks someone else and updates the card in place; a stranger is refused", async () => {
+    const h = await open({ config: "  autoProvision: false\n" });
+    await h.send.event(report());
+    await h.idle();
+    const cardPost = h.posts(CHANNELS.bugs)[0]?.answer as { channel: string; ts: string };
+    const card = h.message(cardPost.channel, cardPost.ts);
+    await h.send.interaction(clickButton(card, ACTIONS.reassign, PEOPLE.stranger));
+    await h.idle();
+    expect(h.bugs()[0]).toMatchObject({ assignee: PEOPLE.bo });
+    expect(ephemerals(h)[0]).toContain("Only the SME team");
+    await h.send.interaction(clickButton(card, ACTIONS.assignToMe, PEOPLE.ana));
+    await h.idle();
+    expect(h.bugs()[0]).toMatchObject({ assignee: PEOPLE.ana, assignedBy: "manual" });
+    expect(blockText(h.message(cardPost.channel, cardPost.ts).blocks)).toContain(`<@${PEOPLE.ana}>`);
+    expect(h.posts(CHANNELS.bugs)).toHaveLength(1);
+  });
+});
+
+describe("/hms-env", () => {
+  it("acks at once, shows progress in one DM and ends with the launch instructions and Extend buttons", async () => {
+    const h = await open();
+    const answer = await h.send.command({
+      text: "provision --component hms-dev --branch feature/new-feature --timeout 8h",
+      user_id: PEOPLE.dee,
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      response_type: "ephemeral",
+      text: /Provisioning hms-dev/,
+    });
+    await eventually(async () => {
+      await h.idle();
+      return h.environments().some((env) => env.status === "ready");
+    }, "the environment");
+    await h.idle();
+    const env = h.environments()[0];
+    expect(env).toMatchObject({ owner: PEOPLE.dee, component: "hms-dev", branch: "feature/new-feature" });
+    const posts = h.posts(PEOPLE.dee);
+    expect(posts).toHaveLength(1);
+    const dm = h.message(String(posts[0]?.answer?.channel), String(posts[0]?.answer?.ts));
+    expect(blockText(dm.blocks)).toContain(`cd ${env?.path} && ./launch.sh`);
+    expect(blockText(dm.blocks)).toContain("Extend 4h");
+  });
+
+  it("answers bad input with the value, the rule and the usage, and creates nothing", async () => {
+    const h = await open();
+    for (const [text, expected] of [
+      ["provision --component hms-dev --branch main --timeout 999d", /timeout "999d" is outside/],
+      ["provision --component nope --branch main", /unknown component "nope"/],
+      ["provision --component hms-dev --branch main --owner U0ELSE", /--owner is not taken/],
+      ["provision --branch main", /--component is required/],
+      ["frobnicate", /unknown command "frobnicate"/],
+      ["extend env-deadbeef", /extend takes an ID and a DURATION/],
+    ] as const) {
+      const answer = JSON.parse((await h.send.command({ text, user_id: PEOPLE.dee })).body);
+      expect(answer.response_type).toBe("ephemeral");
+      expect(answer.text).toMatch(expected);
+      expect(answer.text).toContain("Usage:");
+    }
+    await h.idle();
+    expect(h.environments()).toHaveLength(0);
+    expect(h.fake.called("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("list, extend, cleanup, triage and help use the CLI's grammar", async () => {
+    const h = await open();
+    const { env } = await readyEnvironment(h);
+    const id = env?.id ?? "";
+    const say = async (text: string, user: string = PEOPLE.bo) =>
+      JSON.parse((await h.send.command({ text, user_id: user })).body).text as string;
+    expect(await say("list")).toContain(id);
+    expect(await say("list", PEOPLE.dee)).toContain("You have no live environments");
+    expect(await say(`extend ${id} 4h`, PEOPLE.stranger)).toContain("nothing was changed");
+    expect(await say(`extend ${id} 4h`)).toContain("now expires");
+    expect(await say('triage "tsc fails with TS2307 in SYSTEM-COMPONENTS/HMS-DEV/src/index.ts"')).toContain(
+      "hms-dev",
+    );
+    expect(await say("help")).toContain("Usage:");
+    expect(await say(`cleanup ${id}`)).toContain("Cleaning up");
+    await eventually(async () => {
+      await h.idle();
+      return h.environments()[0]?.status === "cleaned";
+    }, "the cleanup");
+  });
+});
+
+describe("Slack's rate limits and outages", () => {
+  it("waits out a 429's Retry-After for a message, without delaying acks", async () => {
+    const h = await open({ config: "  autoProvision: false\n" });
+    h.fake.fail("chat.postMessage", { status: 429, retryAfter: 1 });
+    await h.send.event(report());
+    // While the card waits, a command is answered at once.
+    const help = await h.send.command({ text: "help", user_id: PEOPLE.bo });
+    expect(help.status).toBe(200);
+    const helpAnsweredAt = Date.now();
+    await h.idle();
+    const tries = h.fake.called("chat.postMessage");
+    expect(tries).toHaveLength(2);
+    expect((tries[1]?.at ?? 0) - (tries[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+    expect(helpAnsweredAt).toBeLessThan(tries[1]?.at ?? 0);
+  });
+
+  it("with Slack unreachable the environment is still made; messages go out once it is back", async () => {
+    const h = await open({ retries: 6 });
+    h.fake.down();
+    await h.send.event(report());
+    await eventually(() => h.environments().some((env) => env.status === "ready"), "the environment");
+    setTimeout(() => h.fake.up(), 300);
+    await eventually(async () => {
+      await h.idle();
+      return h.posts(PEOPLE.bo).some((call) => call.answer !== undefined);
+    }, "the DM");
+    const posted = h.posts(PEOPLE.bo).find((call) => call.answer)?.answer as { channel: string; ts: string };
+    expect(blockText(h.message(posted.channel, posted.ts).blocks)).toContain("./launch.sh");
+  });
+
+  it("logs a message it gave up on with the bug id, and sends the latest state with the next change", async () => {
+    const h = await open({ retries: 1 });
+    h.fake.down();
+    await h.send.event(report());
+    await eventually(async () => {
+      await h.idle();
+      return h.environments().some((env) => env.status === "ready");
+    }, "the environment");
+    await h.idle();
+    expect(h.logs.some((line) => line.startsWith("error: BUG-1:"))).toBe(true);
+    h.fake.up();
+    const env = h.environments()[0];
+    await h.ws.cli(["extend", env?.id ?? "", "1h"], { env: { HMS_CONFIG: h.ws.configFile } });
+    await eventually(async () => {
+      await h.idle();
+      return h.fake.called("chat.postMessage").some((call) => call.answer && call.args.channel === PEOPLE.bo);
+    }, "the DM after the outage");
+    const card = h.fake
+      .called("chat.postMessage")
+      .find((call) => call.answer && String(call.args.text).startsWith("BUG-1"));
+    expect(card).toBeDefined();
+  });
+});
+
+describe("the warning before a deadline", () => {
+  it("DMs the owner once, slack.warnBefore ahead, with the Extend buttons, and not again after a restart", async () => {
+    const clock = manualClock(new Date());
+    const h = await open({ clock, config: "  warnBefore: 1h\n" });
+    const { env } = await readyEnvironment(h);
+    expect(h.posts(PEOPLE.bo)).toHaveLength(1);
+    const deadline = Date.parse(env?.expiresAt ?? "");
+    clock.advance(deadline - 3_600_000 - clock.now().getTime() + 1000);
+    await eventually(async () => {
+      await h.idle();
+      return h.posts(PEOPLE.bo).length === 2;
+    }, "the warning");
+    const warning = h.posts(PEOPLE.bo)[1];
+    expect(String(warning?.args.text)).toContain(`${env?.id} expires`);
+    expect(blockText(warning?.args.blocks)).toContain("Extend 4h");
+    await h.restart();
+    clock.advance(60_000);
+    await h.idle();
+    expect(h.posts(PEOPLE.bo)).toHaveLength(2);
+  });
+});
+
+describe("App Home", () => {
+  it("shows the person's environments and open bugs when opened, and again when they change", async () => {
+    const h = await open();
+    const { env } = await readyEnvironment(h);
+    await h.send.event({ type: "app_home_opened", user: PEOPLE.bo, channel: "D0BO", tab: "home" });
+    await h.idle();
+    const published = h.fake.called("views.publish").filter((call) => call.args.user_id === PEOPLE.bo);
+    expect(published.length).toBeGreaterThan(0);
+    const home = blockText((published.at(-1)?.args.view as { blocks?: unknown[] } | undefined)?.blocks);
+    expect(home).toContain(env?.id ?? "");
+    expect(home).toContain("BUG-1");
+    expect(home).toContain("Extend 4h");
+    const count = published.length;
+    await h.ws.cli(["cleanup", env?.id ?? ""], { env: { HMS_CONFIG: h.ws.configFile } });
+    await eventually(async () => {
+      await h.idle();
+      return h.fake.called("views.publish").filter((call) => call.args.user_id === PEOPLE.bo).length > count;
+    }, "the Home update");
+  });
+});
