@@ -2,6 +2,7 @@ import type { RequestListener } from "node:http";
 import { App, HTTPReceiver, type Logger, LogLevel, SocketModeReceiver, webApi } from "@slack/bolt";
 import { describeError } from "../errors.js";
 import { homeView } from "./blocks/home.js";
+import type { Registered } from "./ids.js";
 import { registerActions } from "./listeners/actions.js";
 import { registerCommand } from "./listeners/command.js";
 import { registerReportDoors } from "./listeners/reports.js";
@@ -30,12 +31,38 @@ export interface SlackContext {
   homeChanged(userId: string): void;
 }
 
+/** Notes every command, shortcut, event and view id the listeners register (manifest.yml must match). */
+function recordRegistrations(app: App): Registered {
+  const registered: Registered = {
+    commands: new Set(),
+    shortcuts: new Set(),
+    events: new Set(),
+    views: new Set(),
+  };
+  const kinds = {
+    command: registered.commands,
+    shortcut: registered.shortcuts,
+    event: registered.events,
+    view: registered.views,
+  };
+  for (const [method, ids] of Object.entries(kinds)) {
+    const target = app as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = target[method]?.bind(app);
+    target[method] = (id: unknown, ...rest: unknown[]) => {
+      ids.add(String(id));
+      return original?.(id, ...rest);
+    };
+  }
+  return registered;
+}
+
 export interface SlackApp {
   /** HTTP mode: serve's server hands POST /slack/events here. */
   requestListener: RequestListener | undefined;
   notifier: ReturnType<typeof createSlackNotifier>["notifier"];
   environmentChanged(env: Parameters<SlackContext["environmentChanged"]>[0]): Promise<void>;
   client: webApi.WebClient;
+  registered: Registered;
   start(): Promise<void>;
   /** Resolves when the work after every ack so far is done (tests, SIGTERM). */
   idle(): Promise<void>;
@@ -96,6 +123,7 @@ export function createSlackApp(options: {
     authorize: async () => ({ botToken: settings.botToken, ...identity }),
   });
   app.error(async (error) => services.log.error(`slack: ${describeError(error)}`));
+  const registered = recordRegistrations(app);
 
   const inFlight = new Set<Promise<unknown>>();
   const background = (label: string, task: () => Promise<unknown>) => {
@@ -158,6 +186,7 @@ export function createSlackApp(options: {
     notifier: slack.notifier,
     environmentChanged: slack.environmentChanged,
     client,
+    registered,
     async start() {
       void learnIdentity();
       if (settings.mode === "socket") await app.start();

@@ -19,8 +19,20 @@ export const ACTIONS = {
   cleanup: "env_cleanup",
 } as const;
 
-/** Bot events the app subscribes to (message.* for the bug channels, app_home_opened for App Home). */
-export const BOT_EVENTS = ["message.channels", "message.groups", "app_home_opened"] as const;
+/**
+ * The manifest's bot events for each event the app listens to: Bolt's `message` arrives through one
+ * subscription per kind of channel (public, private).
+ */
+export const BOT_EVENTS: Readonly<Record<string, readonly string[]>> = {
+  message: ["message.channels", "message.groups"],
+  app_home_opened: ["app_home_opened"],
+};
+
+/** The scope a bot event needs (events not listed need none). */
+export const EVENT_SCOPES: Readonly<Record<string, string>> = {
+  "message.channels": "channels:history",
+  "message.groups": "groups:history",
+};
 
 /** Each bot scope and why it is needed; nothing else is asked for. */
 export const BOT_SCOPES = {
@@ -29,3 +41,11 @@ export const BOT_SCOPES = {
   "channels:history": "message.channels: reports in public bug channels",
   "groups:history": "message.groups: reports in private bug channels",
 } as const;
+
+/** What createSlackApp registered with Bolt: the manifest test compares it with manifest.yml. */
+export interface Registered {
+  commands: Set<string>;
+  shortcuts: Set<string>;
+  events: Set<string>;
+  views: Set<string>;
+}

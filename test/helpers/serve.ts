@@ -9,10 +9,10 @@ export interface ServeProcess {
 }
 
 /** Starts the real `hms-env serve` on a free port and waits until it listens. */
-export async function startServe(ws: Workspace): Promise<ServeProcess> {
+export async function startServe(ws: Workspace, env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = execa("node", [CLI, "serve", "--port", "0"], {
     cwd: ws.dir,
-    env: { HMS_CONFIG: ws.configFile, USER: "tester" },
+    env: { HMS_CONFIG: ws.configFile, USER: "tester", ...env },
     reject: false,
     stdin: "ignore",
     buffer: false,

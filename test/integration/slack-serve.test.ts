@@ -1,0 +1,89 @@
+import { execa } from "execa";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ServeProcess, startServe } from "../helpers/serve.js";
+import { type FakeSlack, signature, startFakeSlack } from "../helpers/slack.js";
+import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
+
+const SECRET = "serve-test-signing-secret";
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function workspace(): Promise<Workspace> {
+  const ws = await createWorkspace();
+  cleanups.push(() => ws.remove());
+  return ws;
+}
+
+async function serve(ws: Workspace, env: Record<string, string>): Promise<ServeProcess> {
+  const running = await startServe(ws, env);
+  cleanups.push(() => running.stop());
+  return running;
+}
+
+describe("hms-env serve and Slack", () => {
+  it("runs without Slack when no Slack variable is set, and says so once", async () => {
+    const ws = await workspace();
+    const running = await serve(ws, {});
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${running.url}/slack/events`, { method: "POST", body: "{}" })).status).toBe(404);
+    expect(running.log().match(/Slack is off/g)).toHaveLength(1);
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: "xoxb-1" }, "SLACK_SIGNING_SECRET"],
+    [{ SLACK_SIGNING_SECRET: "s" }, "SLACK_BOT_TOKEN"],
+  ])("exits 1 with half of them (%j), naming what is missing", async (env, missing) => {
+    const ws = await workspace();
+    const result = await execa("node", [CLI, "serve", "--port", "0"], {
+      cwd: ws.dir,
+      env: { HMS_CONFIG: ws.configFile, ...env },
+      reject: false,
+      stdin: "ignore",
+      timeout: 20_000,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`${missing} `);
+    expect(result.stderr).toContain("Slack setup");
+    expect(result.stderr).not.toContain("listening");
+  });
+
+  it("serves Slack at POST /slack/events beside /healthz on one port, checks signatures, stops on SIGTERM", async () => {
+    const ws = await workspace();
+    const fake: FakeSlack = await startFakeSlack();
+    cleanups.push(() => fake.close());
+    const running = await serve(ws, {
+      SLACK_BOT_TOKEN: "xoxb-serve",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+    });
+    const body = JSON.stringify({
+      token: "t",
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      type: "url_verification",
+    });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const post = (sig: string) =>
+      fetch(`${running.url}/slack/events`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-slack-request-timestamp": String(timestamp),
+          "x-slack-signature": sig,
+        },
+        body,
+      });
+    const verified = await post(signature(SECRET, timestamp, body));
+    expect(verified.status).toBe(200);
+    expect(await verified.json()).toEqual({
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+    });
+    expect((await post(signature("wrong", timestamp, body))).status).toBe(401);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    expect(running.log()).toContain("POST /slack/events");
+    running.process.kill("SIGTERM");
+    const result = await running.process;
+    expect(result.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import type { PipelineBug } from "../../../src/bugs/pipeline.js";
+import { DEFAULT_COMPONENTS } from "../../../src/config/defaults.js";
+import { bugCard } from "../../../src/slack/blocks/card.js";
+import { environmentMessage } from "../../../src/slack/blocks/environment.js";
+import { homeView } from "../../../src/slack/blocks/home.js";
+import { limitBlocks, section } from "../../../src/slack/blocks/kit.js";
+import { escapeText, slackDate } from "../../../src/slack/text.js";
+import type { EnvRecord } from "../../../src/store/schema.js";
+
+const huge = "E".repeat(10_000);
+
+const bug: PipelineBug = {
+  id: "BUG-7",
+  title: `<!channel> ${huge}`,
+  text: huge,
+  status: "open",
+  components: ["hms-sme"],
+  team: "sme-team",
+  assignee: "U0BO",
+  assignedBy: "rotation",
+  reporter: "U0ANA",
+  needsTriage: false,
+  createdAt: "2026-11-27T10:00:00.000Z",
+  updatedAt: "2026-11-27T10:00:00.000Z",
+  provisionError: `git fetch failed: ${huge}`,
+  triage: {
+    outcome: "routed",
+    summary: "path",
+    components: [{ component: "hms-sme", confidence: 0.9, reasons: Array.from({ length: 200 }, () => huge) }],
+    team: { id: "sme-team", name: "SME team", reason: "owns hms-sme" },
+    explanation: huge,
+    rootCauses: Array.from({ length: 3 }, (_, index) => ({
+      id: `RC-${index}`,
+      title: huge,
+      rootCause: huge,
+      fix: huge,
+      likely: true,
+    })),
+    duplicates: Array.from({ length: 5 }, (_, index) => ({
+      id: `BUG-${index}`,
+      title: huge,
+      similarity: 0.9,
+    })),
+  },
+};
+
+const env: EnvRecord = {
+  id: "env-1a2b3c4d",
+  path: "/srv/temp_envs/20261127_100000_hms-sme_main",
+  workdir: "/srv/temp_envs/20261127_100000_hms-sme_main/checkout",
+  component: "hms-sme",
+  components: ["hms-sme"],
+  repo: "/srv/repo",
+  mirror: "/srv/mirror",
+  branch: "main",
+  pr: null,
+  commit: "abc",
+  owner: "U0BO",
+  createdAt: "2026-11-27T10:00:00.000Z",
+  expiresAt: "2026-11-28T10:00:00.000Z",
+  status: "ready",
+};
+
+/** Every text object in a message, with its kind. */
+function texts(blocks: unknown): { type: string; text: string }[] {
+  const found: { type: string; text: string }[] = [];
+  JSON.stringify(blocks, (_key, value) => {
+    if (value && typeof value === "object" && (value.type === "mrkdwn" || value.type === "plain_text")) {
+      found.push(value);
+    }
+    return value;
+  });
+  return found;
+}
+
+describe("Block Kit limits", () => {
+  it("a card with huge logs stays within 50 blocks and 3,000 characters a section, cut with …", () => {
+    const { blocks, text } = bugCard({
+      bug,
+      env: undefined,
+      phase: "failed",
+      components: DEFAULT_COMPONENTS,
+    });
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    for (const item of texts(blocks)) {
+      expect(item.text.length).toBeLessThanOrEqual(item.type === "plain_text" ? 150 : 3000);
+    }
+    expect(texts(blocks).some((item) => item.text.endsWith("…"))).toBe(true);
+    expect(text.length).toBeLessThan(4000);
+  });
+
+  it("button values carry ids, never records", () => {
+    const card = bugCard({ bug, env, phase: "ready", components: DEFAULT_COMPONENTS });
+    const dm = environmentMessage({ env, bug, extendChoices: ["4h", "24h"] });
+    const values: string[] = [];
+    JSON.stringify([card.blocks, dm.blocks], (key, value) => {
+      if (key === "value") values.push(value);
+      return value;
+    });
+    expect(values.length).toBeGreaterThan(4);
+    for (const value of values) expect(value).toMatch(/^(BUG-\d+@\d+|env-[0-9a-f]+)( [\w-]+)*$/);
+  });
+
+  it("more than 50 blocks are cut to 50, the last one saying how many were left out", () => {
+    const blocks = limitBlocks(Array.from({ length: 80 }, (_, index) => section(`row ${index}`)));
+    expect(blocks).toHaveLength(50);
+    expect(JSON.stringify(blocks.at(-1))).toContain("31 more blocks left out");
+  });
+
+  it("App Home with many environments stays within the limit", () => {
+    const envs = Array.from({ length: 60 }, (_, index) => ({ ...env, id: `env-${index}` }));
+    expect(homeView({ envs, bugs: [bug], extendChoices: ["4h"] }).blocks.length).toBeLessThanOrEqual(50);
+  });
+});
+
+describe("text from users", () => {
+  it("escapes &, < and >, so nobody is pinged and no link is forged", () => {
+    expect(escapeText("<!channel> <@U1> & <http://x|y>")).toBe(
+      "&lt;!channel&gt; &lt;@U1&gt; &amp; &lt;http://x|y&gt;",
+    );
+  });
+
+  it("shows dates as Slack date tokens, each reader in their own timezone", () => {
+    expect(slackDate("2026-11-28T10:00:00.000Z")).toBe(
+      "<!date^1795860000^{date_short_pretty} {time}|2026-11-28T10:00:00Z>",
+    );
+  });
+});
