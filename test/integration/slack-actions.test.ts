@@ -178,8 +178,15 @@ describe("/hms-env", () => {
     const h = await open();
     const { env } = await readyEnvironment(h);
     const id = env?.id ?? "";
-    const say = async (text: string, user: string = PEOPLE.bo) =>
-      JSON.parse((await h.send.command({ text, user_id: user })).body).text as string;
+    // The ack comes first and empty; the answer follows through response_url.
+    const say = async (text: string, user: string = PEOPLE.bo) => {
+      const before = ephemerals(h).length;
+      const ack = await h.send.command({ text, user_id: user });
+      expect(ack.status).toBe(200);
+      if (ack.body !== "") return String(JSON.parse(ack.body).text);
+      await h.idle();
+      return ephemerals(h).slice(before).join("\n");
+    };
     expect(await say("list")).toContain(id);
     expect(await say("list", PEOPLE.dee)).toContain("You have no live environments");
     expect(await say(`extend ${id} 4h`, PEOPLE.stranger)).toContain("nothing was changed");
@@ -188,11 +195,9 @@ describe("/hms-env", () => {
       "hms-dev",
     );
     expect(await say("help")).toContain("Usage:");
-    expect(await say(`cleanup ${id}`)).toContain("Cleaning up");
-    await eventually(async () => {
-      await h.idle();
-      return h.environments()[0]?.status === "cleaned";
-    }, "the cleanup");
+    expect(await say(`cleanup ${id}`)).toMatch(/Cleaning up[\s\S]*is gone/);
+    expect(h.environments()[0]?.status).toBe("cleaned");
+    expect(await say(`extend ${id} 1h`)).toMatch(/only a ready one can be extended[\s\S]*Usage:/);
   });
 });
 

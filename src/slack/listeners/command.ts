@@ -57,72 +57,77 @@ export function registerCommand(app: App, ctx: SlackContext): void {
       await ack(ephemeral(errorText(error)));
       return;
     }
-    try {
-      await answer(parsed, userId, ack, respond);
-    } catch (error) {
-      await ack(ephemeral(errorText(error)));
+    if (parsed.name === "help") {
+      await ack(ephemeral(SLASH_USAGE));
+      return;
     }
+    if (parsed.name === "provision") {
+      const { name: _, ...request } = parsed;
+      let shownAs: string;
+      try {
+        // What can be checked without I/O is checked before the ack: bad input creates nothing.
+        shownAs = planProvision({ ...request, owner: userId }, config, services.now()).shownAs;
+      } catch (error) {
+        await ack(ephemeral(errorText(error)));
+        return;
+      }
+      await ack(
+        ephemeral(
+          `Provisioning ${request.component} at ${escapeText(shownAs)}: follow it in your DM from hms-env.`,
+        ),
+      );
+      ctx.background(`provision for ${userId}`, async () => {
+        const live = (await services.listEnvironments()).filter((env) => env.owner === userId);
+        if (live.length >= config.maxEnvsPerOwner) {
+          await respond(
+            ephemeral(
+              `You already have ${live.length} environments (limits.maxEnvsPerOwner is ${config.maxEnvsPerOwner}): \`${SLASH_COMMAND} cleanup ID\` one first. Nothing was created.`,
+            ),
+          );
+          return;
+        }
+        await provisionWithProgress({ ...request, owner: userId });
+      });
+      return;
+    }
+    // Everything else reads or writes the state file: the ack goes first, the answer follows.
+    await ack();
+    ctx.background(`${SLASH_COMMAND} ${parsed.name} for ${userId}`, async () => {
+      let text: string;
+      try {
+        text = await answer(parsed, userId, respond);
+      } catch (error) {
+        text = errorText(error);
+      }
+      if (text !== "") await respond(ephemeral(text));
+    });
   });
 
+  /** The answer to a command that needs the state file; "" when it answered by itself. */
   async function answer(
-    parsed: SlashCommand,
+    parsed: Exclude<SlashCommand, { name: "help" | "provision" }>,
     userId: string,
-    ack: (answer: ReturnType<typeof ephemeral>) => Promise<void>,
     respond: RespondFn,
-  ): Promise<void> {
+  ): Promise<string> {
     switch (parsed.name) {
-      case "help":
-        return ack(ephemeral(SLASH_USAGE));
       case "triage": {
         const decision = await services.triage(parsed.text, userId);
-        return ack(
-          ephemeral(
-            `\`\`\`${cut(escapeText(renderDecision(decision)), 3500)}\`\`\`\nDry run: nothing was recorded or assigned.`,
-          ),
-        );
+        return `\`\`\`${cut(escapeText(renderDecision(decision)), 3500)}\`\`\`\nDry run: nothing was recorded or assigned.`;
       }
       case "list":
-        return ack(
-          ephemeral(listText((await services.listEnvironments()).filter((env) => env.owner === userId))),
-        );
+        return listText((await services.listEnvironments()).filter((env) => env.owner === userId));
       case "extend": {
         await mayAct(parsed.id, userId);
         const env = await services.extend(parsed.id, parsed.duration, userId);
-        await ack(ephemeral(`\`${env.id}\` now expires ${slackDate(env.expiresAt)}.`));
         ctx.background(`extend ${env.id}`, () => ctx.environmentChanged(env));
-        return;
+        return `\`${env.id}\` now expires ${slackDate(env.expiresAt)}.`;
       }
       case "cleanup": {
         const env = await mayAct(parsed.id, userId);
-        await ack(ephemeral(`Cleaning up \`${env.id}\`…`));
-        ctx.background(`cleanup ${env.id}`, async () => {
-          try {
-            const done = await services.cleanup(env.id, userId);
-            await respond(ephemeral(`\`${done.id}\` is gone.`));
-            await ctx.environmentChanged(done);
-          } catch (error) {
-            await respond(ephemeral(`Could not clean up \`${env.id}\`: ${errorText(error)}`));
-          }
-        });
-        return;
-      }
-      case "provision": {
-        const { name: _, ...request } = parsed;
-        // Everything that can be checked without git is checked before the ack: bad input creates nothing.
-        const plan = planProvision({ ...request, owner: userId }, config, services.now());
-        const live = (await services.listEnvironments()).filter((env) => env.owner === userId);
-        if (live.length >= config.maxEnvsPerOwner) {
-          throw new Error(
-            `you already have ${live.length} environments (limits.maxEnvsPerOwner is ${config.maxEnvsPerOwner}): \`${SLASH_COMMAND} cleanup ID\` one first`,
-          );
-        }
-        await ack(
-          ephemeral(
-            `Provisioning ${plan.component} at ${escapeText(plan.shownAs)}: follow it in your DM from hms-env.`,
-          ),
-        );
-        ctx.background(`provision for ${userId}`, () => provisionWithProgress({ ...request, owner: userId }));
-        return;
+        await respond(ephemeral(`Cleaning up \`${env.id}\`…`));
+        const done = await services.cleanup(env.id, userId);
+        ctx.background(`cleanup ${env.id}`, () => ctx.environmentChanged(done));
+        return `\`${done.id}\` is gone.`;
       }
     }
   }
