@@ -4,6 +4,9 @@
  */
 export const SLASH_COMMAND = "/hms-env";
 
+/** A Slack user ID: only these get DMs (an environment made from the CLI may belong to a login name). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
 export const SHORTCUTS = { reportBug: "report_bug", fileAsBug: "file_as_bug" } as const;
 
 export const VIEWS = { reportBug: "report_bug_modal" } as const;

@@ -4,6 +4,7 @@ import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { bugCard, phaseOf } from "./blocks/card.js";
 import { environmentMessage } from "./blocks/environment.js";
+import { SLACK_USER_ID } from "./ids.js";
 import { createMessageRefs, envMessageKey, type MessageRef } from "./message-refs.js";
 import type { SlackServices } from "./services.js";
 import { mention, userText } from "./text.js";
@@ -24,8 +25,6 @@ interface SlackLinks {
 }
 
 export const SLACK_LINK = "slack";
-
-const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 
 const linksOf = (bug: PipelineBug): SlackLinks => (bug.links?.[SLACK_LINK] ?? {}) as SlackLinks;
 
@@ -158,7 +157,7 @@ export function createSlackNotifier(deps: {
     // Environments made from the command line may belong to a login name, who has no DM to follow.
     const sent = ref
       ? client.chat.update({ ...ref, ...message })
-      : !SLACK_USER.test(env.owner)
+      : !SLACK_USER_ID.test(env.owner)
         ? Promise.resolve()
         : client.chat
             .postMessage({ channel: env.owner, ...message, unfurl_links: false })

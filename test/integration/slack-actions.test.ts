@@ -282,6 +282,35 @@ describe("the warning before a deadline", () => {
   });
 });
 
+describe("an environment cleanup gave up on", () => {
+  it("tells its owner and the admins once, with the last error", async () => {
+    const h = await open();
+    const { env } = await readyEnvironment(h);
+    // What the lifecycle records after cleanup.maxAttempts failed tries.
+    await h.context.store.update((state) => {
+      const stored = state.environments.find((candidate) => candidate.id === env?.id);
+      Object.assign(stored ?? {}, {
+        status: "cleaning",
+        attempts: 5,
+        lastError: "EPERM: operation not permitted, unlink 'checkout/<!channel>'",
+        needsAttentionAt: new Date().toISOString(),
+      });
+    });
+    await eventually(async () => {
+      await h.idle();
+      return h.posts(PEOPLE.admin).length === 1;
+    }, "the admin's DM");
+    const told = [h.posts(PEOPLE.bo).at(-1), h.posts(PEOPLE.admin)[0]];
+    for (const call of told) {
+      expect(String(call?.args.text)).toContain(`${env?.id} could not be cleaned up`);
+      const text = blockText(call?.args.blocks);
+      expect(text).toContain("EPERM");
+      expect(text).toContain("&lt;!channel&gt;");
+      expect(text).toContain(`hms-env cleanup ${env?.id}`);
+    }
+  });
+});
+
 describe("App Home", () => {
   it("shows the person's environments and open bugs when opened, and again when they change", async () => {
     const h = await open();

@@ -138,3 +138,19 @@ export function expiryWarning(
     ],
   };
 }
+
+/** To the owner and the admins, once, when cleanup gave up: what failed and what to do. */
+export function needsAttentionMessage(env: EnvRecord): { text: string; blocks: Block[] } {
+  const error = env.lastError ?? "unknown error";
+  return {
+    text: `Environment ${env.id} could not be cleaned up and needs a person`,
+    blocks: [
+      section(
+        `:rotating_light: *Environment \`${env.id}\` could not be cleaned up* after ${env.attempts ?? "several"} attempts and needs a person.\n*Last error:* ${userText(error, 2000)}\n*Folder:* \`${escapeText(env.path)}\` (owner ${mention(env.owner)})`,
+      ),
+      context(
+        `Fix the cause, then run \`hms-env cleanup ${env.id}\` on the server, or remove the folder by hand.`,
+      ),
+    ],
+  };
+}
