@@ -1,5 +1,5 @@
-import { loadTriageEngine } from "../bugs/engine.js";
-import { type BugPipeline, createBugPipeline } from "../bugs/pipeline.js";
+import type { BugPipeline } from "../bugs/pipeline.js";
+import { type BugServices, createBugServices } from "../bugs/services.js";
 import { readTriageState } from "../bugs/triage-state.js";
 import type { EnvContext } from "../envs/context.js";
 import {
@@ -8,7 +8,6 @@ import {
   findEnvironment,
   listEnvironments,
 } from "../envs/lifecycle.js";
-import { provision } from "../envs/provision.js";
 import { describeError } from "../errors.js";
 import { createWarnings } from "../schedule/warnings.js";
 import { firstDelivery } from "../store/deliveries.js";
@@ -36,22 +35,18 @@ export async function startSlack(options: {
   context: EnvContext;
   settings: Exclude<SlackSettings, { mode: "off" }>;
   log: SlackLog;
+  /** The pipeline serve shares with the GitHub side; made here when not given. */
+  bugs?: BugServices;
   retry?: RetryPolicy;
   homeDebounceMs?: number;
 }): Promise<RunningSlack> {
   const { context, log } = options;
   const { config, store } = context;
-  const engine = await loadTriageEngine(config, store);
-  const provisionFor: SlackServices["provision"] = (request, progress) =>
-    provision(context, request, { ...(progress && { progress }) });
-  const pipeline = createBugPipeline({
-    store,
+  const {
     engine,
-    config,
+    pipeline,
     provision: provisionFor,
-    log,
-    now: () => context.clock.now(),
-  });
+  } = options.bugs ?? (await createBugServices(context, log));
   const services: SlackServices = {
     config,
     store,

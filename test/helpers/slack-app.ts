@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
+import { afterEach } from "vitest";
 import type { Clock } from "../../src/clock.js";
 import type { EnvContext } from "../../src/envs/context.js";
 import { type RunningServer, startServer } from "../../src/main.js";
 import { slackExtension } from "../../src/slack/extension.js";
 import { type RunningSlack, startSlack } from "../../src/slack/serve.js";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { eventually } from "./serve.js";
 import { type FakeSlack, type SlackCall, type SlackSender, slackSender, startFakeSlack } from "./slack.js";
 import { CHANNELS, TEAMS_CONFIG } from "./teams.js";
 import { createWorkspace, type Workspace } from "./workspace.js";
@@ -127,3 +129,27 @@ export async function startSlackHarness(
   };
   return harness;
 }
+
+/** One harness per test, stopped after it: `const open = useSlackHarness(); const h = await open();`. */
+export function useSlackHarness() {
+  let current: SlackHarness | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async (options: Parameters<typeof startSlackHarness>[0] = {}) => {
+    current = await startSlackHarness(options);
+    return current;
+  };
+}
+
+/** Waits for the work after the acks until `check` holds (an environment ready, say). */
+export async function settle(h: SlackHarness, check: () => boolean, what: string): Promise<void> {
+  await eventually(async () => {
+    await h.idle();
+    return check();
+  }, what);
+  await h.idle();
+}
+
+export const anyReady = (h: SlackHarness) => () => h.environments().some((env) => env.status === "ready");

@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.js";
 import { manualClock } from "../helpers/manual-clock.js";
 import { eventually } from "../helpers/serve.js";
 import { clickButton } from "../helpers/slack.js";
-import { blockText, type SlackHarness, startSlackHarness } from "../helpers/slack-app.js";
+import { anyReady, blockText, type SlackHarness, settle, useSlackHarness } from "../helpers/slack-app.js";
 import { CHANNELS, PEOPLE, SME_REPORT } from "../helpers/teams.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
-
-async function open(options: Parameters<typeof startSlackHarness>[0] = {}): Promise<SlackHarness> {
-  harness = await startSlackHarness(options);
-  return harness;
-}
+const open = useSlackHarness();
 
 const report = (text = SME_REPORT) => ({
   type: "message",
@@ -28,11 +19,7 @@ const report = (text = SME_REPORT) => ({
 /** Files the SME report and waits for Bo's environment and DM. */
 async function readyEnvironment(h: SlackHarness) {
   await h.send.event(report());
-  await eventually(async () => {
-    await h.idle();
-    return h.environments().some((env) => env.status === "ready");
-  }, "the environment");
-  await h.idle();
+  await settle(h, anyReady(h), "the environment");
   const posted = h.posts(PEOPLE.bo)[0]?.answer as { channel: string; ts: string };
   return { env: h.environments()[0], dm: () => h.message(posted.channel, posted.ts) };
 }
@@ -140,11 +127,7 @@ describe("/hms-env", () => {
       response_type: "ephemeral",
       text: /Provisioning hms-dev/,
     });
-    await eventually(async () => {
-      await h.idle();
-      return h.environments().some((env) => env.status === "ready");
-    }, "the environment");
-    await h.idle();
+    await settle(h, anyReady(h), "the environment");
     const env = h.environments()[0];
     expect(env).toMatchObject({ owner: PEOPLE.dee, component: "hms-dev", branch: "feature/new-feature" });
     const posts = h.posts(PEOPLE.dee);
@@ -235,11 +218,7 @@ describe("Slack's rate limits and outages", () => {
     const h = await open({ retries: 1 });
     h.fake.down();
     await h.send.event(report());
-    await eventually(async () => {
-      await h.idle();
-      return h.environments().some((env) => env.status === "ready");
-    }, "the environment");
-    await h.idle();
+    await settle(h, anyReady(h), "the environment");
     expect(h.logs.some((line) => line.startsWith("error: BUG-1:"))).toBe(true);
     h.fake.up();
     const env = h.environments()[0];

@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTIONS, SHORTCUTS, VIEWS } from "../../src/slack/ids.js";
-import { eventually } from "../helpers/serve.js";
 import { clickButton, uniqueId } from "../helpers/slack.js";
-import { blockText, type SlackHarness, startSlackHarness } from "../helpers/slack-app.js";
+import { anyReady, blockText, type SlackHarness, settle, useSlackHarness } from "../helpers/slack-app.js";
 import { CHANNELS, PEOPLE, SME_REPORT, VAGUE_REPORT } from "../helpers/teams.js";
 
-let harness: SlackHarness | undefined;
-afterEach(async () => {
-  await harness?.stop();
-  harness = undefined;
-});
-
-async function open(options: Parameters<typeof startSlackHarness>[0] = {}): Promise<SlackHarness> {
-  harness = await startSlackHarness(options);
-  return harness;
-}
+const open = useSlackHarness();
 
 /** What Slack renders as mrkdwn (where a ping would work): sections, contexts and the fallback text. */
 function mrkdwnOf(message: { text: string; blocks: unknown[] }): string {
@@ -61,11 +51,7 @@ describe("a message in a bug channel", () => {
     const message = channelMessage(`${SME_REPORT}\nbranch: feature/new-feature`);
     const answer = await h.send.event(message);
     expect(answer.status).toBe(200);
-    await eventually(async () => {
-      await h.idle();
-      return h.environments().some((env) => env.status === "ready");
-    }, "the environment");
-    await h.idle();
+    await settle(h, anyReady(h), "the environment");
 
     const card = cardOf(h);
     expect(card.call?.args).toMatchObject({ channel: CHANNELS.bugs, thread_ts: message.ts });
@@ -157,11 +143,7 @@ describe("needs-triage", () => {
         },
       ],
     });
-    await eventually(async () => {
-      await h.idle();
-      return h.environments().some((env) => env.status === "ready");
-    }, "the environment");
-    await h.idle();
+    await settle(h, anyReady(h), "the environment");
     expect(h.environments()[0]).toMatchObject({ owner: PEOPLE.dee, component: "hms-dev", branch: "main" });
     const after = blockText(cardOf(h).blocks);
     expect(after).toContain("Environment ready");

@@ -59,17 +59,16 @@ async function startSlackIfConfigured(context: EnvContext, env: CliIo["env"], lo
     return undefined;
   }
   const { startSlack } = await import("../../slack/serve.js");
+  const { createBugServices } = await import("../../bugs/services.js");
   const { slackExtension } = await import("../../slack/extension.js");
   // Each line names its bug when it has one, so a log search for BUG-12 finds every step of it.
   const fields = (message: string) => ({ action: "slack", bugId: /^(BUG-\d+)\b/.exec(message)?.[1] });
-  const slack = await startSlack({
-    context,
-    settings,
-    log: {
-      info: (message) => log.info(fields(message), message),
-      error: (message) => log.error(fields(message), message),
-    },
-  });
+  const slackLog = {
+    info: (message: string) => log.info(fields(message), message),
+    error: (message: string) => log.error(fields(message), message),
+  };
+  const bugs = await createBugServices(context, slackLog);
+  const slack = await startSlack({ context, settings, log: slackLog, bugs });
   log.info(
     { action: "slack", mode: settings.mode, apiUrl: settings.apiUrl ?? "https://slack.com/api/" },
     settings.mode === "http" ? "Slack: POST /slack/events on this server" : "Slack: Socket Mode",
