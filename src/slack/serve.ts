@@ -136,6 +136,15 @@ export async function startSlack(options: {
     return telling;
   };
   await app.start();
+  // A card that never went out (Slack was down, then serve stopped) goes out now: nothing is lost.
+  const unposted = await pipeline.list((bug) => bug.status === "open" && !bug.links?.slack?.cardTs);
+  for (const bug of unposted) {
+    void app.notifier
+      .notify({ kind: "filed", bug })
+      .catch((error: unknown) =>
+        log.error(`${bug.id}: its card could not be posted: ${describeError(error)}`),
+      );
+  }
 
   return {
     app,

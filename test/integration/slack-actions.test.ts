@@ -234,6 +234,20 @@ describe("Slack's rate limits and outages", () => {
   });
 });
 
+describe("a restart after an outage", () => {
+  it("posts the cards that never went out", async () => {
+    const h = await open({ retries: 0, config: "  autoProvision: false\n" });
+    h.fake.down();
+    await h.send.event(report());
+    await h.idle();
+    expect(h.logs.some((line) => line.startsWith("error: BUG-1:"))).toBe(true);
+    h.fake.up();
+    await h.restart();
+    await settle(h, () => h.posts(CHANNELS.bugs).some((call) => call.answer !== undefined), "the card");
+    expect(String(h.posts(CHANNELS.bugs).find((call) => call.answer)?.args.text)).toMatch(/^BUG-1:/);
+  });
+});
+
 describe("the warning before a deadline", () => {
   it("DMs the owner once, slack.warnBefore ahead, with the Extend buttons, and not again after a restart", async () => {
     const clock = manualClock(new Date());
