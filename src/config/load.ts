@@ -38,6 +38,21 @@ export interface Config {
   admins: string[];
   /** The Slack app: bug channels, auto-provisioning, the warning before a deadline, Extend choices. */
   slack: { bugChannels: string[]; autoProvision: boolean; warnBeforeMs: number; extendChoices: string[] };
+  github: GithubConfig;
+}
+
+/** The `github` section, its duration in milliseconds. */
+export interface GithubConfig {
+  repository: string | undefined;
+  bugLabel: string;
+  keepLabel: string;
+  /** Undefined: decided by whether GitHub credentials are set. */
+  createIssues: boolean | undefined;
+  prEnvironments: boolean;
+  /** As written (`24h`): what provisioning is asked for; checked against the limits at load. */
+  prTimeout: string;
+  prTimeoutMs: number;
+  allowForks: boolean;
 }
 
 /** Which nixpkgs the shells are evaluated against. */
@@ -197,7 +212,23 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
       warnBeforeMs: parseDuration(parsed.slack.warnBefore),
       extendChoices: parsed.slack.extendChoices,
     },
+    github: resolveGithub(parsed.github, timeouts, source),
   };
+}
+
+function resolveGithub(
+  parsed: ParsedConfigFile["github"],
+  timeouts: Config["timeouts"],
+  file: string | null,
+): GithubConfig {
+  const prTimeoutMs = parseDuration(parsed.prTimeout);
+  if (prTimeoutMs < timeouts.minMs || prTimeoutMs > timeouts.maxMs) {
+    throw new HmsError(
+      "CONFIG_INVALID",
+      `${file ?? "built-in defaults"}: github.prTimeout (${parsed.prTimeout}) must lie within limits.minTimeout and limits.maxTimeout`,
+    );
+  }
+  return { ...parsed, repository: parsed.repository, createIssues: parsed.createIssues, prTimeoutMs };
 }
 
 /** URLs and scp-like addresses (git@host:org/repo) stay as they are; paths become absolute. */

@@ -131,6 +131,39 @@ export const slackSchema = z
   })
   .strict();
 
+/** `owner/name` as GitHub spells it: what payloads are compared against and REST calls address. */
+const githubRepository = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
+    "expected owner/name, e.g. hms-org/hms-monorepo",
+  );
+
+/** GitHub allows labels of 1 to 50 characters. */
+const githubLabel = z.string().min(1).max(50);
+
+export const githubSchema = z
+  .object({
+    /** The repository served; deliveries for any other repository are ignored and logged. */
+    repository: githubRepository.optional(),
+    /** An issue with this label is a bug report, as one filed in Slack. */
+    bugLabel: githubLabel.default("bug"),
+    /** A PR with this label keeps its environments until their own deadline after it closes. */
+    keepLabel: githubLabel.default("keep-env"),
+    /** Bugs filed in Slack become GitHub issues. Default: on when GitHub credentials are set. */
+    createIssues: z.boolean().optional(),
+    /** Pull requests get one environment per affected component. */
+    prEnvironments: z.boolean().default(true),
+    /** How long a PR environment lives unless the PR closes first or someone extends it. */
+    prTimeout: durationText.default("24h"),
+    /**
+     * Environments for PRs from forks whose author is not OWNER, MEMBER or COLLABORATOR. Off by
+     * default: a stranger's code is never checked out unless a maintainer asks for it.
+     */
+    allowForks: z.boolean().default(false),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Path or URL of the monorepo. Default: the git toplevel of the current directory. */
@@ -226,6 +259,13 @@ export const configSchema = z
     /** Slack user IDs who may reassign bugs and act on other people's environments. */
     admins: z.array(slackUserId).default([]),
     slack: slackSchema.default(SLACK_DEFAULTS),
+    github: githubSchema.default({
+      bugLabel: "bug",
+      keepLabel: "keep-env",
+      prEnvironments: true,
+      prTimeout: "24h",
+      allowForks: false,
+    }),
   })
   .strict()
   .superRefine(checkTeams);
@@ -292,4 +332,5 @@ export type ParsedConfigFile = z.output<typeof configSchema>;
 export type ComponentConfig = z.output<typeof componentSchema>;
 export type TeamConfig = z.output<typeof teamSchema>;
 export type SlackConfigFile = z.output<typeof slackSchema>;
+export type GithubConfigFile = z.output<typeof githubSchema>;
 export type MemberConfig = z.output<typeof memberSchema>;

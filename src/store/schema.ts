@@ -4,8 +4,11 @@ import { z } from "zod";
 export const envStatus = z.enum(["provisioning", "ready", "cleaning", "failed", "cleaned"]);
 export type EnvStatus = z.infer<typeof envStatus>;
 
-/** Why an environment went away: shown in `list`, Slack messages and the audit log. */
-export const cleanReason = z.enum(["manual", "expired", "merged", "missing", "failed"]);
+/**
+ * Why an environment went away: shown in `list`, Slack messages and the audit log. A PR that closes
+ * unmerged gives `closed`; new commits on a PR give `replaced` (an environment at the new head follows).
+ */
+export const cleanReason = z.enum(["manual", "expired", "merged", "closed", "replaced", "missing", "failed"]);
 export type CleanReason = z.infer<typeof cleanReason>;
 
 export const claimSchema = z.object({

@@ -69,7 +69,7 @@ export function searchTerms(text: string): string[] {
   return terms;
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 

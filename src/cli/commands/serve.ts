@@ -78,13 +78,15 @@ async function startSlackIfConfigured(context: EnvContext, env: CliIo["env"], lo
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "run the long-lived process: timers, reconciler, GET /healthz on $HOST:$PORT",
+  summary: "run the long-lived process: timers, reconciler, GitHub webhooks, GET /healthz on $HOST:$PORT",
   usage: `Usage: hms-env serve [--port N] [--host ADDRESS] [--verbose] [--config FILE]
 
 Holds a timer at every environment's deadline, cleans what expired while it was stopped, reconciles
 every schedule.reconcileInterval, and follows changes the hms-env command makes to the state file.
 With SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET it serves the Slack app at POST /slack/events on the same
 port (SLACK_APP_TOKEN instead: Socket Mode; SLACK_API_URL: another Web API base).
+With GITHUB_WEBHOOK_SECRET and GITHUB_TOKEN (or GITHUB_APP_ID and GITHUB_PRIVATE_KEY) set, it takes
+GitHub's deliveries at POST /github/webhooks (see README "GitHub setup").
 The first SIGINT or SIGTERM stops it within 5 seconds.
 Logs one JSON object a line on stderr (--verbose: every reconcile pass too).
 Port: --port, else $PORT, else 3000. Address: --host, else $HOST, else ${DEFAULT_HOST} (this machine only;
@@ -101,13 +103,15 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
       now: () => io.host.clock.now(),
     });
     const context = environmentFor(args, io, { log });
+    // Loaded here, as Slack is: no other command pays for Octokit.
+    const { startGithubIfConfigured } = await import("../../github/serve.js");
+    const github = startGithubIfConfigured(context, io.env, log);
     const slack = await startSlackIfConfigured(context, io.env, log);
-    const running = await startServer({ context, port, host, extensions: slack ? [slack] : [] }).catch(
-      async (error: unknown) => {
-        await slack?.stop?.();
-        throw asListenError(error, host, port);
-      },
-    );
+    const extensions = [slack, github].filter((extension) => extension !== undefined);
+    const running = await startServer({ context, port, host, extensions }).catch(async (error: unknown) => {
+      await slack?.stop?.();
+      throw asListenError(error, host, port);
+    });
     log.info(
       { action: "listen", url: running.url, host, stateFile: context.config.stateFile },
       `listening on ${running.url} (state ${context.config.stateFile})`,

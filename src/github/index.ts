@@ -1,0 +1,153 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type EmitterWebhookEvent, Webhooks } from "@octokit/webhooks";
+import { describeError } from "../errors.js";
+import { firstDelivery } from "../store/deliveries.js";
+import type { EnvChange } from "../store/env-changes.js";
+import type { Store } from "../store/store.js";
+import type { RootCauseIndex } from "../triage/root-cause/index.js";
+import { createGithubClient } from "./client.js";
+import { createWebhookEndpoint, type VerifiedDelivery, WEBHOOK_PATH } from "./endpoint.js";
+import { createRootCauseLearning } from "./learning.js";
+import { readPull } from "./pull-state.js";
+import { createPullHandler, type PullPayload } from "./pulls.js";
+import type { GithubServices } from "./services.js";
+import type { GithubSettings } from "./settings.js";
+
+export { WEBHOOK_PATH } from "./endpoint.js";
+
+export interface GithubSideOptions {
+  settings: GithubSettings;
+  services: GithubServices;
+  rootCauses?: RootCauseIndex;
+  /** Seconds of GitHub's `retry-after` in milliseconds: 1000, except in tests. */
+  retryAfterUnitMs?: number;
+}
+
+export type GithubSide = ReturnType<typeof createGithubSide>;
+
+/** So a delivery whose work failed can be redelivered by hand and tried again. */
+function forgetDelivery(store: Store, id: string): Promise<void> {
+  return store.update((state) => {
+    state.deliveries = state.deliveries.filter((entry) => !(entry.source === "github" && entry.id === id));
+  });
+}
+
+function repositoryOf(payload: unknown): string | undefined {
+  return (payload as { repository?: { full_name?: string } }).repository?.full_name;
+}
+
+/**
+ * The GitHub side of `serve`: the webhook endpoint, pull request environments with their one comment,
+ * and root-cause learning from merged fixes.
+ */
+export function createGithubSide({ settings, services, rootCauses, retryAfterUnitMs }: GithubSideOptions) {
+  const { store, log } = services;
+  const { owner, repo } = settings;
+  const served = `${owner}/${repo}`;
+  const rest = createGithubClient(settings, {
+    log,
+    ...(retryAfterUnitMs === undefined ? {} : { retryAfterUnitMs }),
+  });
+  const pulls = createPullHandler({ services, rest, owner, repo });
+  const learn = createRootCauseLearning({
+    services,
+    rest,
+    owner,
+    repo,
+    ...(rootCauses ? { rootCauses } : {}),
+  });
+  const webhooks = new Webhooks({ secret: settings.webhookSecret });
+
+  const asPull = (payload: unknown) => payload as PullPayload;
+  webhooks.on(
+    [
+      "pull_request.opened",
+      "pull_request.reopened",
+      "pull_request.ready_for_review",
+      "pull_request.synchronize",
+    ],
+    ({ payload }) => pulls.ready(asPull(payload)),
+  );
+  webhooks.on("pull_request.closed", async ({ payload }) => {
+    const pull = asPull(payload);
+    await pulls.closed(pull);
+    if (pull.pull_request.merged) {
+      const components = (await readPull(store, pull.number))?.components ?? [];
+      await learn(pull, components);
+    }
+  });
+  webhooks.on("ping", ({ payload }) => {
+    log.info({ action: "github" }, `GitHub ping from hook ${payload.hook_id}: "${payload.zen}"`);
+  });
+
+  const pending = new Set<Promise<void>>();
+
+  async function work(delivery: VerifiedDelivery): Promise<void> {
+    const from = repositoryOf(delivery.payload);
+    if (from !== undefined && from.toLowerCase() !== served.toLowerCase()) {
+      log.info(
+        { action: "github" },
+        `GitHub delivery ${delivery.id} (${delivery.name}) is for ${from}, not ${served} (github.repository): ignored`,
+      );
+      return;
+    }
+    if (!(await firstDelivery(store, "github", delivery.id, services.now()))) {
+      log.info(
+        { action: "github" },
+        `GitHub delivery ${delivery.id} (${delivery.name}) was handled before: nothing done again`,
+      );
+      return;
+    }
+    try {
+      await webhooks.receive(delivery as EmitterWebhookEvent);
+    } catch (error) {
+      const errors = error instanceof AggregateError ? error.errors : [error];
+      log.error(
+        { action: "github" },
+        `GitHub delivery ${delivery.id} (${delivery.name}) failed: ${errors.map(describeError).join("; ")}; redeliver it from the webhook's Recent Deliveries to try again`,
+      );
+      await forgetDelivery(store, delivery.id).catch(() => undefined);
+    }
+  }
+
+  const endpoint = createWebhookEndpoint({
+    webhooks,
+    log,
+    accept(delivery) {
+      const task = work(delivery).catch((error: unknown) =>
+        log.error({ action: "github" }, `GitHub delivery ${delivery.id}: ${describeError(error)}`),
+      );
+      pending.add(task);
+      void task.finally(() => pending.delete(task));
+    },
+  });
+
+  const idle = async (): Promise<void> => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
+
+  return {
+    /** `POST /github/webhooks`; any other path is left to the rest of serve. */
+    handle(request: IncomingMessage, response: ServerResponse): boolean {
+      if ((request.url ?? "/").split("?")[0] !== WEBHOOK_PATH) return false;
+      endpoint(request, response).catch((error: unknown) => {
+        log.error({ action: "github", err: error }, `${WEBHOOK_PATH} failed`);
+        if (!response.headersSent) response.writeHead(500).end();
+      });
+      return true;
+    },
+    /** Comments follow environments that changed elsewhere: expiry, extend, cleanup from the CLI or Slack. */
+    environmentsChanged(changes: readonly EnvChange[]): Promise<void> {
+      const numbers = changes.map((change) => change.after.pr).filter((pr): pr is number => pr !== null);
+      return pulls
+        .environmentsChanged(numbers)
+        .catch((error: unknown) =>
+          log.error({ action: "github" }, `updating PR comments failed: ${describeError(error)}`),
+        );
+    },
+    /** Resolves when every accepted delivery has been worked through (tests, benchmarks). */
+    idle,
+    /** serve stops: deliveries already accepted are finished, not cut off half-way. */
+    stop: idle,
+  };
+}

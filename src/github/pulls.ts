@@ -1,0 +1,244 @@
+import { holdsFolder as isLive } from "../envs/transitions.js";
+import { describeError } from "../errors.js";
+import type { EnvRecord } from "../store/schema.js";
+import type { GithubRest } from "./client.js";
+import { latestByComponent, renderPullComment } from "./pull-comment.js";
+import { createComponentMapper, listChangedFiles } from "./pull-files.js";
+import { type PullRecord, readPull, updatePull } from "./pull-state.js";
+import type { GithubServices } from "./services.js";
+import { upsertStickyComment } from "./sticky-comment.js";
+
+/** The parts of a `pull_request` payload this side reads (GitHub sends much more). */
+export interface PullPayload {
+  action: string;
+  number: number;
+  pull_request: {
+    number: number;
+    title: string;
+    html_url: string;
+    body: string | null;
+    draft?: boolean;
+    merged?: boolean | null;
+    user: { login: string } | null;
+    author_association: string;
+    labels: { name: string }[];
+    head: { sha: string; repo: { full_name: string } | null };
+    base: { repo: { full_name: string } };
+  };
+}
+
+/** Authors whose code may be checked out without anyone asking: GitHub's own trust levels. */
+const TRUSTED = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+const ACTOR = "github";
+
+export interface PullHandlerOptions {
+  services: GithubServices;
+  rest: () => Promise<GithubRest>;
+  owner: string;
+  repo: string;
+}
+
+/** A queue per PR: deliveries and comment refreshes of one PR take turns; different PRs do not wait. */
+function createKeyedQueue() {
+  const tails = new Map<number, Promise<unknown>>();
+  return <T>(key: number, task: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task, task);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    // Forget a PR once its queue is empty, so a long-running serve does not keep every PR ever seen.
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}
+
+export function createPullHandler({ services, rest, owner, repo }: PullHandlerOptions) {
+  const { config, store, log } = services;
+  const affected = createComponentMapper(config.components);
+  const inTurn = createKeyedQueue();
+  // What each comment says now: an unchanged comment is not written again (GitHub asks for at most
+  // one write a second, so every write saved is a second sooner for the next).
+  const written = new Map<number, string>();
+
+  const environmentsOf = async (number: number) =>
+    (await services.environments()).filter((env) => env.pr === number);
+
+  /** Renders the comment from the stored PR record and the environments as they are now. */
+  async function refreshComment(number: number): Promise<void> {
+    const pull = await readPull(store, number);
+    if (pull === undefined) return;
+    const body = renderPullComment(pull, await environmentsOf(number));
+    if (pull.commentId !== null && written.get(number) === body) return;
+    const id = await upsertStickyComment(await rest(), { owner, repo, number }, body, pull.commentId);
+    written.set(number, body);
+    if (id !== pull.commentId)
+      await updatePull(store, number, (current) => ({ ...(current ?? pull), commentId: id }));
+  }
+
+  const remember = (payload: PullPayload, change: Partial<PullRecord>) =>
+    updatePull(store, payload.number, (current) => ({
+      number: payload.number,
+      title: payload.pull_request.title,
+      author: payload.pull_request.user?.login ?? "ghost",
+      url: payload.pull_request.html_url,
+      head: payload.pull_request.head.sha,
+      state: "open",
+      components: current?.components ?? [],
+      note: current?.note ?? null,
+      failures: current?.failures ?? {},
+      commentId: current?.commentId ?? null,
+      ...change,
+      updatedAt: services.now().toISOString(),
+    }));
+
+  /** Who the environments belong to: the author's Slack ID when mapped, so Slack shows them as theirs. */
+  function slackUserOf(login: string): string | undefined {
+    for (const team of Object.values(config.teams)) {
+      const member = team.members.find((entry) => entry.github?.toLowerCase() === login.toLowerCase());
+      if (member) return member.slack;
+    }
+    return undefined;
+  }
+
+  /** Why this PR gets no environment now, or null when it gets them. */
+  function refusal(payload: PullPayload): string | null {
+    const pr = payload.pull_request;
+    if (pr.draft)
+      return "This pull request is a draft: its environments are made when it is marked ready for review.";
+    const fromFork = pr.head.repo?.full_name !== pr.base.repo.full_name;
+    if (fromFork && !config.github.allowForks && !TRUSTED.has(pr.author_association)) {
+      return [
+        `This pull request comes from a fork by @${pr.user?.login ?? "ghost"} (${pr.author_association.toLowerCase().replaceAll("_", " ")}),`,
+        "so its code is not checked out automatically.",
+        `A maintainer who has read it can start an environment with \`/hms-env provision --pr ${payload.number}\` in Slack`,
+        "(or set `github.allowForks: true` to trust every fork).",
+      ].join(" ");
+    }
+    return null;
+  }
+
+  /** Brings one component's environment to the PR's head: kept, replaced, or made. */
+  async function bringToHead(
+    component: string,
+    existing: EnvRecord | undefined,
+    head: string,
+    prOwner: string,
+    number: number,
+  ) {
+    if (existing !== undefined && isLive(existing)) {
+      if (existing.commit === head || existing.status !== "ready") return;
+      await services.cleanup(existing.id, "replaced", ACTOR);
+    }
+    await services.provision({ component, pr: number, timeout: config.github.prTimeout, owner: prOwner });
+  }
+
+  async function provisionForHead(payload: PullPayload): Promise<void> {
+    const number = payload.number;
+    const why = refusal(payload);
+    if (why !== null) {
+      await remember(payload, { note: why });
+      await refreshComment(number);
+      return;
+    }
+    const files = await listChangedFiles(await rest(), { owner, repo, number });
+    const { components } = affected(files);
+    const before = await readPull(store, number);
+    const moved = before !== undefined && before.head !== payload.pull_request.head.sha;
+    const note =
+      components.length === 0
+        ? `None of the ${files.length} changed files is under a component's paths, so no environment is needed.`
+        : moved
+          ? `New commits: the environments move to ${payload.pull_request.head.sha.slice(0, 12)} (each is replaced by one at the new head).`
+          : null;
+    await remember(payload, { components, note, failures: {} });
+    await refreshComment(number);
+
+    const author = payload.pull_request.user?.login ?? "ghost";
+    const slackUser = slackUserOf(author);
+    const prOwner = slackUser ?? `${author}@github`;
+    const latest = latestByComponent(await environmentsOf(number));
+    // A component the PR no longer touches keeps no environment.
+    for (const env of latest.values()) {
+      if (!components.includes(env.component) && isLive(env) && env.status === "ready") {
+        await services.cleanup(env.id, "replaced", ACTOR);
+      }
+    }
+    const failures: Record<string, string> = {};
+    await Promise.all(
+      components.map(async (component) => {
+        try {
+          await bringToHead(component, latest.get(component), payload.pull_request.head.sha, prOwner, number);
+        } catch (error) {
+          failures[component] = describeError(error);
+          log.error({ action: "github" }, `PR #${number}: ${component}: ${describeError(error)}`);
+        }
+        await refreshComment(number).catch((error: unknown) =>
+          log.error(
+            { action: "github" },
+            `PR #${number}: updating the comment failed: ${describeError(error)}`,
+          ),
+        );
+      }),
+    );
+    if (Object.keys(failures).length > 0) {
+      await remember(payload, { failures });
+      await refreshComment(number);
+    }
+    const ready = (await environmentsOf(number)).filter((env) => env.status === "ready");
+    if (slackUser !== undefined && services.notifyAuthor && ready.length > 0) {
+      const pr = payload.pull_request;
+      await services.notifyAuthor({
+        slackUser,
+        pull: { number, title: pr.title, url: pr.html_url },
+        environments: ready,
+      });
+    }
+  }
+
+  async function close(payload: PullPayload): Promise<void> {
+    const number = payload.number;
+    const merged = payload.pull_request.merged === true;
+    const envs = (await environmentsOf(number)).filter(isLive);
+    const tracked = await readPull(store, number);
+    if (tracked === undefined && envs.length === 0) return;
+    const kept = payload.pull_request.labels.some((label) => label.name === config.github.keepLabel);
+    const state = merged ? "merged" : "closed";
+    if (kept) {
+      await remember(payload, {
+        state,
+        note: `The pull request was ${state} with the \`${config.github.keepLabel}\` label: its environments stay until their own deadline.`,
+      });
+    } else {
+      for (const env of envs) {
+        try {
+          await services.cleanup(env.id, merged ? "merged" : "closed", ACTOR);
+        } catch (error) {
+          log.error(
+            { action: "github" },
+            `PR #${number}: cleaning ${env.id} failed: ${describeError(error)}`,
+          );
+        }
+      }
+      await remember(payload, {
+        state,
+        note: `The pull request was ${state}: its environments were cleaned up.`,
+      });
+    }
+    await refreshComment(number);
+    written.delete(number);
+  }
+
+  return {
+    /** `opened`, `reopened`, `ready_for_review`, `synchronize`. */
+    ready: (payload: PullPayload) =>
+      config.github.prEnvironments
+        ? inTurn(payload.number, () => provisionForHead(payload))
+        : Promise.resolve(),
+    closed: (payload: PullPayload) => inTurn(payload.number, () => close(payload)),
+    /** An environment of a tracked PR changed elsewhere (expired, extended, cleaned from the CLI). */
+    environmentsChanged: async (numbers: Iterable<number>) => {
+      for (const number of new Set(numbers)) await inTurn(number, () => refreshComment(number));
+    },
+  };
+}

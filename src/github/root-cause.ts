@@ -1,0 +1,99 @@
+import { escapeRegExp } from "../triage/text.js";
+
+/**
+ * Root-cause learning from merged fixes: a PR body that closes an issue (`Fixes #12`) and explains the
+ * cause under `Root cause:` becomes an entry of the root-cause database, whose signature is taken from
+ * the bug's own error line, so the next report with the same error is offered this cause.
+ */
+
+/** GitHub's closing keywords, for this repository's issues (`#12`, or `owner/repo#12`). */
+const CLOSING = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+(?:([\w.-]+\/[\w.-]+))?#(\d{1,9})\b/gi;
+
+export function closedIssues(body: string, repository: string): number[] {
+  const numbers = new Set<number>();
+  for (const match of body.matchAll(CLOSING)) {
+    const [, repo, number] = match;
+    if (repo === undefined || repo.toLowerCase() === repository.toLowerCase()) numbers.add(Number(number));
+  }
+  return [...numbers];
+}
+
+/**
+ * The text of the `Root cause:` section: a line `Root cause: ...` (and the lines after it up to a blank
+ * line), or a heading `## Root cause` and its paragraphs up to the next heading.
+ */
+export function rootCauseSection(body: string): string | null {
+  const lines = body.replace(/\r\n/g, "\n").split("\n");
+  const start = lines.findIndex((line) => /^\s*(?:#{1,6}\s*)?\**root cause\**\s*:?\**\s*/i.test(line));
+  if (start === -1) return null;
+  const heading = /^\s*#{1,6}\s/.test(lines[start] as string);
+  const first = (lines[start] as string).replace(/^\s*(?:#{1,6}\s*)?\**root cause\**\s*:?\**\s*/i, "");
+  const rest: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^\s*#{1,6}\s/.test(line)) break;
+    if (!heading && line.trim() === "") break;
+    rest.push(line);
+  }
+  const text = [first, ...rest].join("\n").trim();
+  return text === "" ? null : text.slice(0, 4000);
+}
+
+/** Lines that look like the error itself rather than prose about it. */
+const ERROR_LINE = /(?:error|exception|failed|fatal|panic|undefined|cannot|could not|not found|::)/i;
+
+/**
+ * A signature for the bug's error: its first error-looking line, with what changes between two
+ * occurrences (numbers, hashes, quoted names, paths) turned into wildcards, as a regular expression.
+ */
+export function signatureFromReport(text: string): { regex: string; flags: string } | null {
+  const line = text
+    .split("\n")
+    .map((candidate) => candidate.trim())
+    .find((candidate) => candidate.length >= 12 && ERROR_LINE.test(candidate));
+  if (line === undefined) return null;
+  const shortened = line.slice(0, 160);
+  const VARIABLE = /("[^"]*"|'[^']*'|\b[0-9a-f]{7,40}\b|\d+|(?:[\w.-]*\/)+[\w.-]+)/gi;
+  let regex = "";
+  let last = 0;
+  for (const match of shortened.matchAll(VARIABLE)) {
+    regex += escapeRegExp(shortened.slice(last, match.index)) + wildcard(match[0]);
+    last = match.index + match[0].length;
+  }
+  regex += escapeRegExp(shortened.slice(last));
+  regex = regex.replace(/(?:\\s\+|\s)+/g, "\\s+");
+  // A pattern of wildcards alone would match any report; it needs some literal words of its own.
+  return /[A-Za-z]{4,}/.test(regex.replace(/\\[a-z]|\[\^?[^\]]*\]/g, "")) ? { regex, flags: "i" } : null;
+}
+
+function wildcard(value: string): string {
+  if (value.startsWith('"')) return '"[^"]*"';
+  if (value.startsWith("'")) return "'[^']*'";
+  if (value.includes("/")) return "\\S+";
+  return /^\d+$/.test(value) ? "\\d+" : "[0-9a-f]+";
+}
+
+export interface LearnedCause {
+  pull: { number: number; title: string; url: string };
+  issue: { number: number; title: string; url: string; text: string };
+  component: string;
+  rootCause: string;
+  today: string;
+}
+
+/** The entry for addRootCauseEntry; it validates it again before anything is written. */
+export function rootCauseEntry(learned: LearnedCause): Record<string, unknown> {
+  const signature = signatureFromReport(learned.issue.text);
+  return {
+    id: `RC-GH-${learned.issue.number}-${learned.pull.number}`,
+    component: learned.component,
+    title: learned.issue.title.slice(0, 200) || `Fixed by PR #${learned.pull.number}`,
+    signatures: signature === null ? [] : [signature],
+    symptoms: [learned.issue.title || learned.issue.text.slice(0, 200)],
+    rootCause: learned.rootCause,
+    fix: `PR #${learned.pull.number}: ${learned.pull.title}`,
+    references: [learned.pull.url, learned.issue.url].filter((url) => /^https?:\/\//.test(url)),
+    tags: ["learned", "github"],
+    occurrences: 1,
+    lastSeen: learned.today,
+  };
+}

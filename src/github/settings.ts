@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { GithubConfig } from "../config/load.js";
+import { HmsError } from "../errors.js";
+
+/** How hms-env proves who it is to GitHub: a token, or a GitHub App's installation. */
+export type GithubAuth =
+  | { kind: "token"; token: string }
+  | { kind: "app"; appId: number; privateKey: string; installationId: number | undefined };
+
+/** What `serve` needs to take GitHub deliveries and call the REST API. */
+export interface GithubSettings {
+  owner: string;
+  repo: string;
+  /** `X-Hub-Signature-256` is checked against it. */
+  webhookSecret: string;
+  auth: GithubAuth;
+  /** REST base: https://api.github.com, or GitHub Enterprise Server's https://HOST/api/v3. */
+  apiUrl: string;
+}
+
+export type GithubSetup = { enabled: true; settings: GithubSettings } | { enabled: false; reason: string };
+
+export const DEFAULT_API_URL = "https://api.github.com";
+
+const VARIABLES = [
+  "GITHUB_WEBHOOK_SECRET",
+  "GITHUB_TOKEN",
+  "GITHUB_APP_ID",
+  "GITHUB_PRIVATE_KEY",
+  "GITHUB_INSTALLATION_ID",
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const present = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+};
+
+/**
+ * Reads the GitHub variables. None set: GitHub is simply off (serve says so once). Some set but not
+ * enough to work: an error that names what is missing, so a half-done setup never fails quietly.
+ */
+export function githubSetupFromEnv(env: Env, config: GithubConfig): GithubSetup {
+  const set = VARIABLES.filter((name) => present(env, name) !== undefined);
+  if (set.length === 0) {
+    return {
+      enabled: false,
+      reason: "no GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_ID is set",
+    };
+  }
+  const missing = (what: string) =>
+    new HmsError("CONFIG_INVALID", `GitHub is half set up (${set.join(", ")} set): ${what}`);
+  const webhookSecret = present(env, "GITHUB_WEBHOOK_SECRET");
+  if (webhookSecret === undefined) {
+    throw missing("set GITHUB_WEBHOOK_SECRET to the secret of the repository's webhook or the GitHub App");
+  }
+  if (config.repository === undefined) {
+    throw missing("set github.repository (owner/name) in hms.config.yaml to the repository served");
+  }
+  const [owner, repo] = config.repository.split("/") as [string, string];
+  return {
+    enabled: true,
+    settings: {
+      owner,
+      repo,
+      webhookSecret,
+      auth: authFromEnv(env, missing),
+      apiUrl: apiUrlFromEnv(env),
+    },
+  };
+}
+
+function authFromEnv(env: Env, missing: (what: string) => HmsError): GithubAuth {
+  const token = present(env, "GITHUB_TOKEN");
+  const appIdText = present(env, "GITHUB_APP_ID");
+  if (appIdText === undefined) {
+    if (token === undefined) {
+      throw missing("set GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY for a GitHub App");
+    }
+    return { kind: "token", token };
+  }
+  if (!/^\d{1,12}$/.test(appIdText)) throw missing(`GITHUB_APP_ID "${appIdText}" is not a number`);
+  const keyText = present(env, "GITHUB_PRIVATE_KEY");
+  if (keyText === undefined) {
+    throw missing(
+      "set GITHUB_PRIVATE_KEY to the App's private key (the PEM text or the path of the .pem file)",
+    );
+  }
+  const installationText = present(env, "GITHUB_INSTALLATION_ID");
+  if (installationText !== undefined && !/^\d{1,15}$/.test(installationText)) {
+    throw missing(`GITHUB_INSTALLATION_ID "${installationText}" is not a number`);
+  }
+  return {
+    kind: "app",
+    appId: Number(appIdText),
+    privateKey: readPrivateKey(keyText),
+    installationId: installationText === undefined ? undefined : Number(installationText),
+  };
+}
+
+/** The PEM text itself (with real or `\n`-escaped line breaks, as .env files keep it), or its file. */
+function readPrivateKey(value: string): string {
+  if (value.includes("-----BEGIN")) return value.replace(/\\n/g, "\n");
+  if (!existsSync(value)) {
+    throw new HmsError(
+      "CONFIG_INVALID",
+      "GITHUB_PRIVATE_KEY is neither a PEM private key (-----BEGIN ...) nor the path of an existing .pem file",
+    );
+  }
+  return readFileSync(value, "utf8");
+}
+
+function apiUrlFromEnv(env: Env): string {
+  const text = present(env, "GITHUB_API_URL") ?? DEFAULT_API_URL;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new HmsError(
+      "CONFIG_INVALID",
+      `GITHUB_API_URL "${text}" is not a URL, e.g. https://github.example.com/api/v3`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new HmsError("CONFIG_INVALID", `GITHUB_API_URL "${text}" must be an http(s) URL`);
+  }
+  return text.replace(/\/+$/, "");
+}

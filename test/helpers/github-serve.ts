@@ -1,0 +1,80 @@
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SHIPPED_ROOT_CAUSE_DB } from "../../src/config/package-root.js";
+import { startGithub } from "../../src/github/serve.js";
+import { githubSetupFromEnv } from "../../src/github/settings.js";
+import { createLogger } from "../../src/log.js";
+import { type RunningServer, startServer } from "../../src/main.js";
+import type { EnvRecord } from "../../src/store/schema.js";
+import { createPullRepo, type PullRepo, TEST_REPOSITORY, TEST_SECRET } from "./github.js";
+import { type GithubApiStandIn, startGithubApi } from "./github-api.js";
+import { createWorkspace, type Workspace } from "./workspace.js";
+
+export interface GithubHarness {
+  ws: Workspace;
+  repo: PullRepo;
+  api: GithubApiStandIn;
+  server: RunningServer;
+  logs: string[];
+  /** Waits until every accepted delivery has been worked through. */
+  settle(): Promise<void>;
+  environments(pr?: number): Promise<EnvRecord[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real `serve` (in this process, on a free port) with GitHub set up against the REST stand-in, a
+ * bare origin holding refs/pull/N/head, and a writable copy of the root-cause database.
+ */
+export async function startGithubHarness(extraConfig = ""): Promise<GithubHarness> {
+  const repoDir = mkdtempSync(join(tmpdir(), "hms-env-gh-origin-"));
+  const repo = await createPullRepo(repoDir);
+  const ws = await createWorkspace(
+    [
+      `repo: ${JSON.stringify(repo.bare)}`,
+      "rootCauseDb: ./root_cause.json",
+      'schedule:\n  reconcileInterval: "1h"',
+      "limits:\n  maxEnvsPerOwner: 50",
+      "teams:\n  sme:\n    components: [hms-sme, hms-esr, hms-dev, hms-sys]\n    members:\n      - { slack: U024BE7LH, github: ana }",
+      "triage:\n  fallbackTeam: sme",
+      `github:\n  repository: ${TEST_REPOSITORY}`,
+      extraConfig,
+    ].join("\n"),
+  );
+  copyFileSync(SHIPPED_ROOT_CAUSE_DB, join(ws.dir, "root_cause.json"));
+  const api = await startGithubApi();
+  const context = ws.context();
+  const setup = githubSetupFromEnv(
+    { GITHUB_WEBHOOK_SECRET: TEST_SECRET, GITHUB_TOKEN: "ghp_test_token", GITHUB_API_URL: api.url },
+    context.config.github,
+  );
+  if (!setup.enabled) throw new Error(setup.reason);
+  // serve's own JSON log; tests read its messages, errors marked.
+  const logs: string[] = [];
+  const log = createLogger({
+    write: (line) => {
+      const { level, msg } = JSON.parse(line) as { level: string; msg: string };
+      logs.push(level === "error" ? `error: ${msg}` : msg);
+    },
+  });
+  const served = { ...context, log };
+  const side = startGithub(served, setup.settings);
+  const server = await startServer({ context: served, port: 0, host: "127.0.0.1", extensions: [side] });
+  return {
+    ws,
+    repo,
+    api,
+    server,
+    logs,
+    settle: () => side.idle(),
+    environments: async (pr) =>
+      (await context.store.read()).environments.filter((env) => pr === undefined || env.pr === pr),
+    async close() {
+      await server.close();
+      await api.close();
+      ws.remove();
+      rmSync(repoDir, { recursive: true, force: true });
+    },
+  };
+}
