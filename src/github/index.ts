@@ -114,9 +114,13 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
     webhooks,
     log,
     accept(delivery) {
-      const task = work(delivery).catch((error: unknown) =>
-        log.error({ action: "github" }, `GitHub delivery ${delivery.id}: ${describeError(error)}`),
-      );
+      // Started on the next turn of the event loop: the answer goes out first, and answers to a burst
+      // of deliveries are not held up behind the state-file writes of the ones before.
+      const task = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => work(delivery))
+        .catch((error: unknown) =>
+          log.error({ action: "github" }, `GitHub delivery ${delivery.id}: ${describeError(error)}`),
+        );
       pending.add(task);
       void task.finally(() => pending.delete(task));
     },

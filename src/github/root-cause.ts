@@ -41,15 +41,29 @@ export function rootCauseSection(body: string): string | null {
 /** Lines that look like the error itself rather than prose about it. */
 const ERROR_LINE = /(?:error|exception|failed|fatal|panic|undefined|cannot|could not|not found|::)/i;
 
+function errorLine(text: string): string | undefined {
+  return text
+    .split("\n")
+    .map((candidate) => candidate.trim())
+    .find((candidate) => candidate.length >= 12 && ERROR_LINE.test(candidate));
+}
+
+/** Names of error classes and codes in the line: `PG::UndefinedTable`, `TypeError`, `ECONNREFUSED`. */
+const ERROR_NAME = /\b(?:[A-Z][\w]*::[A-Z][\w:]*|[A-Z]\w*(?:Error|Exception)|(?!ERROR\b)E[A-Z]{4,})\b/g;
+
+export function errorNames(text: string): string[] {
+  const line = errorLine(text);
+  return line === undefined
+    ? []
+    : [...new Set(line.match(ERROR_NAME) ?? [])].filter((name) => name.length >= 4);
+}
+
 /**
  * A signature for the bug's error: its first error-looking line, with what changes between two
  * occurrences (numbers, hashes, quoted names, paths) turned into wildcards, as a regular expression.
  */
 export function signatureFromReport(text: string): { regex: string; flags: string } | null {
-  const line = text
-    .split("\n")
-    .map((candidate) => candidate.trim())
-    .find((candidate) => candidate.length >= 12 && ERROR_LINE.test(candidate));
+  const line = errorLine(text);
   if (line === undefined) return null;
   const shortened = line.slice(0, 160);
   const VARIABLE = /("[^"]*"|'[^']*'|\b[0-9a-f]{7,40}\b|\d+|(?:[\w.-]*\/)+[\w.-]+)/gi;
@@ -82,12 +96,15 @@ export interface LearnedCause {
 
 /** The entry for addRootCauseEntry; it validates it again before anything is written. */
 export function rootCauseEntry(learned: LearnedCause): Record<string, unknown> {
-  const signature = signatureFromReport(learned.issue.text);
+  // The error's names and the shape of its line: two signatures, so this entry, which knows the very
+  // error, ranks above older entries that only share the error's class.
+  const shape = signatureFromReport(learned.issue.text);
+  const signatures = [...errorNames(learned.issue.text), ...(shape === null ? [] : [shape])];
   return {
     id: `RC-GH-${learned.issue.number}-${learned.pull.number}`,
     component: learned.component,
     title: learned.issue.title.slice(0, 200) || `Fixed by PR #${learned.pull.number}`,
-    signatures: signature === null ? [] : [signature],
+    signatures,
     symptoms: [learned.issue.title || learned.issue.text.slice(0, 200)],
     rootCause: learned.rootCause,
     fix: `PR #${learned.pull.number}: ${learned.pull.title}`,

@@ -38,23 +38,25 @@ const present = (env: Env, name: string): string | undefined => {
 };
 
 /**
- * Reads the GitHub variables. None set: GitHub is simply off (serve says so once). Some set but not
- * enough to work: an error that names what is missing, so a half-done setup never fails quietly.
+ * Reads the GitHub variables. Without GITHUB_WEBHOOK_SECRET GitHub is off (serve says so once, and
+ * why): a GITHUB_TOKEN exported for other tools does not switch it on. With the secret, everything
+ * else it needs must be there too, or the error names what is missing: a half-done setup never
+ * fails quietly.
  */
 export function githubSetupFromEnv(env: Env, config: GithubConfig): GithubSetup {
   const set = VARIABLES.filter((name) => present(env, name) !== undefined);
-  if (set.length === 0) {
+  const webhookSecret = present(env, "GITHUB_WEBHOOK_SECRET");
+  if (webhookSecret === undefined) {
     return {
       enabled: false,
-      reason: "no GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_ID is set",
+      reason:
+        set.length === 0
+          ? "no GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_ID is set"
+          : `${set.join(", ")} ${set.length === 1 ? "is" : "are"} set but GITHUB_WEBHOOK_SECRET is not`,
     };
   }
   const missing = (what: string) =>
     new HmsError("CONFIG_INVALID", `GitHub is half set up (${set.join(", ")} set): ${what}`);
-  const webhookSecret = present(env, "GITHUB_WEBHOOK_SECRET");
-  if (webhookSecret === undefined) {
-    throw missing("set GITHUB_WEBHOOK_SECRET to the secret of the repository's webhook or the GitHub App");
-  }
   if (config.repository === undefined) {
     throw missing("set github.repository (owner/name) in hms.config.yaml to the repository served");
   }
