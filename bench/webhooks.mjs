@@ -3,7 +3,8 @@
 // time against a server that only verifies the signature (the least any endpoint must do), bursts
 // alternating between the two in the same run; (2) a PR of 3,000 changed files mapped to components,
 // against the time of listing those files from a local REST stand-in (30 pages with Link headers).
-// Usage: npm run build && node bench/webhooks.mjs [--deliveries 200] [--burst 20]
+// This machine is shared and noisy, so the 200 deliveries are sent in several rounds and the median
+// round is reported. Usage: npm run build && node bench/webhooks.mjs [--deliveries 200] [--burst 20] [--rounds 3]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -19,8 +20,13 @@ import { githubSetupFromEnv } from "../dist/github/settings.js";
 import { startServer } from "../dist/main.js";
 
 const { values } = parseArgs({
-  options: { deliveries: { type: "string", default: "200" }, burst: { type: "string", default: "20" } },
+  options: {
+    deliveries: { type: "string", default: "200" },
+    burst: { type: "string", default: "20" },
+    rounds: { type: "string", default: "3" },
+  },
 });
+const ROUNDS = Number(values.rounds);
 const DELIVERIES = Number(values.deliveries);
 const BURST = Number(values.burst);
 const SECRET = "bench secret";
@@ -179,37 +185,45 @@ try {
   const baseline = await startSignatureOnly();
 
   // (1) Bursts of concurrent deliveries, alternating between the two servers.
-  const deliveries = await makeDeliveries(DELIVERIES);
-  const baselineDeliveries = await makeDeliveries(DELIVERIES);
-  // Both servers are warmed up (JIT, sockets) with deliveries that are not measured.
-  const warmUp = await makeDeliveries(10);
-  for (const warm of warmUp) await send(baseline.url, warm);
-  for (const warm of warmUp) await send(hms.url, { ...warm, id: `${warm.id}-warm` });
-  await hms.github.idle();
-  const times = { hms: [], baseline: [] };
-  for (let start = 0; start < DELIVERIES; start += BURST) {
-    times.hms.push(
-      ...(await Promise.all(deliveries.slice(start, start + BURST).map((d) => send(hms.url, d)))),
-    );
-    times.baseline.push(
-      ...(await Promise.all(
-        baselineDeliveries.slice(start, start + BURST).map((d) => send(baseline.url, d)),
-      )),
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const deliveries = await makeDeliveries(DELIVERIES);
+    const baselineDeliveries = await makeDeliveries(DELIVERIES);
+    const times = { hms: [], baseline: [] };
+    for (let start = 0; start < DELIVERIES; start += BURST) {
+      times.hms.push(
+        ...(await Promise.all(deliveries.slice(start, start + BURST).map((d) => send(hms.url, d)))),
+      );
+      times.baseline.push(
+        ...(await Promise.all(
+          baselineDeliveries.slice(start, start + BURST).map((d) => send(baseline.url, d)),
+        )),
+      );
+    }
+    const workStarted = performance.now();
+    await hms.github.idle();
+    rounds.push({
+      hms: summary(times.hms),
+      baseline: summary(times.baseline),
+      workMs: performance.now() - workStarted,
+    });
+  }
+  console.log(`${DELIVERIES} signed deliveries in bursts of ${BURST}, ${ROUNDS} rounds: response time`);
+  for (const [index, { hms: a, baseline: b }] of rounds.entries()) {
+    console.log(
+      `  round ${index + 1}: hms-env serve p50 ${ms(a.p50)} p99 ${ms(a.p99)} | signature-only p50 ${ms(b.p50)} p99 ${ms(b.p99)}`,
     );
   }
-  const workStarted = performance.now();
-  await hms.github.idle();
-  const workMs = performance.now() - workStarted;
-  const a = summary(times.hms);
-  const b = summary(times.baseline);
-  console.log(`${DELIVERIES} signed deliveries in bursts of ${BURST}: response time`);
-  console.log(`  hms-env serve          p50 ${ms(a.p50)}  p99 ${ms(a.p99)}  max ${ms(a.max)}`);
-  console.log(`  signature-only server  p50 ${ms(b.p50)}  p99 ${ms(b.p99)}  max ${ms(b.max)}`);
+  const middle = [...rounds].sort((x, y) => x.hms.p99 - y.hms.p99)[Math.floor(rounds.length / 2)];
+  const a = middle.hms;
+  const b = middle.baseline;
+  console.log(`  median round: hms-env serve         p50 ${ms(a.p50)}  p99 ${ms(a.p99)}  max ${ms(a.max)}`);
+  console.log(`                signature-only server p50 ${ms(b.p50)}  p99 ${ms(b.p99)}  max ${ms(b.max)}`);
   console.log(
     `  p99 ratio ${(a.p99 / b.p99).toFixed(2)}x; target p99 under 50 ms: ${a.p99 < 50 ? "met" : "MISSED"}`,
   );
   console.log(
-    `  work after the answers (dedupe records, PR records, comments) finished ${ms(workMs)} after the last burst`,
+    `  work after the answers (dedupe records, PR records, comments at GitHub's one write a second) finished ${ms(middle.workMs)} after the last burst`,
   );
 
   // (2) A PR of 3,000 files: listing (API time) and mapping to components, medians of 9 rounds.
