@@ -7,17 +7,20 @@
 // round is reported. Usage: npm run build && node bench/webhooks.mjs [--deliveries 200] [--burst 20] [--rounds 3]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Webhooks } from "@octokit/webhooks";
 import { loadConfig } from "../dist/config/load.js";
+import { processIsAlive } from "../dist/envs/claims.js";
 import { createEnvContext } from "../dist/envs/context.js";
 import { createSampleRepo } from "../dist/envs/sample-repo.js";
 import { createGithubClient } from "../dist/github/client.js";
 import { createComponentMapper, listChangedFiles } from "../dist/github/pull-files.js";
+import { startGithub } from "../dist/github/serve.js";
 import { githubSetupFromEnv } from "../dist/github/settings.js";
 import { startServer } from "../dist/main.js";
+import { systemClock } from "../dist/schedule/system-clock.js";
 
 const { values } = parseArgs({
   options: {
@@ -174,14 +177,16 @@ try {
     { GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: "ghp_bench", GITHUB_API_URL: rest.url },
     config.github,
   );
-  const quiet = { info: () => undefined, error: (line) => console.error(line) };
-  const hms = await startServer({
-    context: createEnvContext(config, { path: process.env.PATH }),
-    port: 0,
-    host: "127.0.0.1",
-    log: quiet,
-    github: setup.settings,
+  const quiet = { info: () => undefined, error: (fields, line) => console.error(line ?? fields) };
+  const context = createEnvContext(config, {
+    path: process.env.PATH,
+    clock: systemClock(),
+    self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
+    nodeBinary: process.execPath,
+    log: { ...quiet, debug: () => undefined, warn: () => undefined },
   });
+  const github = startGithub(context, setup.settings);
+  const hms = await startServer({ context, port: 0, host: "127.0.0.1", extensions: [github] });
   const baseline = await startSignatureOnly();
 
   // (1) Bursts of concurrent deliveries, alternating between the two servers.
@@ -201,7 +206,7 @@ try {
       );
     }
     const workStarted = performance.now();
-    await hms.github.idle();
+    await github.idle();
     rounds.push({
       hms: summary(times.hms),
       baseline: summary(times.baseline),
