@@ -25,6 +25,11 @@ export interface RealiseCounts {
   fetched: number;
 }
 
+/** "13 paths already in the store, 1 built, 0 fetched" */
+export function describeCounts({ present, built, fetched }: RealiseCounts): string {
+  return `${present} path${present === 1 ? "" : "s"} already in the store, ${built} built, ${fetched} fetched`;
+}
+
 export interface PreparedShell {
   /** The shell's .drv: nix-shell can enter it without evaluating anything. */
   drv: string;

@@ -7,6 +7,7 @@ import { isOwnClaim, newClaim } from "./claims.js";
 import { CHECKOUT_DIR, type EnvContext, META_DIR, type ProgressListener } from "./context.js";
 import { holdClaim, takeDown } from "./lifecycle.js";
 import { writeMetadata } from "./metadata.js";
+import { describeCounts } from "./nix.js";
 import {
   describeNixpkgs,
   nixConfigLines,
@@ -233,10 +234,9 @@ async function prepareNix(context: EnvContext, record: EnvRecord, progress: Prog
     envDir: record.path,
     gcRootDir: join(record.path, META_DIR, "gcroots"),
   });
-  const { present, built, fetched } = prepared.counts;
   progress({
     step: "nix",
-    detail: `${record.component} shell built, one GC root (${present} paths already in the store, ${built} built, ${fetched} fetched; nixpkgs ${record.nixpkgs})`,
+    detail: `${record.component} shell built, one GC root (${describeCounts(prepared.counts)}; nixpkgs ${record.nixpkgs})`,
     ms: Math.round(performance.now() - started),
   });
   return prepared;

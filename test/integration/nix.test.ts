@@ -108,7 +108,7 @@ describe("warm against cold", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const line = result.stderr.split("\n").find((text) => text.trimStart().startsWith("nix ")) ?? "";
     const [present, built, fetched] = (
-      /(\d+) paths already in the store, (\d+) built, (\d+) fetched/.exec(line)?.slice(1) ?? []
+      /(\d+) paths? already in the store, (\d+) built, (\d+) fetched/.exec(line)?.slice(1) ?? []
     ).map(Number);
     return { present, built, fetched };
   }
@@ -268,6 +268,70 @@ describe("typescript across nixpkgs versions", () => {
       }
     },
   );
+});
+
+describe("binary caches", () => {
+  it("provisioning fetches from nix.substituters what nix.trustedPublicKeys signed", async () => {
+    const cached = standInCopy(ws.dir, "nixpkgs-cached");
+    writeFileSync(join(cached, "substitutable"), "");
+    // Offline, the machine's own cache.nixos.org would cost seconds of retries: the caller's own
+    // NIX_CONFIG turns it off, and hms-env adds the configured cache to it.
+    const offline = { NIX_CONFIG: "substituters =" };
+    const dir = join(ws.dir, "binary-cache");
+    mkdirSync(dir);
+    await execa("nix-store", [
+      "--generate-binary-cache-key",
+      "hms-test-1",
+      join(dir, "secret"),
+      join(dir, "public"),
+    ]);
+    const built = await execa(
+      "nix-build",
+      [
+        "--no-out-link",
+        "--expr",
+        `with import ${cached} { }; [ coreutils git gnumake jq curl direnv ruby bundler ]`,
+      ],
+      { env: offline },
+    );
+    const paths = built.stdout.trim().split("\n");
+    await execa(
+      "nix",
+      [
+        "--extra-experimental-features",
+        "nix-command",
+        "copy",
+        "--to",
+        `file://${dir}/cache?secret-key=${dir}/secret`,
+        ...paths,
+      ],
+      { env: offline },
+    );
+    expect((await store("--delete", ...paths)).exitCode).toBe(0);
+
+    const config = join(ws.dir, "cached.yaml");
+    writeFileSync(
+      config,
+      [
+        readFileSync(ws.configFile, "utf8").replace("nixpkgs: ./nixpkgs-cold", "nixpkgs: ./nixpkgs-cached"),
+        `  substituters: ["file://${dir}/cache"]`,
+        `  trustedPublicKeys: ["${readFileSync(join(dir, "public"), "utf8").trim()}"]`,
+      ].join("\n"),
+    );
+    const result = await ws.cli(
+      ["provision", "--component", "hms-esr", "--branch", "main", "--config", config],
+      {
+        env: offline,
+      },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^ {2}nix .*\(\d+ paths? already in the store, 1 built, 8 fetched;/m);
+    for (const path of paths) expect(existsSync(path), path).toBe(true);
+    const env = JSON.parse((await ws.cli(["list", "--json", "--config", config])).stdout).at(-1) as EnvRecord;
+    const launch = readFileSync(join(env.path, "launch.sh"), "utf8");
+    expect(launch).toContain(`extra-substituters = file://${dir}/cache`);
+    expect(launch).toContain("extra-trusted-public-keys = hms-test-1:");
+  });
 });
 
 describe("direnv", () => {

@@ -11,7 +11,7 @@ import {
 import { basename, isAbsolute, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "../../src/envs/scripts.js";
-import { SHELL_ENV_FILE, SHELL_INPUTS } from "../../src/envs/shell-env.js";
+import { SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE, shellRc } from "../../src/envs/shell-env.js";
 import { shellQuote } from "../../src/envs/shell-quote.js";
 import { useTempDir } from "./support.js";
 
@@ -120,6 +120,7 @@ function makeEnvironment(overrides: Partial<ScriptContext> = {}) {
   const envDir = join(root, HOSTILE_DIR_NAME);
   mkdirSync(join(envDir, context.checkoutName), { recursive: true });
   mkdirSync(join(envDir, ".hms-env"));
+  writeFileSync(join(envDir, SHELL_RC_FILE), shellRc());
   writeFileSync(join(envDir, "hms-env.nix"), "{ ... }: {}\n");
   writeExecutable(join(envDir, "launch.sh"), launchScript(context));
   writeExecutable(join(envDir, "cleanup.sh"), cleanupScript(context));
@@ -350,6 +351,26 @@ describe("launch.sh with the cached environment", () => {
     utimesSync(join(envDir, file), later, later);
     expect(launch("--run", "true").status).toBe(0);
     expect(nixShellCalls(bin)).toBe(2);
+  });
+
+  it("without arguments starts an interactive bash that reads ~/.bashrc but keeps the shell's PATH", () => {
+    const { envDir, env, context } = setup();
+    const home = join(envDir, "..", "home");
+    mkdirSync(home);
+    writeFileSync(join(home, ".bashrc"), "export FROM_BASHRC=yes\nPATH=/bashrc/bin\n");
+    const result = spawnSync("./launch.sh", [], {
+      cwd: envDir,
+      env: { ...env, HOME: home },
+      encoding: "utf8",
+      input: 'printf "%s\\0" "$HMS_TEST" "$FROM_BASHRC" "$PATH" "$PWD"\nexit 3\n',
+    });
+    expect(result.status).toBe(3);
+    expect(splitNul(result.stdout)).toEqual([
+      VALUE,
+      "yes",
+      `/shell/bin:${env.PATH}`,
+      join(envDir, context.checkoutName),
+    ]);
   });
 
   it("--fresh captures again; other arguments go to nix-shell and leave the cache alone", () => {

@@ -1,4 +1,5 @@
 import { ALL_COMPONENTS } from "../../config/defaults.js";
+import { describeCounts } from "../../envs/nix.js";
 import { warm } from "../../envs/warm.js";
 import { type Command, stringOption } from "../command.js";
 import { environmentFor } from "../environment.js";
@@ -21,9 +22,8 @@ bumping nix/nixpkgs.json: the next provisionings then build nothing but their ow
       io.out(JSON.stringify(result, null, 2));
       return 0;
     }
-    const { present, built, fetched } = result.counts;
     io.out(
-      `${result.component} shell warm in ${result.ms} ms: ${present} paths were already in the store, ${built} built, ${fetched} fetched\n  ${result.shell}\n  kept by ${result.root}`,
+      `${result.component} shell warm in ${result.ms} ms: ${describeCounts(result.counts)}\n  ${result.shell}\n  kept by ${result.root}`,
     );
     return 0;
   },
