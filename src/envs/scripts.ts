@@ -98,7 +98,10 @@ if [ "$fresh" = 1 ] || ! { ${CACHE_FRESH}; }; then
   require_nix
   printf -v target %q "$cache.$$"
   capture=${shellQuote(captureCommand())}
-  nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component, context.nixpkgsArgs)} --pure --run "$capture > $target"
+  if ! nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component, context.nixpkgsArgs)} --pure --run "$capture > $target"; then
+    rm -f -- "$cache.$$"
+    exit 1
+  fi
   mv -f -- "$cache.$$" "$cache"
 fi
 caller_path="\${PATH:-}"

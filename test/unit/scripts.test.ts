@@ -373,6 +373,18 @@ describe("launch.sh with the cached environment", () => {
     ]);
   });
 
+  it("a capture that fails leaves no cache and no partial file behind", () => {
+    const { envDir, bin, env } = setup();
+    writeExecutable(
+      join(bin, "nix-shell"),
+      `#!${BASH}\necho "error: attribute 'nodejs' missing" >&2\nexit 1\n`,
+    );
+    const result = run("./launch.sh", ["--run", "true"], { cwd: envDir, env });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("attribute 'nodejs' missing");
+    expect(readdirSync(join(envDir, ".hms-env")).filter((name) => name.startsWith("shell-env"))).toEqual([]);
+  });
+
   it("--fresh captures again; other arguments go to nix-shell and leave the cache alone", () => {
     const { bin, launch } = setup();
     expect(launch("--run", "true").status).toBe(0);
