@@ -375,9 +375,10 @@ describe("launch.sh with the cached environment", () => {
 
   it("a capture that fails leaves no cache and no partial file behind", () => {
     const { envDir, bin, env } = setup();
+    // it writes part of the cache (the command's redirect), then fails, as a failing shellHook would
     writeExecutable(
       join(bin, "nix-shell"),
-      `#!${BASH}\necho "error: attribute 'nodejs' missing" >&2\nexit 1\n`,
+      `#!${BASH}\nwhile [ "$#" -gt 0 ]; do if [ "$1" = --run ]; then command="$2"; fi; shift; done\n${BASH} -c "$command"\necho "error: attribute 'nodejs' missing" >&2\nexit 1\n`,
     );
     const result = run("./launch.sh", ["--run", "true"], { cwd: envDir, env });
     expect(result.status).toBe(1);
