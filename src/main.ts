@@ -127,9 +127,16 @@ export async function startServer(options: {
     const path = (request.url ?? "/").split("?")[0];
     if (request.method === "GET" && path === "/healthz") {
       const pending = [...timers.pending().values()].sort((a, b) => a.getTime() - b.getTime());
-      response.writeHead(200, { "content-type": "application/json" });
+      // A vanished or corrupt state file makes the server unhealthy, with the reason; its timers stay.
+      const state = context.store.health();
+      response.writeHead(state.ok ? 200 : 503, { "content-type": "application/json" });
       response.end(
-        JSON.stringify({ ok: true, timers: pending.length, nextDeadline: pending[0]?.toISOString() ?? null }),
+        JSON.stringify({
+          ok: state.ok,
+          ...(state.ok ? {} : { code: state.code, error: state.error }),
+          timers: pending.length,
+          nextDeadline: pending[0]?.toISOString() ?? null,
+        }),
       );
       return;
     }

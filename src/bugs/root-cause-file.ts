@@ -1,5 +1,6 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { HmsError } from "../errors.js";
+import { writeDurably } from "../store/durable-write.js";
 import { QUICK_CHANGE, withFileLock } from "../store/file-lock.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
 import {
@@ -39,9 +40,9 @@ function readJson(file: string): unknown {
 }
 
 /**
- * Adds an entry (e.g. when a fixing PR merges): validated first, written atomically (a temporary file,
- * then a rename, under a lock so two additions never lose one), then added to the live index, which
- * needs no rebuild. The other entries are written back exactly as they were read.
+ * Adds an entry (e.g. when a fixing PR merges): validated first, written durably (fsynced, renamed into
+ * place, the previous version kept as `.bak`, under a lock so two additions never lose one), then added
+ * to the live index, which needs no rebuild. The other entries are written back exactly as they were read.
  */
 export async function addRootCauseEntry(
   file: string,
@@ -49,7 +50,7 @@ export async function addRootCauseEntry(
   index?: RootCauseIndex,
 ): Promise<RootCauseEntry> {
   const entry = parseRootCauseEntry(raw);
-  await withFileLock(file, QUICK_CHANGE, async () => {
+  await withFileLock(file, { ...QUICK_CHANGE, what: "root-cause database" }, async (held) => {
     const current = readJson(file) as { entries?: unknown[] };
     const db = parseRootCauseDb(current, file);
     if (db.entries.some((existing) => existing.id === entry.id)) {
@@ -60,13 +61,8 @@ export async function addRootCauseEntry(
     }
     const next = { ...current, entries: [...(current.entries ?? []), entry] };
     parseRootCauseDb(next, file);
-    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      writeFileSync(temporary, `${JSON.stringify(next, null, 2)}\n`);
-      renameSync(temporary, file);
-    } finally {
-      rmSync(temporary, { force: true });
-    }
+    held.assertHeld();
+    await writeDurably(file, `${JSON.stringify(next, null, 2)}\n`, { backup: true });
   });
   index?.add(entry);
   return entry;

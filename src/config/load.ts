@@ -31,6 +31,8 @@ export interface Config {
   maintenanceIntervalMs: number;
   checkout: { mode: "full" | "sparse"; alwaysInclude: string[] };
   mirror: { partialClone: boolean };
+  /** How long cleaned and failed records stay in the state file. */
+  retention: { recordsMs: number };
   components: Record<string, ComponentConfig>;
   /** Triage: who owns which components and who takes the next bug. */
   teams: Record<string, TeamConfig>;
@@ -199,6 +201,7 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
       alwaysInclude: parsed.checkout.alwaysInclude.map((folder) => folder.replace(/\/+$/, "")),
     },
     mirror: parsed.mirror,
+    retention: { recordsMs: parseDuration(parsed.retention.records) },
     components: parsed.components ?? DEFAULT_COMPONENTS,
     teams: parsed.teams,
     triage: {

@@ -245,6 +245,13 @@ export const configSchema = z
       })
       .strict()
       .default({ partialClone: true }),
+    retention: z
+      .object({
+        /** Cleaned and failed environments stay on record this long, then leave the state file. */
+        records: durationText.default("30d"),
+      })
+      .strict()
+      .default({ records: "30d" }),
     components: z.record(componentId, componentSchema).optional(),
     teams: z.record(teamId, teamSchema).default({}),
     triage: z

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config/load.js";
 import { CLI_ENTRY } from "../config/package-root.js";
 import type { Log as PinoLog } from "../log.js";
+import { DEFAULT_RETENTION } from "../store/retention.js";
 import { createStore, type Store } from "../store/store.js";
 import type { ProcessIdentity } from "./claims.js";
 import { createGit, type Git } from "./git.js";
@@ -58,7 +59,11 @@ export interface EnvContextOptions {
 export function createEnvContext(config: Config, options: EnvContextOptions): EnvContext {
   return {
     config,
-    store: createStore({ file: config.stateFile, now: () => options.clock.now() }),
+    store: createStore({
+      file: config.stateFile,
+      now: () => options.clock.now(),
+      retention: { ...DEFAULT_RETENTION, recordsMs: config.retention.recordsMs },
+    }),
     git: createGit(),
     nix: createNix({ path: options.path, settings: config.nix, inheritedNixConfig: options.nixConfig }),
     clock: options.clock,

@@ -187,8 +187,12 @@ async function checkMirror(context: EnvContext): Promise<Check> {
 
 async function checkState(context: EnvContext): Promise<Check> {
   const file = context.config.stateFile;
-  if (!existsSync(file)) return { name: "state", ok: true, detail: `${file} (created on first use)` };
   try {
+    if (!existsSync(file)) {
+      // Reading tells a first use (nothing yet) from a vanished file (STATE_MISSING).
+      await context.store.read();
+      return { name: "state", ok: true, detail: `${file} (created on first use)` };
+    }
     const state = await context.store.read();
     return { name: "state", ok: true, detail: `${file}: ${state.environments.length} environments recorded` };
   } catch (error) {
@@ -196,7 +200,9 @@ async function checkState(context: EnvContext): Promise<Check> {
       name: "state",
       ok: false,
       detail: describeError(error),
-      fix: `repair ${file} or move it aside (hms-env never resets it)`,
+      fix: existsSync(`${file}.bak`)
+        ? "hms-env doctor --restore-state (checks the backup, puts it back, keeps the damaged file aside)"
+        : `repair ${file} or move it aside (hms-env never resets it)`,
     };
   }
 }

@@ -61,7 +61,7 @@ const MIRROR_WORK = { holdMs: 120_000, waitMs: 600_000 };
 
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
 export function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
-  return withFileLock(mirror, MIRROR_WORK, task);
+  return withFileLock(mirror, { ...MIRROR_WORK, what: "mirror" }, task);
 }
 
 export function createGit(): Git {

@@ -50,13 +50,18 @@ export function createTimers({ store, clock, onDue, log }: TimerOptions): Timers
 
   const syncOnce = async (given?: StateData) => {
     if (stopped) return;
+    // A failed read throws here and leaves every timer as it is.
     const state = given ?? (await store.read());
+    const known = new Set<string>();
     const due = new Map<string, Date>();
     for (const env of state.environments) {
+      known.add(env.id);
       const at = nextDue(env);
       if (at !== undefined) due.set(env.id, at);
     }
-    for (const id of [...jobs.keys()]) if (!due.has(id)) cancel(id);
+    // A timer goes only when its record says nothing is due. A record that is simply gone (a file
+    // emptied or replaced by hand) keeps its timer: the pass it fires re-reads the store anyway.
+    for (const id of [...jobs.keys()]) if (known.has(id) && !due.has(id)) cancel(id);
     for (const id of [...fired.keys()]) if (!due.has(id)) fired.delete(id);
     for (const [id, at] of due) {
       const current = jobs.get(id);

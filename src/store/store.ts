@@ -1,12 +1,27 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
 import { DataFile } from "lowdb/node";
-import { formatIssues } from "../config/load.js";
-import { HmsError } from "../errors.js";
+import { HmsError, type HmsErrorCode, isHmsError } from "../errors.js";
 import { createSerialQueue } from "../serial-queue.js";
-import { QUICK_CHANGE, withFileLock } from "./file-lock.js";
-import { type AuditEntry, emptyState, type StateData, stateSchema } from "./schema.js";
+import { backupOf, writeDurably } from "./durable-write.js";
+import { type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
+import { DEFAULT_RETENTION, pruneState, type Retention } from "./retention.js";
+import { type AuditEntry, emptyState, type StateData } from "./schema.js";
+import { markerOf, parseState, stateMissing } from "./state-file.js";
 
 /** The audit log keeps the newest entries; older ones are of no use to anyone answering "what happened?". */
 const AUDIT_LIMIT = 2000;
+
+/** Failures that mean the file itself is in trouble (not a busy lock): `/healthz` reports them. */
+const FILE_PROBLEMS: ReadonlySet<HmsErrorCode> = new Set([
+  "STATE_MISSING",
+  "STATE_CORRUPT",
+  "STATE_UNREADABLE",
+  "STATE_UNWRITABLE",
+]);
+
+export type StoreHealth = { ok: true } | { ok: false; code: HmsErrorCode; error: string };
 
 export interface Store {
   readonly file: string;
@@ -15,28 +30,55 @@ export interface Store {
   /**
    * Reads, changes and writes the state as one step: serialized in this process, locked against other
    * processes (the CLI and `serve` share the file), always starting from what is on disk, and written
-   * atomically (lowdb's DataFile writes through steno: a temporary file, then a rename).
+   * durably (fsynced, renamed into place, the previous version kept as `<file>.bak`).
    */
   update<T>(change: (state: StateData) => T): Promise<T>;
   audit(entry: Omit<AuditEntry, "at">): Promise<void>;
+  /** The outcome of the latest read or write: a vanished or corrupt file shows here until it is fixed. */
+  health(): StoreHealth;
 }
 
 export interface StoreOptions {
   file: string;
   now?: () => Date;
+  retention?: Retention;
+  /** The lock's stale and wait times; tests shorten them. */
+  lock?: LockOptions;
 }
 
-export function createStore({ file, now = () => new Date() }: StoreOptions): Store {
-  const adapter = new DataFile<StateData>(file, {
+export function createStore({
+  file,
+  now = () => new Date(),
+  retention = DEFAULT_RETENTION,
+  lock = QUICK_CHANGE,
+}: StoreOptions): Store {
+  // lowdb reads (a missing file reads as null); writes go through writeDurably, which lowdb's steno lacks.
+  const reader = new DataFile<StateData>(file, {
     parse: (text) => parseState(text, file),
-    stringify: (data) => `${JSON.stringify(data, null, 2)}\n`,
+    stringify: (data) => JSON.stringify(data),
   });
   const serialize = createSerialQueue();
+  // This process read the file once: from then on its disappearance is noticed even without the marker
+  // (the whole folder removed, say).
+  let seen = false;
+  let problem: HmsError | undefined;
 
-  // Each call works on its own copy read from disk, so a read never races a write in this process.
-  const read = async (): Promise<StateData> => {
+  const noteOutcome = (error?: unknown) => {
+    if (error === undefined) problem = undefined;
+    else if (isHmsError(error) && FILE_PROBLEMS.has(error.code)) problem = error;
+  };
+
+  const whyItExisted = (): string | undefined => {
+    if (seen) return "this process read it before";
+    if (existsSync(markerOf(file))) return `${markerOf(file)} records that it was created`;
+    if (existsSync(backupOf(file))) return `its backup ${backupOf(file)} is there`;
+    return undefined;
+  };
+
+  const readNow = async (): Promise<StateData> => {
+    let data: StateData | null;
     try {
-      return (await adapter.read()) ?? emptyState();
+      data = await reader.read();
     } catch (error) {
       if (error instanceof HmsError) throw error;
       throw new HmsError(
@@ -45,16 +87,66 @@ export function createStore({ file, now = () => new Date() }: StoreOptions): Sto
         { cause: error },
       );
     }
+    if (data === null) {
+      const evidence = whyItExisted();
+      if (evidence !== undefined) throw stateMissing(file, evidence);
+      return emptyState();
+    }
+    if (!seen) recordExisting();
+    seen = true;
+    return data;
   };
+
+  // A file from before markers existed gets its marker the first time it is read; best effort, as a
+  // read-only reader cannot write it (its next writer will).
+  const recordExisting = () => {
+    if (existsSync(markerOf(file))) return;
+    try {
+      writeMarker();
+    } catch {}
+  };
+
+  const writeMarker = () =>
+    writeFileSync(
+      markerOf(file),
+      `${JSON.stringify({ createdAt: now().toISOString(), host: hostname(), pid: process.pid })}\n`,
+      { flag: "w" },
+    );
+
+  const tracked = async <T>(task: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await task();
+      noteOutcome();
+      return result;
+    } catch (error) {
+      noteOutcome(error);
+      throw error;
+    }
+  };
+
+  const read = () => tracked(readNow);
 
   const update = <T>(change: (state: StateData) => T): Promise<T> =>
     serialize(() =>
-      withFileLock(file, QUICK_CHANGE, async () => {
-        const state = await read();
-        const result = change(state);
-        trimAudit(state);
-        await adapter.write(state);
-        return result;
+      tracked(async () => {
+        if (!existsSync(dirname(file))) {
+          // First use makes the folder; a folder that vanished under a running process is not remade.
+          if (seen) throw stateMissing(file, "this process read it before");
+          mkdirSync(dirname(file), { recursive: true });
+        }
+        return withFileLock(file, { ...lock, what: "state file", createFolder: false }, async (held) => {
+          const state = await readNow();
+          const firstWrite = !existsSync(file);
+          const result = change(state);
+          trimAudit(state);
+          pruneState(state, now(), retention);
+          const text = `${JSON.stringify(state, null, 2)}\n`;
+          held.assertHeld();
+          if (firstWrite) writeMarker();
+          await writeDurably(file, text, { backup: !firstWrite });
+          seen = true;
+          return result;
+        });
       }),
     );
 
@@ -63,32 +155,13 @@ export function createStore({ file, now = () => new Date() }: StoreOptions): Sto
       state.audit.push({ at: now().toISOString(), ...entry });
     });
 
-  return { file, read, update, audit };
+  const health = (): StoreHealth =>
+    problem === undefined ? { ok: true } : { ok: false, code: problem.code, error: problem.message };
+
+  return { file, read, update, audit, health };
 }
 
 /** Every write keeps only the newest audit entries, whichever code added them. */
 function trimAudit(state: StateData): void {
   if (state.audit.length > AUDIT_LIMIT) state.audit.splice(0, state.audit.length - AUDIT_LIMIT);
-}
-
-/** A corrupt or foreign file stops everything with its name: it is never silently replaced. */
-function parseState(text: string, file: string): StateData {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new HmsError(
-      "STATE_CORRUPT",
-      `state file ${file} is not valid JSON (${(error as Error).message}); it was left as it is: repair it or move it aside`,
-      { cause: error },
-    );
-  }
-  const result = stateSchema.safeParse(raw);
-  if (!result.success) {
-    throw new HmsError(
-      "STATE_CORRUPT",
-      `state file ${file} is not an hms-env state file (${formatIssues(result.error.issues)}); it was left as it is: repair it or move it aside`,
-    );
-  }
-  return result.data;
 }

@@ -1,14 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { execa, execaSync } from "execa";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { emptyState, type StateData } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
+import { builtStoreModule } from "../helpers/built-store.js";
 import { expectHmsError, useTempDir } from "./support.js";
-
-const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
-const BUILT_STORE = join(PROJECT_ROOT, "dist", "store", "store.js");
 
 const tempDir = useTempDir("store");
 
@@ -28,29 +25,6 @@ function readState(file: string): StateData {
 
 function auditEntry(actor: string, target: string) {
   return { at: new Date(0).toISOString(), actor, action: "test", target };
-}
-
-/** The newest modification time of the TypeScript files under `dir`. */
-function newestSource(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir)
-      .filter((name) => name.endsWith(".ts"))
-      .map((name) => statSync(join(dir, name)).mtimeMs),
-  );
-}
-
-/** Child processes import the built store: rebuild dist when the store's sources are newer. */
-function ensureBuiltStore(): void {
-  const sources = Math.max(
-    newestSource(join(PROJECT_ROOT, "src", "store")),
-    newestSource(join(PROJECT_ROOT, "src", "config")),
-    statSync(join(PROJECT_ROOT, "src", "errors.ts")).mtimeMs,
-  );
-  if (existsSync(BUILT_STORE) && statSync(BUILT_STORE).mtimeMs >= sources) return;
-  execaSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: PROJECT_ROOT, reject: false });
-  if (!existsSync(BUILT_STORE) || statSync(BUILT_STORE).mtimeMs < sources) {
-    throw new Error(`${BUILT_STORE} is older than src/store: run \`npm run build\``);
-  }
 }
 
 const WRITER = `
@@ -190,12 +164,14 @@ describe("updates in one process", () => {
 });
 
 describe("updates from several processes", () => {
-  beforeAll(ensureBuiltStore);
+  let storeUrl: string;
+  beforeAll(() => {
+    storeUrl = builtStoreModule("store");
+  });
 
   function writers(dir: string, file: string, workers: number, each: number) {
     const script = join(dir, "writer.mjs");
     writeFileSync(script, WRITER);
-    const storeUrl = pathToFileURL(BUILT_STORE).href;
     return Array.from({ length: workers }, (_, worker) =>
       execa(process.execPath, [script, storeUrl, file, `w${worker}`, String(each)]),
     );

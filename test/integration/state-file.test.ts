@@ -1,0 +1,103 @@
+/**
+ * The state file going wrong under a real CLI and a real `hms-env serve`: truncated with a good backup,
+ * and deleted while serve runs. Nothing is reset; the error names the way back.
+ */
+import { existsSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EnvRecord } from "../../src/store/schema.js";
+import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
+import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+
+let ws: Workspace;
+let env: EnvRecord;
+
+beforeAll(async () => {
+  // The reconciler is slow here: what serve notices, it notices by following the state file.
+  ws = await createWorkspace('schedule:\n  reconcileInterval: "1h"');
+  env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
+  // One more write, so the backup (one write behind) already holds the environment as ready.
+  expect((await ws.cli(["extend", env.id, "1h"])).exitCode).toBe(0);
+});
+afterAll(() => ws.remove());
+
+interface Health {
+  ok: boolean;
+  code?: string;
+  error?: string;
+  timers: number;
+}
+
+async function health(serve: ServeProcess): Promise<Health> {
+  return (await (await fetch(`${serve.url}/healthz`)).json()) as Health;
+}
+
+describe("a truncated state file with a good backup", () => {
+  it("every command stops naming the backup; doctor restores it and keeps the damaged file", async () => {
+    const size = readFileSync(ws.stateFile).length;
+    truncateSync(ws.stateFile, Math.floor(size / 3));
+    const damaged = readFileSync(ws.stateFile);
+
+    const list = await ws.cli(["list"]);
+    expect(list.exitCode).toBe(1);
+    expect(list.stderr).toContain(`${ws.stateFile}.bak`);
+    expect(list.stderr).toContain("hms-env doctor --restore-state");
+
+    const doctor = await ws.cli(["doctor"]);
+    expect(doctor.exitCode).toBe(1);
+    expect(doctor.stdout).toMatch(/FAIL {2}state .*not valid JSON/);
+    expect(doctor.stdout).toContain("fix: hms-env doctor --restore-state");
+
+    const restore = await ws.cli(["doctor", "--restore-state"]);
+    expect(restore.stderr).toContain(`restored ${ws.stateFile} from ${ws.stateFile}.bak (1 environments)`);
+    const aside = /kept as (\S+)/.exec(restore.stderr)?.[1] as string;
+    expect(readFileSync(aside).equals(damaged)).toBe(true);
+    expect(restore.stdout).toMatch(/pass {2}state .*1 environments recorded/);
+
+    const shown = JSON.parse((await ws.cli(["show", env.id, "--json"])).stdout) as EnvRecord;
+    expect(shown.status).toBe("ready");
+  });
+
+  it("a second restore refuses to replace the now valid file", async () => {
+    const before = readFileSync(ws.stateFile);
+    const again = await ws.cli(["doctor", "--restore-state"]);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain("would lose what was written since");
+    expect(readFileSync(ws.stateFile).equals(before)).toBe(true);
+  });
+});
+
+describe("the state file deleted while serve runs", () => {
+  let serve: ServeProcess;
+  beforeAll(async () => {
+    serve = await startServe(ws);
+    await eventually(async () => (await health(serve)).timers === 1, "the environment's timer");
+  });
+  afterAll(() => serve.stop());
+
+  it("healthz says why, the timers stay, nothing starts a new file, and the backup brings it back", async () => {
+    rmSync(ws.stateFile);
+    await eventually(async () => (await health(serve)).ok === false, "healthz to report the lost file");
+    const response = await fetch(`${serve.url}/healthz`);
+    expect(response.status).toBe(503);
+    const reported = (await response.json()) as Health;
+    expect(reported).toMatchObject({ ok: false, code: "STATE_MISSING", timers: 1 });
+    expect(reported.error).toContain(`${ws.stateFile} has disappeared`);
+    expect(serve.log()).toContain(`${ws.stateFile} has disappeared`);
+
+    const list = await ws.cli(["list"]);
+    expect(list.exitCode).toBe(1);
+    expect(list.stdout).not.toContain("No environments");
+    expect(list.stderr).toContain("has disappeared");
+    const provision = await ws.cli(["provision", "--component", "hms-sme", "--branch", "main"]);
+    expect(provision.exitCode).toBe(1);
+    expect(provision.stderr).toContain("has disappeared");
+    expect(existsSync(ws.stateFile)).toBe(false);
+    expect((await health(serve)).timers).toBe(1);
+
+    const restore = await ws.cli(["doctor", "--restore-state"]);
+    expect(restore.stderr).toContain(`restored ${ws.stateFile}`);
+    await eventually(async () => (await health(serve)).ok, "healthz to recover once the file is back");
+    expect((await health(serve)).timers).toBe(1);
+    expect((await ws.cli(["list"])).stdout).toContain(env.id);
+  });
+});
