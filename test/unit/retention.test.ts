@@ -6,32 +6,16 @@ import { firstDelivery } from "../../src/store/deliveries.js";
 import { DEFAULT_RETENTION, pruneState } from "../../src/store/retention.js";
 import { type EnvRecord, emptyState, type StateData } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
-import { expectHmsError, useTempDir } from "./support.js";
+import { envRecord, expectHmsError, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("retention");
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = new Date("2026-06-01T12:00:00Z");
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
 
-function record(id: string, fields: Partial<EnvRecord>): EnvRecord {
-  return {
-    id,
-    path: "",
-    workdir: "",
-    component: "hms-dev",
-    components: ["hms-dev"],
-    repo: "/repo",
-    mirror: "",
-    branch: "main",
-    pr: null,
-    commit: null,
-    owner: "alice",
-    createdAt: daysAgo(100),
-    expiresAt: daysAgo(99),
-    status: "ready",
-    ...fields,
-  };
-}
+/** An old record with no folder unless the test gives it one. */
+const record = (id: string, changes: Partial<EnvRecord>) =>
+  envRecord(id, { path: "", createdAt: daysAgo(100), expiresAt: daysAgo(99), ...changes });
 
 function stateWith(environments: EnvRecord[], deliveries: StateData["deliveries"] = []): StateData {
   return { ...emptyState(), environments, deliveries };

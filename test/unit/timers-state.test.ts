@@ -5,31 +5,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { noLog } from "../../src/envs/context.js";
 import { systemClock } from "../../src/schedule/system-clock.js";
 import { createTimers, type Timers } from "../../src/schedule/timers.js";
-import { type EnvRecord, emptyState } from "../../src/store/schema.js";
+import { emptyState } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
-import { expectHmsError, useTempDir } from "./support.js";
+import { envRecord, expectHmsError, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("timers-state");
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
-function ready(id: string): EnvRecord {
-  return {
-    id,
-    path: `/envs/${id}`,
-    workdir: `/envs/${id}/checkout`,
-    component: "hms-dev",
-    components: ["hms-dev"],
-    repo: "/repo",
-    mirror: "/mirror",
-    branch: "main",
-    pr: null,
-    commit: null,
-    owner: "alice",
-    createdAt: new Date().toISOString(),
-    expiresAt: inAnHour(),
-    status: "ready",
-  };
-}
+const ready = (id: string) => envRecord(id, { createdAt: new Date().toISOString(), expiresAt: inAnHour() });
 
 let timers: Timers | undefined;
 afterEach(() => timers?.stop());
