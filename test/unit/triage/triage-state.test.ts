@@ -142,9 +142,10 @@ describe("adding to the root-cause database file", () => {
     return { dir, file };
   };
 
-  it("validates, writes the file atomically, and the live index finds it without a rebuild", async () => {
+  it("validates, writes the file durably, and the live index finds it without a rebuild", async () => {
     const { dir, file } = copy();
-    const before = JSON.parse(readFileSync(file, "utf8"));
+    const original = readFileSync(file);
+    const before = JSON.parse(original.toString("utf8"));
     const index = createRootCauseIndex(loadRootCauseDb(file).entries);
     await addRootCauseEntry(file, newEntry, index);
     const after = JSON.parse(readFileSync(file, "utf8"));
@@ -152,7 +153,9 @@ describe("adding to the root-cause database file", () => {
     expect(after.entries.at(-1)).toMatchObject({ id: "RC-SME-900", occurrences: 0, lastSeen: null });
     expect(loadRootCauseDb(file).entries).toHaveLength(before.entries.length + 1);
     expect(index.rank("ERROR: could not obtain ward import lock")[0]?.id).toBe("RC-SME-900");
-    expect(readdirSync(dir).sort()).toEqual(["root_cause.json"]);
+    // The previous version is kept as it was; no temporary file is left.
+    expect(readdirSync(dir).sort()).toEqual(["root_cause.json", "root_cause.json.bak"]);
+    expect(readFileSync(`${file}.bak`).equals(original)).toBe(true);
   });
 
   it("changes nothing when the entry is invalid or its id is taken", async () => {
