@@ -1,4 +1,13 @@
-import { closeSync, copyFileSync, fsyncSync, linkSync, openSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 
@@ -11,26 +20,37 @@ export const backupOf = (file: string) => `${file}.bak`;
  * caller) is kept first as `<file>.bak`.
  */
 export async function writeDurably(file: string, text: string, options: { backup: boolean }): Promise<void> {
-  if (options.backup) keepBackup(file);
+  // A symlinked file is written where it points (as write-file-atomic does): that folder gets the fsync.
+  const target = realTarget(file);
+  if (options.backup) keepBackup(file, target);
   await writeFileAtomic(file, text, { fsync: true });
-  fsyncFolder(dirname(file));
+  fsyncFolder(dirname(target));
+}
+
+function realTarget(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /**
  * The backup is a second name for the current file's content (a hard link, no copy), switched in by a
  * rename, so `.bak` is always a whole earlier version. Where hard links are refused, a copy is fsynced.
  */
-function keepBackup(file: string): void {
+function keepBackup(file: string, target: string): void {
   const staged = `${backupOf(file)}.${process.pid}.tmp`;
   rmSync(staged, { force: true });
   try {
     try {
-      linkSync(file, staged);
+      // The content, not a symlink: link(2) of a symlink would link the symlink itself.
+      linkSync(target, staged);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return; // first write: nothing to keep yet
       if (code !== "EPERM" && code !== "EXDEV" && code !== "ENOTSUP") throw error;
-      copyFileSync(file, staged);
+      copyFileSync(target, staged);
       fsyncFile(staged);
     }
     renameSync(staged, backupOf(file));

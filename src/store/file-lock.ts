@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import { HmsError } from "../errors.js";
+import { fileSystemReason } from "./fs-reason.js";
 
 export interface LockOptions {
   /** How long one holder may keep the lock: a holder silent for longer is taken as dead. */
@@ -91,17 +92,13 @@ function describeOwner(owner: LockOwner | undefined): string {
 
 /** Turns a failure to make the lock folder into its cause: permission, read-only, a missing folder. */
 function lockFailure(path: string, what: string, error: NodeJS.ErrnoException): HmsError {
-  const folder = dirname(path);
-  const reasons: Record<string, string> = {
-    EACCES: `permission denied: this user cannot create files in ${folder}; fix its permissions`,
-    EPERM: `permission denied: this user cannot create files in ${folder}; fix its permissions`,
-    EROFS: `${folder} is on a read-only file system; move the file to a writable folder`,
-    ENOENT: `the folder ${folder} does not exist (was it removed or moved?); restore it`,
-    ENOTDIR: `${folder} is not a folder; check the configured path`,
-    ENOSPC: `the disk holding ${folder} is full; free space`,
-  };
-  const reason = reasons[error.code ?? ""] ?? `${error.code ?? "error"}: ${error.message}`;
-  return new HmsError("STATE_UNWRITABLE", `cannot lock the ${what} ${path}: ${reason}`, { cause: error });
+  return new HmsError(
+    "STATE_UNWRITABLE",
+    `cannot lock the ${what} ${path}: ${fileSystemReason(path, error)}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import { HmsError, type HmsErrorCode, isHmsError } from "../errors.js";
 import { createSerialQueue } from "../serial-queue.js";
 import { backupOf, writeDurably } from "./durable-write.js";
 import { type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
+import { fileSystemReason } from "./fs-reason.js";
 import { DEFAULT_RETENTION, pruneState, type Retention } from "./retention.js";
 import { type AuditEntry, emptyState, type StateData } from "./schema.js";
 import { markerOf, parseState, stateMissing } from "./state-file.js";
@@ -142,8 +143,12 @@ export function createStore({
           pruneState(state, now(), retention);
           const text = `${JSON.stringify(state, null, 2)}\n`;
           held.assertHeld();
-          if (firstWrite) writeMarker();
-          await writeDurably(file, text, { backup: !firstWrite });
+          try {
+            if (firstWrite) writeMarker();
+            await writeDurably(file, text, { backup: !firstWrite });
+          } catch (error) {
+            throw writeFailure(file, error);
+          }
           seen = true;
           return result;
         });
@@ -164,4 +169,13 @@ export function createStore({
 /** Every write keeps only the newest audit entries, whichever code added them. */
 function trimAudit(state: StateData): void {
   if (state.audit.length > AUDIT_LIMIT) state.audit.splice(0, state.audit.length - AUDIT_LIMIT);
+}
+
+/** A write that failed (a full disk, a file made read-only) left the old file in place: said so, with why. */
+function writeFailure(file: string, error: unknown): HmsError {
+  return new HmsError(
+    "STATE_UNWRITABLE",
+    `cannot write the state file ${file}: ${fileSystemReason(file, error)}; the previous version is unchanged`,
+    { cause: error },
+  );
 }

@@ -2,7 +2,16 @@
  * What survives a power cut or a person's mistake: fsync before the rename, the previous good copy as
  * `.bak`, its restore, and a vanished state file refused rather than started again empty.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -87,6 +96,46 @@ await createStore({ file: ${JSON.stringify(file)} }).audit({ actor: "w", action:
       "state.json.bak",
       "state.json.created",
     ]);
+  });
+});
+
+describe("writes that cannot happen, and a symlinked file", () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    "an immutable state file: STATE_UNWRITABLE with the cause, nothing changed",
+    async () => {
+      const file = stateFileIn(tempDir());
+      await addAudit(file, "one");
+      const before = readFileSync(file);
+      await execa("chattr", ["+i", file]);
+      try {
+        await expectHmsError(
+          () => addAudit(file, "two"),
+          "STATE_UNWRITABLE",
+          file,
+          "not permitted",
+          "unchanged",
+        );
+      } finally {
+        await execa("chattr", ["-i", file]);
+      }
+      expect(readFileSync(file).equals(before)).toBe(true);
+      expect(
+        readdirSync(join(file, "..")).filter((name) => name.includes(".tmp") || /\.json\.\d+$/.test(name)),
+      ).toEqual([]);
+    },
+  );
+
+  it("a symlinked state file is written where it points, and its backup holds the old content", async () => {
+    const dir = tempDir();
+    const real = join(dir, "real", "state.json");
+    await addAudit(real, "one");
+    const file = join(dir, "state.json");
+    symlinkSync(real, file);
+    await addAudit(file, "two");
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(targets(readFileSync(real, "utf8"))).toEqual(["one", "two"]);
+    expect(lstatSync(`${file}.bak`).isSymbolicLink()).toBe(false);
+    expect(targets(readFileSync(`${file}.bak`, "utf8"))).toEqual(["one"]);
   });
 });
 
