@@ -76,7 +76,7 @@ export function createStore({
     return undefined;
   };
 
-  const readNow = async (): Promise<StateData> => {
+  const readNow = async (attempt = 0): Promise<StateData> => {
     let data: StateData | null;
     try {
       data = await reader.read();
@@ -90,8 +90,10 @@ export function createStore({
     }
     if (data === null) {
       const evidence = whyItExisted();
-      if (evidence !== undefined) throw stateMissing(file, evidence);
-      return emptyState();
+      if (evidence === undefined) return emptyState();
+      // The first write may have landed (file, then marker) between the read and the check: read again.
+      if (attempt === 0 && existsSync(file)) return readNow(1);
+      throw stateMissing(file, evidence);
     }
     if (!seen) recordExisting();
     seen = true;
@@ -125,7 +127,7 @@ export function createStore({
     }
   };
 
-  const read = () => tracked(readNow);
+  const read = () => tracked(() => readNow());
 
   const update = <T>(change: (state: StateData) => T): Promise<T> =>
     serialize(() =>
@@ -144,8 +146,9 @@ export function createStore({
           const text = `${JSON.stringify(state, null, 2)}\n`;
           held.assertHeld();
           try {
-            if (firstWrite) writeMarker();
             await writeDurably(file, text, { backup: !firstWrite });
+            // After the file, never before: a reader that sees the marker must be able to see the file.
+            if (firstWrite) writeMarker();
           } catch (error) {
             throw writeFailure(file, error);
           }

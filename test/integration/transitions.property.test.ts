@@ -101,7 +101,10 @@ describe("the transition table under two processes", () => {
             const settled = await first.run({ kind: "reconcile" });
             expect(settled.ok, settled.message).toBe(true);
 
-            const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
+            // Reconciles alone (no provision yet) write nothing, so the file may not exist yet.
+            const state = existsSync(ws.stateFile)
+              ? (JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData)
+              : { environments: [] };
             for (const env of state.environments) {
               expect(["ready", "cleaned", "failed"], `${env.id} ended ${env.status}`).toContain(env.status);
               expect(env.claim).toBeUndefined();

@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { restoreStateBackup } from "../../src/store/restore.js";
 import { createStore } from "../../src/store/store.js";
 import { builtStoreModule } from "../helpers/built-store.js";
@@ -35,12 +35,12 @@ function targets(text: string): string[] {
   return JSON.parse(text).audit.map((entry: { target: string }) => entry.target);
 }
 
-describe("each write", () => {
-  let storeUrl: string;
-  beforeAll(() => {
-    storeUrl = builtStoreModule("store");
-  });
+let storeUrl: string;
+beforeAll(() => {
+  storeUrl = builtStoreModule("store");
+});
 
+describe("each write", () => {
   it("fsyncs the new file before renaming it into place, then fsyncs the folder", async () => {
     const dir = tempDir();
     const file = stateFileIn(dir);
@@ -205,6 +205,37 @@ describe("a vanished state file", () => {
     await store.update(() => undefined);
     expect(existsSync(file)).toBe(true);
     expect(JSON.parse(readFileSync(`${file}.created`, "utf8"))).toMatchObject({ pid: process.pid });
+  });
+
+  it("readers polling during the first write never see it as vanished", async () => {
+    const dir = tempDir();
+    const file = stateFileIn(dir);
+    const reader = join(dir, "reader.mjs");
+    // Reads until the file exists and a few reads after; prints every error code it met.
+    writeFileSync(
+      reader,
+      `import { existsSync, writeFileSync } from "node:fs";
+const [storeUrl, file, ready] = process.argv.slice(2);
+const { createStore } = await import(storeUrl);
+const store = createStore({ file });
+const errors = [];
+let after = 0;
+writeFileSync(ready, "");
+while (after < 50) {
+  try { await store.read(); } catch (error) { errors.push(error.code); }
+  if (existsSync(file)) after++;
+}
+process.stdout.write(JSON.stringify(errors));`,
+    );
+    const readers = [0, 1, 2].map((index) => {
+      const ready = join(dir, `ready-${index}`);
+      return { ready, child: execa(process.execPath, [reader, storeUrl, file, ready]) };
+    });
+    await vi.waitFor(() => expect(readers.every(({ ready }) => existsSync(ready))).toBe(true), {
+      timeout: 10_000,
+    });
+    await addAudit(file, "first");
+    for (const { child } of readers) expect(JSON.parse((await child).stdout)).toEqual([]);
   });
 
   it("once it existed, its disappearance is STATE_MISSING and no empty file is started", async () => {
