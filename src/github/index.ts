@@ -7,6 +7,9 @@ import type { Store } from "../store/store.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
 import { createGithubClient } from "./client.js";
 import { createWebhookEndpoint, type VerifiedDelivery, WEBHOOK_PATH } from "./endpoint.js";
+import { createIssueNotifier } from "./issue-notifier.js";
+import { createIssueHandler, type IssuePayload } from "./issues.js";
+import { createKeyedQueue } from "./keyed-queue.js";
 import { createRootCauseLearning } from "./learning.js";
 import { readPull } from "./pull-state.js";
 import { createPullHandler, type PullPayload } from "./pulls.js";
@@ -38,7 +41,8 @@ function repositoryOf(payload: unknown): string | undefined {
 
 /**
  * The GitHub side of `serve`: the webhook endpoint, pull request environments with their one comment,
- * and root-cause learning from merged fixes.
+ * issues as bug reports (with the bug pipeline shared with Slack), and root-cause learning from merged
+ * fixes.
  */
 export function createGithubSide({ settings, services, rootCauses, retryAfterUnitMs }: GithubSideOptions) {
   const { store, log } = services;
@@ -76,6 +80,22 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
       await learn(pull, components);
     }
   });
+  const { pipeline } = services;
+  if (pipeline) {
+    const issues = createIssueHandler({ pipeline, config: services.config, log });
+    const inTurn = createKeyedQueue();
+    const asIssue = (payload: unknown) => payload as IssuePayload;
+    webhooks.on("issues.opened", ({ payload }) =>
+      inTurn(payload.issue.number, () => issues.opened(asIssue(payload))),
+    );
+    webhooks.on("issues.labeled", ({ payload }) =>
+      inTurn(payload.issue.number, () => issues.labeled(asIssue(payload))),
+    );
+    webhooks.on("issues.closed", ({ payload }) =>
+      inTurn(payload.issue.number, () => issues.closed(asIssue(payload))),
+    );
+    pipeline.addNotifier(createIssueNotifier({ rest, owner, repo, config: services.config, pipeline, log }));
+  }
   webhooks.on("ping", ({ payload }) => {
     log.info({ action: "github" }, `GitHub ping from hook ${payload.hook_id}: "${payload.zen}"`);
   });

@@ -1,22 +1,16 @@
+import type { PipelineBug } from "../bugs/pipeline.js";
 import { addRootCauseEntry } from "../bugs/root-cause-file.js";
 import { describeError, isHmsError } from "../errors.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
 import type { GithubRest } from "./client.js";
+import { isBugOfIssue } from "./issues.js";
 import type { PullPayload } from "./pulls.js";
 import { closedIssues, rootCauseEntry, rootCauseSection } from "./root-cause.js";
 import type { GithubServices } from "./services.js";
 
-interface TrackedBug {
-  id: string;
-  components: string[];
-  title: string;
-  text: string;
-}
-
-/** A bug record linked to the issue (`github.issue` on the record), when the bug pipeline made one. */
-function trackedBug(bugs: readonly Record<string, unknown>[], issue: number): TrackedBug | undefined {
-  const found = bugs.find((bug) => (bug.github as { issue?: unknown } | undefined)?.issue === issue);
-  return found as TrackedBug | undefined;
+/** The bug record of the issue, when the bug pipeline filed one (from the issue, or from Slack). */
+function trackedBug(bugs: readonly Record<string, unknown>[], issue: number): PipelineBug | undefined {
+  return (bugs as PipelineBug[]).find((bug) => isBugOfIssue(bug, issue));
 }
 
 export interface LearningOptions {

@@ -2,6 +2,8 @@ import { holdsFolder as isLive } from "../envs/transitions.js";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { GithubRest } from "./client.js";
+import { createKeyedQueue } from "./keyed-queue.js";
+import { slackIdOf } from "./people.js";
 import { latestByComponent, renderPullComment } from "./pull-comment.js";
 import { createComponentMapper, listChangedFiles } from "./pull-files.js";
 import { type PullRecord, readPull, updatePull } from "./pull-state.js";
@@ -36,21 +38,6 @@ export interface PullHandlerOptions {
   rest: () => Promise<GithubRest>;
   owner: string;
   repo: string;
-}
-
-/** A queue per PR: deliveries and comment refreshes of one PR take turns; different PRs do not wait. */
-function createKeyedQueue() {
-  const tails = new Map<number, Promise<unknown>>();
-  return <T>(key: number, task: () => Promise<T>): Promise<T> => {
-    const run = (tails.get(key) ?? Promise.resolve()).then(task, task);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    // Forget a PR once its queue is empty, so a long-running serve does not keep every PR ever seen.
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
-    return run;
-  };
 }
 
 export function createPullHandler({ services, rest, owner, repo }: PullHandlerOptions) {
@@ -91,15 +78,6 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
       ...change,
       updatedAt: services.now().toISOString(),
     }));
-
-  /** Who the environments belong to: the author's Slack ID when mapped, so Slack shows them as theirs. */
-  function slackUserOf(login: string): string | undefined {
-    for (const team of Object.values(config.teams)) {
-      const member = team.members.find((entry) => entry.github?.toLowerCase() === login.toLowerCase());
-      if (member) return member.slack;
-    }
-    return undefined;
-  }
 
   /** Why this PR gets no environment now, or null when it gets them. */
   function refusal(payload: PullPayload): string | null {
@@ -154,9 +132,9 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
     await remember(payload, { components, note, failures: {} });
     await refreshComment(number);
 
+    // The author's Slack ID when mapped: Slack then DMs them each environment with its Extend buttons.
     const author = payload.pull_request.user?.login ?? "ghost";
-    const slackUser = slackUserOf(author);
-    const prOwner = slackUser ?? `${author}@github`;
+    const prOwner = slackIdOf(config.teams, author) ?? `${author}@github`;
     const latest = latestByComponent(await environmentsOf(number));
     // A component the PR no longer touches keeps no environment.
     for (const env of latest.values()) {
@@ -184,15 +162,6 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
     if (Object.keys(failures).length > 0) {
       await remember(payload, { failures });
       await refreshComment(number);
-    }
-    const ready = (await environmentsOf(number)).filter((env) => env.status === "ready");
-    if (slackUser !== undefined && services.notifyAuthor && ready.length > 0) {
-      const pr = payload.pull_request;
-      await services.notifyAuthor({
-        slackUser,
-        pull: { number, title: pr.title, url: pr.html_url },
-        environments: ready,
-      });
     }
   }
 

@@ -1,13 +1,15 @@
+import type { BugServices } from "../bugs/services.js";
 import type { EnvContext, Log } from "../envs/context.js";
 import { cleanupEnvironment } from "../envs/lifecycle.js";
 import { provision } from "../envs/provision.js";
 import { createGithubSide, type GithubSide } from "./index.js";
-import { type GithubSettings, githubSetupFromEnv } from "./settings.js";
+import type { GithubSettings, GithubSetup } from "./settings.js";
 
 /** The GitHub side of serve, given the engine's services: provisioning, cleanup and the records. */
-export function startGithub(context: EnvContext, settings: GithubSettings): GithubSide {
+export function startGithub(context: EnvContext, settings: GithubSettings, bugs?: BugServices): GithubSide {
   return createGithubSide({
     settings,
+    ...(bugs && { rootCauses: bugs.engine.rootCauses }),
     services: {
       config: context.config,
       store: context.store,
@@ -16,20 +18,21 @@ export function startGithub(context: EnvContext, settings: GithubSettings): Gith
       provision: (request) => provision(context, request),
       cleanup: (id, reason, actor) => cleanupEnvironment(context, id, reason, actor),
       environments: async () => (await context.store.read()).environments,
+      ...(bugs && { pipeline: bugs.pipeline }),
     },
   });
 }
 
 /**
- * GitHub when GITHUB_WEBHOOK_SECRET is set (everything else it needs is checked before anything
- * starts: what is missing stops serve), nothing otherwise, said once in the log.
+ * GitHub when GITHUB_WEBHOOK_SECRET is set (githubSetupFromEnv has checked everything else it needs
+ * before anything started), nothing otherwise, said once in the log.
  */
-export function startGithubIfConfigured(
+export async function startGithubIfConfigured(
   context: EnvContext,
-  env: Readonly<Record<string, string | undefined>>,
+  setup: GithubSetup,
   log: Log,
-): GithubSide | undefined {
-  const setup = githubSetupFromEnv(env, context.config.github);
+  bugs: () => Promise<BugServices>,
+): Promise<GithubSide | undefined> {
   if (!setup.enabled) {
     log.info(
       { action: "github", enabled: false },
@@ -37,13 +40,10 @@ export function startGithubIfConfigured(
     );
     return undefined;
   }
+  const { owner, repo, apiUrl } = setup.settings;
   log.info(
-    {
-      action: "github",
-      repository: `${setup.settings.owner}/${setup.settings.repo}`,
-      apiUrl: setup.settings.apiUrl,
-    },
-    `GitHub: POST /github/webhooks on this server for ${setup.settings.owner}/${setup.settings.repo}`,
+    { action: "github", repository: `${owner}/${repo}`, apiUrl },
+    `GitHub: POST /github/webhooks on this server for ${owner}/${repo}`,
   );
-  return startGithub(context, setup.settings);
+  return startGithub(context, setup.settings, await bugs());
 }

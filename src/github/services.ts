@@ -1,3 +1,4 @@
+import type { BugPipeline } from "../bugs/pipeline.js";
 import type { Config } from "../config/load.js";
 import type { ProvisionRequest } from "../envs/plan.js";
 import type { CleanReason, EnvRecord } from "../store/schema.js";
@@ -17,13 +18,9 @@ export interface GithubServices {
   cleanup(id: string, reason: CleanReason, actor: string): Promise<EnvRecord>;
   /** Every environment record, cleaned ones included (the comment shows how each one ended). */
   environments(): Promise<EnvRecord[]>;
-  /** Tells the PR's author in Slack that environments are ready; absent when Slack is not set up. */
-  notifyAuthor?(message: AuthorNotice): Promise<void>;
-}
-
-export interface AuthorNotice {
-  /** The author's Slack user ID, from `teams.*.members[].github`. */
-  slackUser: string;
-  pull: { number: number; title: string; url: string };
-  environments: EnvRecord[];
+  /**
+   * The bug pipeline serve shares with Slack: issues become bugs through it, and its notifier list gets
+   * the GitHub notifier. Absent: issues are not bugs here.
+   */
+  pipeline?: BugPipeline;
 }

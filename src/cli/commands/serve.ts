@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import type { BugServices } from "../../bugs/services.js";
 import type { EnvContext, Log } from "../../envs/context.js";
 import { HmsError } from "../../errors.js";
 import { DEFAULT_HOST, startServer } from "../../main.js";
@@ -44,11 +45,25 @@ function asListenError(error: unknown, host: string, port: number): unknown {
   return error;
 }
 
+/** Each line names its bug when it has one, so a log search for BUG-12 finds every step of it. */
+function bugTaggedLog(log: Log, action: string) {
+  const fields = (message: string) => ({ action, bugId: /^(BUG-\d+)\b/.exec(message)?.[1] });
+  return {
+    info: (message: string) => log.info(fields(message), message),
+    error: (message: string) => log.error(fields(message), message),
+  };
+}
+
 /**
  * Slack when its variables are set (checked before anything starts: half of them stops serve with what
  * is missing), nothing when none are. Loaded only then, so serve without Slack never loads Bolt.
  */
-async function startSlackIfConfigured(context: EnvContext, env: CliIo["env"], log: Log) {
+async function startSlackIfConfigured(
+  context: EnvContext,
+  env: CliIo["env"],
+  log: Log,
+  bugs: () => Promise<BugServices>,
+) {
   const { slackSettingsFrom } = await import("../../slack/settings.js");
   const settings = slackSettingsFrom(env);
   if (settings.mode === "off") {
@@ -59,21 +74,25 @@ async function startSlackIfConfigured(context: EnvContext, env: CliIo["env"], lo
     return undefined;
   }
   const { startSlack } = await import("../../slack/serve.js");
-  const { createBugServices } = await import("../../bugs/services.js");
   const { slackExtension } = await import("../../slack/extension.js");
-  // Each line names its bug when it has one, so a log search for BUG-12 finds every step of it.
-  const fields = (message: string) => ({ action: "slack", bugId: /^(BUG-\d+)\b/.exec(message)?.[1] });
-  const slackLog = {
-    info: (message: string) => log.info(fields(message), message),
-    error: (message: string) => log.error(fields(message), message),
-  };
-  const bugs = await createBugServices(context, slackLog);
-  const slack = await startSlack({ context, settings, log: slackLog, bugs });
+  const slack = await startSlack({ context, settings, log: bugTaggedLog(log, "slack"), bugs: await bugs() });
   log.info(
     { action: "slack", mode: settings.mode, apiUrl: settings.apiUrl ?? "https://slack.com/api/" },
     settings.mode === "http" ? "Slack: POST /slack/events on this server" : "Slack: Socket Mode",
   );
   return slackExtension(slack);
+}
+
+/** One triage engine and bug pipeline for Slack and GitHub, made when the first of them asks. */
+function sharedBugServices(context: EnvContext, log: Log): () => Promise<BugServices> {
+  let made: Promise<BugServices> | undefined;
+  const bugLog = bugTaggedLog(log, "bugs");
+  return () => {
+    made ??= import("../../bugs/services.js").then(({ createBugServices }) =>
+      createBugServices(context, bugLog),
+    );
+    return made;
+  };
 }
 
 export const serveCommand: Command = {
@@ -103,10 +122,15 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
       now: () => io.host.clock.now(),
     });
     const context = environmentFor(args, io, { log });
-    // Loaded here, as Slack is: no other command pays for Octokit.
+    // Checked before anything starts: a half-done GitHub setup stops serve with what is missing.
+    const { githubSetupFromEnv } = await import("../../github/settings.js");
+    const githubSetup = githubSetupFromEnv(io.env, context.config.github);
+    const bugs = sharedBugServices(context, log);
+    const slack = await startSlackIfConfigured(context, io.env, log, bugs);
+    // Loaded here, as Slack is: no other command pays for Octokit. After Slack, so a bug's issue is
+    // written after its Slack card exists and can link to the thread.
     const { startGithubIfConfigured } = await import("../../github/serve.js");
-    const github = startGithubIfConfigured(context, io.env, log);
-    const slack = await startSlackIfConfigured(context, io.env, log);
+    const github = await startGithubIfConfigured(context, githubSetup, log, bugs);
     const extensions = [slack, github].filter((extension) => extension !== undefined);
     const running = await startServer({ context, port, host, extensions }).catch(async (error: unknown) => {
       await slack?.stop?.();

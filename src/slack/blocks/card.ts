@@ -153,6 +153,12 @@ export interface CardInput {
 /** The one card of a bug: everything triage found, where its environment stands, and what to do. */
 export function bugCard({ bug, env, phase, components }: CardInput): { text: string; blocks: Block[] } {
   const origin = bug.origin?.link ? ` · <${encodeURI(bug.origin.link)}|report>` : "";
+  // The GitHub issue made for a bug reported here (one from GitHub links to it as its report already).
+  const issue = bug.links?.github;
+  const onGithub =
+    issue?.url && issue.issue && bug.origin?.source !== "github"
+      ? ` · <${encodeURI(issue.url)}|GitHub #${issue.issue}>`
+      : "";
   const branch = bug.branch ? ` · branch \`${escapeText(bug.branch)}\`` : "";
   const blocks: Block[] = [
     header(`${bug.id}: ${bug.title || "untitled report"}`),
@@ -161,7 +167,7 @@ export function bugCard({ bug, env, phase, components }: CardInput): { text: str
     ...triageSections(bug),
     ...cardButtons(bug, phase),
     context(
-      `Reported by ${bug.reporter ? mention(bug.reporter) : "someone"}${bug.severity ? ` · severity ${escapeText(bug.severity)}` : ""}${branch}${origin}`,
+      `Reported by ${bug.reporter ? mention(bug.reporter) : "someone"}${bug.severity ? ` · severity ${escapeText(bug.severity)}` : ""}${branch}${origin}${onGithub}`,
     ),
   ];
   return { text: `${bug.id}: ${userText(bug.title, 200)} (${phase})`, blocks: limitBlocks(blocks) };
