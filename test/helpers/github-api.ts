@@ -26,6 +26,8 @@ export interface StoredIssue {
   title: string;
   body: string | null;
   labels: string[];
+  assignees?: string[];
+  state?: "open" | "closed";
 }
 
 interface Injected {
@@ -53,6 +55,8 @@ export interface GithubApiStandIn {
   ): void;
   /** Delay of every answer, to widen races. */
   delayMs: number;
+  /** Logins GitHub accepts as assignees (people with access); undefined: everyone. */
+  assignable: Set<string> | undefined;
   commentsOn(issue: number): StoredComment[];
   close(): Promise<void>;
 }
@@ -69,6 +73,7 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     comments: [],
     issues: new Map(),
     delayMs: 0,
+    assignable: undefined,
     failNext(method, path, status, body, headers = {}) {
       injected.push({ method, path, status, body, headers });
     },
@@ -113,6 +118,24 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
       links.length ? { link: links.join(", ") } : {},
     );
   };
+
+  const issueJson = (issue: StoredIssue) => ({
+    ...issue,
+    state: issue.state ?? "open",
+    html_url: `https://github.test/hms-org/hms-monorepo/issues/${issue.number}`,
+    labels: issue.labels.map((name) => ({ name })),
+    assignees: (issue.assignees ?? []).map((login) => ({ login })),
+  });
+  const unassignable = (logins: unknown) =>
+    Array.isArray(logins) &&
+    api.assignable !== undefined &&
+    logins.some((login) => !api.assignable?.has(login));
+  const invalidAssignee = (response: ServerResponse) =>
+    send(response, 422, {
+      message: "Validation Failed",
+      errors: [{ value: "", resource: "Issue", field: "assignees", code: "invalid" }],
+    });
+  let nextIssue = 500;
 
   const commentJson = (comment: StoredComment) => ({
     ...comment,
@@ -193,11 +216,64 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
       (match, _url, _body, response) => {
         const issue = api.issues.get(Number(match[3]));
         if (!issue) return notFound(response);
-        send(response, 200, {
-          ...issue,
-          html_url: `https://github.test/${match[1]}/${match[2]}/issues/${issue.number}`,
-          labels: issue.labels.map((name) => ({ name })),
-        });
+        send(response, 200, issueJson(issue));
+      },
+    ],
+    [
+      "POST",
+      new RegExp(`^${OWNER_REPO}/issues$`),
+      (_match, _url, body, response) => {
+        const given = (body ?? {}) as {
+          title?: string;
+          body?: string;
+          labels?: string[];
+          assignees?: string[];
+        };
+        if (typeof given.title !== "string" || given.title === "") {
+          return send(response, 422, {
+            message: "Validation Failed",
+            errors: [{ field: "title", code: "missing_field" }],
+          });
+        }
+        if (unassignable(given.assignees)) return invalidAssignee(response);
+        const issue: StoredIssue = {
+          number: nextIssue++,
+          title: given.title,
+          body: given.body ?? null,
+          labels: given.labels ?? [],
+          assignees: given.assignees ?? [],
+        };
+        api.issues.set(issue.number, issue);
+        send(response, 201, issueJson(issue));
+      },
+    ],
+    [
+      "PATCH",
+      new RegExp(`^${OWNER_REPO}/issues/(\\d+)$`),
+      (match, _url, body, response) => {
+        const issue = api.issues.get(Number(match[3]));
+        if (!issue) return notFound(response);
+        const given = (body ?? {}) as Partial<StoredIssue>;
+        if (unassignable(given.assignees)) return invalidAssignee(response);
+        Object.assign(issue, given);
+        send(response, 200, issueJson(issue));
+      },
+    ],
+    [
+      "POST",
+      new RegExp(`^${OWNER_REPO}/issues/(\\d+)/(labels|assignees)$`),
+      (match, _url, body, response) => {
+        const issue = api.issues.get(Number(match[3]));
+        if (!issue) return notFound(response);
+        const kind = match[4] as "labels" | "assignees";
+        const given = ((body ?? {}) as Record<string, string[]>)[kind] ?? [];
+        const current = kind === "labels" ? issue.labels : (issue.assignees ?? []);
+        issue[kind] = [...new Set([...current, ...given])];
+        send(
+          response,
+          kind === "labels" ? 200 : 201,
+          kind === "labels" ? issueJson(issue).labels : issueJson(issue),
+        );
       },
     ],
     [

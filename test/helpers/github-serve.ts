@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type BugServices, createBugServices } from "../../src/bugs/services.js";
 import { SHIPPED_ROOT_CAUSE_DB } from "../../src/config/package-root.js";
 import { startGithub } from "../../src/github/serve.js";
 import { githubSetupFromEnv } from "../../src/github/settings.js";
@@ -16,6 +17,7 @@ export interface GithubHarness {
   repo: PullRepo;
   api: GithubApiStandIn;
   server: RunningServer;
+  bugs: BugServices | undefined;
   logs: string[];
   /** Waits until every accepted delivery has been worked through. */
   settle(): Promise<void>;
@@ -27,7 +29,10 @@ export interface GithubHarness {
  * The real `serve` (in this process, on a free port) with GitHub set up against the REST stand-in, a
  * bare origin holding refs/pull/N/head, and a writable copy of the root-cause database.
  */
-export async function startGithubHarness(extraConfig = ""): Promise<GithubHarness> {
+export async function startGithubHarness(
+  extraConfig = "",
+  options: { bugs?: boolean } = {},
+): Promise<GithubHarness> {
   const repoDir = mkdtempSync(join(tmpdir(), "hms-env-gh-origin-"));
   const repo = await createPullRepo(repoDir);
   const ws = await createWorkspace(
@@ -36,7 +41,7 @@ export async function startGithubHarness(extraConfig = ""): Promise<GithubHarnes
       "rootCauseDb: ./root_cause.json",
       'schedule:\n  reconcileInterval: "1h"',
       "limits:\n  maxEnvsPerOwner: 50",
-      "teams:\n  sme:\n    components: [hms-sme, hms-esr, hms-dev, hms-sys]\n    members:\n      - { slack: U024BE7LH, github: ana }",
+      "teams:\n  sme:\n    components: [hms-sme, hms-esr, hms-dev, hms-sys]\n    members:\n      - { slack: U024BE7LH, github: ana }\n      - { slack: U024BE7LJ, github: bo }",
       "triage:\n  fallbackTeam: sme",
       `github:\n  repository: ${TEST_REPOSITORY}`,
       extraConfig,
@@ -52,22 +57,31 @@ export async function startGithubHarness(extraConfig = ""): Promise<GithubHarnes
   if (!setup.enabled) throw new Error(setup.reason);
   // serve's own JSON log; tests read its messages, errors marked.
   const logs: string[] = [];
+  const note = (line: string) => logs.push(line);
   const log = createLogger({
     write: (line) => {
       const { level, msg } = JSON.parse(line) as { level: string; msg: string };
-      logs.push(level === "error" ? `error: ${msg}` : msg);
+      note(level === "error" ? `error: ${msg}` : msg);
     },
   });
   const served = { ...context, log };
-  const side = startGithub(served, setup.settings);
+  // The bug pipeline Slack would share, when a test needs issues to be bugs.
+  const bugs = options.bugs
+    ? await createBugServices(served, { info: note, error: (line) => note(`error: ${line}`) })
+    : undefined;
+  const side = startGithub(served, setup.settings, bugs);
   const server = await startServer({ context: served, port: 0, host: "127.0.0.1", extensions: [side] });
   return {
     ws,
     repo,
     api,
     server,
+    bugs,
     logs,
-    settle: () => side.idle(),
+    settle: async () => {
+      await side.idle();
+      await bugs?.pipeline.idle();
+    },
     environments: async (pr) =>
       (await context.store.read()).environments.filter((env) => pr === undefined || env.pr === pr),
     async close() {

@@ -20,12 +20,18 @@ interface ExampleDefinition {
 // GitHub's own example payloads (@octokit/webhooks-examples), the shapes real deliveries have.
 const EXAMPLES = createRequire(import.meta.url)("@octokit/webhooks-examples") as ExampleDefinition[];
 
-/** A deep copy of GitHub's example of this event and action, moved to the test repository. */
+/**
+ * A deep copy of GitHub's example of this event and action, moved to the test repository. An action
+ * the examples lack (issues.closed) is the event's first example with that action: same shape.
+ */
 export function examplePayload(name: string, action?: string): Payload {
   const definition = EXAMPLES.find((entry) => entry.name === name);
-  const example = definition?.examples.find((entry) => action === undefined || entry.action === action);
-  if (!example) throw new Error(`no example payload for ${name}.${action}`);
+  const example =
+    definition?.examples.find((entry) => action === undefined || entry.action === action) ??
+    definition?.examples[0];
+  if (!example) throw new Error(`no example payload for ${name}`);
   const payload = structuredClone(example) as Payload;
+  if (action !== undefined) payload.action = action;
   const [owner, repo] = TEST_REPOSITORY.split("/") as [string, string];
   if (payload.repository) {
     Object.assign(payload.repository, { full_name: TEST_REPOSITORY, name: repo });

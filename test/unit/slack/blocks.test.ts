@@ -90,6 +90,23 @@ describe("Block Kit limits", () => {
     expect(text.length).toBeLessThan(4000);
   });
 
+  it("a bug reported in Slack links to its GitHub issue; one from GitHub links to it as its report", () => {
+    const linked = { ...bug, links: { github: { issue: "512", url: "https://github.com/o/r/issues/512" } } };
+    const fromSlack = JSON.stringify(
+      bugCard({ bug: linked, env, phase: "ready", components: DEFAULT_COMPONENTS }),
+    );
+    expect(fromSlack).toContain("<https://github.com/o/r/issues/512|GitHub #512>");
+    const fromGithub = {
+      ...linked,
+      origin: { source: "github" as const, link: "https://github.com/o/r/issues/512" },
+    };
+    const card = JSON.stringify(
+      bugCard({ bug: fromGithub, env, phase: "ready", components: DEFAULT_COMPONENTS }),
+    );
+    expect(card).toContain("<https://github.com/o/r/issues/512|report>");
+    expect(card).not.toContain("GitHub #512");
+  });
+
   it("button values carry ids, never records", () => {
     const card = bugCard({ bug, env, phase: "ready", components: DEFAULT_COMPONENTS });
     const dm = environmentMessage({ env, bug, extendChoices: ["4h", "24h"] });
