@@ -41,6 +41,9 @@ function issuePayload(
 const bugsOf = async (issue: number) =>
   (await gh.bugs?.pipeline.list((bug) => bug.origin?.refs?.issue === String(issue))) ?? [];
 
+/** The number of the issue a bug is linked to. */
+const issueOf = (bug: PipelineBug) => Number(bug.links?.github?.issue);
+
 const callsTo = (method: string, suffix: string) =>
   gh.api.calls.filter((call) => call.method === method && call.path.endsWith(suffix));
 
@@ -133,7 +136,7 @@ describe("bugs reported in Slack", () => {
 
   it("reassigning in Slack reassigns on GitHub, closing the bug closes the issue", async () => {
     const bug = await fileFromSlack();
-    const number = Number((bug.links?.github as { issue: string }).issue);
+    const number = issueOf(bug);
     const other = bug.assignee === "U024BE7LH" ? "U024BE7LJ" : "U024BE7LH";
     await gh.bugs?.pipeline.assignTo(bug.id, other, "U04IVY001");
     await gh.settle();
@@ -147,7 +150,7 @@ describe("bugs reported in Slack", () => {
     gh.api.assignable = new Set(["someone-else"]);
     try {
       const bug = await fileFromSlack();
-      const issue = gh.api.issues.get(Number((bug.links?.github as { issue: string }).issue));
+      const issue = gh.api.issues.get(issueOf(bug));
       expect(issue?.assignees).toEqual([]);
       expect(gh.logs.some((line) => line.includes(`${bug.id}: GitHub refused @`))).toBe(true);
     } finally {
