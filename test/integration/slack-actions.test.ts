@@ -1,3 +1,4 @@
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.js";
 import { manualClock } from "../helpers/manual-clock.js";
@@ -22,6 +23,13 @@ async function readyEnvironment(h: SlackHarness) {
   await settle(h, anyReady(h), "the environment");
   const posted = h.posts(PEOPLE.bo)[0]?.answer as { channel: string; ts: string };
   return { env: h.environments()[0], dm: () => h.message(posted.channel, posted.ts) };
+}
+
+/** The bug's card as it stands now (posted once, then edited). */
+function cardMessage(h: SlackHarness) {
+  const posted = h.fake.called("chat.postMessage").find((call) => String(call.args.text).startsWith("BUG-"));
+  const answer = posted?.answer as { channel: string; ts: string };
+  return h.message(answer.channel, answer.ts);
 }
 
 /** Ephemeral answers sent back through response_url. */
@@ -60,6 +68,14 @@ describe("Extend and Clean up now", () => {
     expect(Date.parse(h.environments()[0]?.expiresAt ?? "")).toBeGreaterThan(
       Date.parse(env?.expiresAt ?? ""),
     );
+    expect(ephemerals(h)).toHaveLength(0);
+  });
+
+  it("a member of the team owning the component may clean it up", async () => {
+    const h = await open();
+    const { dm } = await readyEnvironment(h);
+    await h.send.interaction(clickButton(dm(), ACTIONS.cleanup, PEOPLE.ana));
+    await settle(h, () => h.environments()[0]?.status === "cleaned", "the cleanup");
     expect(ephemerals(h)).toHaveLength(0);
   });
 
@@ -112,6 +128,67 @@ describe("card buttons", () => {
     expect(h.bugs()[0]).toMatchObject({ assignee: PEOPLE.ana, assignedBy: "manual" });
     expect(blockText(h.message(cardPost.channel, cardPost.ts).blocks)).toContain(`<@${PEOPLE.ana}>`);
     expect(h.posts(CHANNELS.bugs)).toHaveLength(1);
+  });
+
+  it("Provision environment by the assignee makes one environment, even on a double click", async () => {
+    const h = await open({ config: "  autoProvision: false\n" });
+    await h.send.event(report());
+    await h.idle();
+    const card = cardMessage(h);
+    const click = clickButton(card, ACTIONS.provision, PEOPLE.bo);
+    await Promise.all([h.send.interaction(click), h.send.interaction(click)]);
+    await settle(h, anyReady(h), "the environment");
+    expect(h.environments()).toHaveLength(1);
+    expect(h.environments()[0]).toMatchObject({ owner: PEOPLE.bo, component: "hms-sme" });
+    expect(blockText(cardMessage(h).blocks)).toContain("Environment ready");
+  });
+
+  it("a failed provisioning says why on the card and in the DM; Retry by a team member provisions again", async () => {
+    const h = await open();
+    await h.send.event(report(`${SME_REPORT}\nbranch: hotfix/login`));
+    await settle(
+      h,
+      () => h.bugs()[0]?.provisionError !== undefined && h.bugs()[0]?.provisionError !== null,
+      "the failure",
+    );
+    const failedCard = cardMessage(h);
+    expect(blockText(failedCard.blocks)).toContain("Provisioning failed");
+    expect(blockText(failedCard.blocks)).toContain("hotfix/login");
+    const dmPost = h.posts(PEOPLE.bo)[0]?.answer as { channel: string; ts: string };
+    expect(blockText(h.message(dmPost.channel, dmPost.ts).blocks)).toContain("Retry");
+    // The branch is pushed; a member of the team retries from the card.
+    await execa("git", ["branch", "hotfix/login", "main"], { cwd: h.ws.repo.path });
+    await h.send.interaction(clickButton(failedCard, ACTIONS.retry, PEOPLE.ana));
+    await settle(h, anyReady(h), "the environment after the retry");
+    expect(h.environments().find((env) => env.status === "ready")).toMatchObject({ branch: "hotfix/login" });
+    expect(blockText(cardMessage(h).blocks)).toContain("Environment ready");
+    expect(blockText(h.message(dmPost.channel, dmPost.ts).blocks)).toContain("./launch.sh");
+  });
+
+  it("Close by a team member closes the bug and the card says so; its buttons go", async () => {
+    const h = await open({ config: "  autoProvision: false\n" });
+    await h.send.event(report());
+    await h.idle();
+    await h.send.interaction(clickButton(cardMessage(h), ACTIONS.close, PEOPLE.ana, "Close: duplicate"));
+    await h.idle();
+    expect(h.bugs()[0]).toMatchObject({ status: "closed", closeReason: "duplicate" });
+    const text = blockText(cardMessage(h).blocks);
+    expect(text).toContain("Closed");
+    expect(text).not.toContain("Reassign");
+  });
+
+  it("a bug from outside Slack gets its card in the team's channel", async () => {
+    const h = await open({ config: "  autoProvision: false\n" });
+    await h.slack.pipeline.file({
+      text: SME_REPORT,
+      reporter: "octocat",
+      origin: { source: "github", link: "https://github.com/hms/monorepo/issues/7" },
+    });
+    await h.idle();
+    const posted = h.posts(CHANNELS.sme);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.args.thread_ts).toBeUndefined();
+    expect(blockText(posted[0]?.args.blocks)).toContain("https://github.com/hms/monorepo/issues/7");
   });
 });
 
@@ -272,6 +349,26 @@ describe("the warning before a deadline", () => {
     clock.advance(60_000);
     await h.idle();
     expect(h.posts(PEOPLE.bo)).toHaveLength(2);
+  });
+});
+
+describe("cleanup at the deadline", () => {
+  it("the DM and the card say the environment is gone because its time ran out", async () => {
+    const clock = manualClock(new Date());
+    const h = await open({ clock });
+    const { env, dm } = await readyEnvironment(h);
+    await eventually(
+      async () => {
+        clock.advance(60 * 60_000);
+        await h.idle();
+        return h.environments()[0]?.status === "cleaned";
+      },
+      "the expiry",
+      30_000,
+    );
+    await settle(h, () => blockText(dm().blocks).includes("its time ran out"), "the notice");
+    expect(blockText(dm().blocks)).toContain(`\`${env?.id}\` is gone: its time ran out`);
+    expect(blockText(cardMessage(h).blocks)).toContain("Environment gone");
   });
 });
 
