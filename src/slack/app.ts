@@ -60,7 +60,7 @@ export interface SlackApp {
   /** HTTP mode: serve's server hands POST /slack/events here. */
   requestListener: RequestListener | undefined;
   notifier: ReturnType<typeof createSlackNotifier>["notifier"];
-  environmentChanged(env: Parameters<SlackContext["environmentChanged"]>[0]): Promise<void>;
+  environmentChanged: SlackContext["environmentChanged"];
   client: webApi.WebClient;
   registered: Registered;
   start(): Promise<void>;

@@ -144,7 +144,7 @@ export function createSlackNotifier(deps: {
    * An environment changed (extended, cleaned, expired): its DM and its bug's card follow. A DM that
    * never went out (Slack was down) is posted now, so the owner still gets it.
    */
-  async function environmentChanged(env: EnvRecord): Promise<void> {
+  async function environmentChanged(env: EnvRecord, options: { mayPost?: boolean } = {}): Promise<void> {
     const bug = await pipeline.bugOfEnvironment(env.id);
     const ref = await refs.get(envMessageKey(env.id));
     const failures: string[] = [];
@@ -155,9 +155,11 @@ export function createSlackNotifier(deps: {
       extendChoices: config.slack.extendChoices,
     });
     // Environments made from the command line may belong to a login name, who has no DM to follow.
+    // A new environment is announced by whoever made it (the bug's DM, the /hms-env progress DM); a DM
+    // is posted here only for a later change whose message never went out.
     const sent = ref
       ? client.chat.update({ ...ref, ...message })
-      : !SLACK_USER_ID.test(env.owner)
+      : options.mayPost === false || !SLACK_USER_ID.test(env.owner)
         ? Promise.resolve()
         : client.chat
             .postMessage({ channel: env.owner, ...message, unfurl_links: false })

@@ -5,7 +5,7 @@ import { manualClock } from "../helpers/manual-clock.js";
 import { eventually } from "../helpers/serve.js";
 import { clickButton } from "../helpers/slack.js";
 import { anyReady, blockText, type SlackHarness, settle, useSlackHarness } from "../helpers/slack-app.js";
-import { CHANNELS, PEOPLE, SME_REPORT } from "../helpers/teams.js";
+import { CHANNELS, PEOPLE, SME_REPORT, VAGUE_REPORT } from "../helpers/teams.js";
 
 const open = useSlackHarness();
 
@@ -177,6 +177,26 @@ describe("card buttons", () => {
     expect(text).not.toContain("Reassign");
   });
 
+  it("a component the card never offered is refused and changes nothing", async () => {
+    const h = await open({ config: "  autoProvision: false\n" });
+    await h.send.event(report(VAGUE_REPORT));
+    await h.idle();
+    const card = cardMessage(h);
+    const forged = clickButton(card, ACTIONS.reassign, PEOPLE.ivy) as { actions: Record<string, unknown>[] };
+    const token = String(forged.actions[0]?.value);
+    forged.actions[0] = {
+      type: "static_select",
+      action_id: ACTIONS.component,
+      block_id: "pick",
+      selected_option: { value: `${token} ../../etc` },
+      action_ts: "2",
+    };
+    await h.send.interaction(forged);
+    await h.idle();
+    expect(ephemerals(h).join("\n")).toContain('unknown component "../../etc"');
+    expect(h.bugs()[0]).toMatchObject({ needsTriage: true, team: "platform" });
+  });
+
   it("a bug from outside Slack gets its card in the team's channel", async () => {
     const h = await open({ config: "  autoProvision: false\n" });
     await h.slack.pipeline.file({
@@ -289,6 +309,29 @@ describe("Slack's rate limits and outages", () => {
     }, "the DM");
     const posted = h.posts(PEOPLE.bo).find((call) => call.answer)?.answer as { channel: string; ts: string };
     expect(blockText(h.message(posted.channel, posted.ts).blocks)).toContain("./launch.sh");
+  });
+
+  it("/hms-env provision with Slack unreachable still makes the environment, and the DM follows", async () => {
+    const h = await open({ retries: 6 });
+    h.fake.down();
+    const ack = await h.send.command({
+      text: "provision --component hms-dev --branch main",
+      user_id: PEOPLE.dee,
+    });
+    expect(ack.status).toBe(200);
+    await eventually(() => h.environments().some((env) => env.status === "ready"), "the environment");
+    h.fake.up();
+    await settle(
+      h,
+      () => h.posts(PEOPLE.dee).some((call) => call.answer !== undefined),
+      "the DM once Slack is back",
+    );
+    const latest = h.fake
+      .called("chat.update")
+      .concat(h.posts(PEOPLE.dee))
+      .filter((call) => call.answer !== undefined)
+      .map((call) => blockText(call.args.blocks));
+    expect(latest.some((text) => text.includes("./launch.sh"))).toBe(true);
   });
 
   it("logs a message it gave up on with the bug id, and sends the latest state with the next change", async () => {

@@ -1,7 +1,7 @@
 import type { App, BlockAction, RespondFn } from "@slack/bolt";
 import type { PipelineBug } from "../../bugs/pipeline.js";
 import { mayActOnBug, mayActOnEnvironment } from "../../envs/permissions.js";
-import { describeError } from "../../errors.js";
+import { describeError, HmsError } from "../../errors.js";
 import { firstDelivery } from "../../store/deliveries.js";
 import type { EnvRecord } from "../../store/schema.js";
 import type { SlackContext } from "../app.js";
@@ -66,7 +66,13 @@ export function registerActions(app: App, ctx: SlackContext): void {
   onBug(ACTIONS.close, (bug, userId, reason) =>
     pipeline.close(bug.id, userId, reason === "duplicate" ? "duplicate" : "not a bug"),
   );
-  onBug(ACTIONS.component, (bug, userId, component) => pipeline.chooseComponent(bug.id, component, userId));
+  onBug(ACTIONS.component, async (bug, userId, component) => {
+    // The option's value comes back from the client: only a configured component is taken.
+    if (!Object.hasOwn(config.components, component)) {
+      throw new HmsError("INVALID_INPUT", `unknown component "${component}"`);
+    }
+    return pipeline.chooseComponent(bug.id, component, userId);
+  });
 
   /** Environment buttons: the owner, the team owning its component, admins; others are told no. */
   const onEnv = (

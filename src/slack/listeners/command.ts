@@ -9,7 +9,7 @@ import type { SlackContext } from "../app.js";
 import { environmentMessage, sourceText } from "../blocks/environment.js";
 import { parseSlashCommand, SLASH_USAGE, type SlashCommand } from "../command-grammar.js";
 import { SLASH_COMMAND } from "../ids.js";
-import { envMessageKey } from "../message-refs.js";
+import { envMessageKey, type MessageRef } from "../message-refs.js";
 import { cut, escapeText, LIMITS, slackDate } from "../text.js";
 
 /** Progress edits of the DM, at most one a second (chat.update is rate limited per channel). */
@@ -142,33 +142,61 @@ export function registerCommand(app: App, ctx: SlackContext): void {
     return env;
   }
 
+  /**
+   * Provisions at once and shows it in one DM edited in place. The DM never holds the work up: when Slack
+   * cannot be reached the environment is still made, and the feed of changes posts the DM later.
+   */
   async function provisionWithProgress(request: Parameters<SlackContext["services"]["provision"]>[0]) {
     const extendChoices = config.slack.extendChoices;
     const lines: string[] = [];
     const first = environmentMessage({ env: undefined, extendChoices, progress: ["starting"] });
-    const posted = await ctx.client.chat.postMessage({ channel: request.owner, ...first });
-    const ref = { channel: posted.channel ?? request.owner, ts: posted.ts ?? "" };
+    const posting: Promise<MessageRef | undefined> = ctx.client.chat
+      .postMessage({ channel: request.owner, ...first })
+      .then((posted) => ({ channel: posted.channel ?? request.owner, ts: posted.ts ?? "" }))
+      .catch((error: unknown) => {
+        services.log.error(`slack: the progress DM to ${request.owner} failed: ${describeError(error)}`);
+        return undefined;
+      });
     let lastEdit = 0;
     let envId: string | undefined;
-    const edit = (message: ReturnType<typeof environmentMessage>) =>
-      ctx.client.chat.update({ ...ref, ...message }).catch((error: unknown) => {
+    const remember = async (id: string) => {
+      const ref = await posting;
+      if (ref) await ctx.refs.set(envMessageKey(id), ref);
+    };
+    const edit = async (message: ReturnType<typeof environmentMessage>) => {
+      const ref = await posting;
+      if (ref === undefined) return;
+      await ctx.client.chat.update({ ...ref, ...message }).catch((error: unknown) => {
         services.log.error(`slack: progress of ${envId ?? "a provisioning"}: ${describeError(error)}`);
       });
+    };
     try {
       const env = await services.provision(request, (event) => {
         lines.push(progressLine(event));
         const reserved = /^(env-[0-9a-f]+) at /.exec(event.detail);
         if (event.step === "reserve" && reserved?.[1]) {
           envId = reserved[1];
-          void ctx.refs.set(envMessageKey(envId), ref);
+          ctx.background(`remember the DM of ${envId}`, () => remember(reserved[1] as string));
         }
         if (Date.now() - lastEdit >= PROGRESS_EVERY_MS) {
           lastEdit = Date.now();
-          void edit(environmentMessage({ env: undefined, extendChoices, progress: lines }));
+          ctx.background("progress", () =>
+            edit(environmentMessage({ env: undefined, extendChoices, progress: lines })),
+          );
         }
       });
-      await ctx.refs.set(envMessageKey(env.id), ref);
-      await edit(environmentMessage({ env, extendChoices }));
+      await remember(env.id);
+      if ((await posting) === undefined) {
+        // The progress DM never went out: the ready one is posted now, retried as every message is.
+        const posted = await ctx.client.chat.postMessage({
+          channel: request.owner,
+          ...environmentMessage({ env, extendChoices }),
+        });
+        await ctx.refs.set(envMessageKey(env.id), {
+          channel: posted.channel ?? request.owner,
+          ts: posted.ts ?? "",
+        });
+      } else await edit(environmentMessage({ env, extendChoices }));
       ctx.homeChanged(request.owner);
     } catch (error) {
       await edit(environmentMessage({ env: undefined, extendChoices, failure: describeError(error) }));

@@ -27,16 +27,17 @@ const tempDir = useTempDir("manifest");
 const manifest = parse(readFileSync(join(PROJECT_ROOT, "manifest.yml"), "utf8")) as Manifest;
 
 /** What the real app registers with Bolt; its services are never called while listeners are set up. */
-function registered() {
+function createApp(settings: Parameters<typeof createSlackApp>[0]["settings"]) {
   const services = {
     config: loadConfig({ cwd: tempDir() }),
     log: { info: () => undefined, error: () => undefined },
   } as unknown as SlackServices;
-  return createSlackApp({
-    settings: { mode: "http", botToken: "xoxb-x", signingSecret: "s", apiUrl: "http://127.0.0.1:9/api/" },
-    services,
-  }).registered;
+  return createSlackApp({ settings, services });
 }
+
+const registered = () =>
+  createApp({ mode: "http", botToken: "xoxb-x", signingSecret: "s", apiUrl: "http://127.0.0.1:9/api/" })
+    .registered;
 
 describe("manifest.yml", () => {
   const code = registered();
@@ -72,6 +73,12 @@ describe("manifest.yml", () => {
       request_url: "https://YOUR-HOST/slack/events",
     });
     expect(manifest.settings.socket_mode_enabled).toBe(false);
+  });
+
+  it("holds in Socket Mode too: the same listeners, and no HTTP endpoint of its own", () => {
+    const socket = createApp({ mode: "socket", botToken: "xoxb-x", appToken: "xapp-1", apiUrl: undefined });
+    expect(socket.requestListener).toBeUndefined();
+    expect(socket.registered).toEqual(code);
   });
 
   it("asks for the bot scopes the code uses, and only those", () => {
