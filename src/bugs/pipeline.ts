@@ -321,15 +321,28 @@ export function createBugPipeline(deps: BugPipelineDeps) {
       return (bugs as PipelineBug[]).find((bug) => bug.environment === envId);
     },
 
-    /** A notifier keeps the ids of its message on the bug, so later updates edit it in place. */
-    async link(bugId: string, notifier: string, refs: Record<string, string>): Promise<PipelineBug> {
-      return store.update((state) => {
+    /**
+     * A notifier keeps the ids of its message on the bug, so later updates edit it in place. With
+     * `announce`, the others are told (an "updated" event): a link with a `url` (a GitHub issue) shows
+     * on the Slack card.
+     */
+    async link(
+      bugId: string,
+      notifier: string,
+      refs: Record<string, string>,
+      options: { announce?: boolean; actor?: string } = {},
+    ): Promise<PipelineBug> {
+      const linked = await store.update((state) => {
         const bug = findBug(state, store.file, bugId);
         const links = { ...(bug.links ?? {}), [notifier]: { ...(bug.links?.[notifier] ?? {}), ...refs } };
         const index = state.bugs.findIndex((candidate) => candidate.id === bugId);
         state.bugs[index] = { ...state.bugs[index], links };
         return { ...bug, links };
       });
+      if (options.announce) {
+        tell({ kind: "updated", bug: linked, actor: options.actor ?? notifier, what: `linked ${notifier}` });
+      }
+      return linked;
     },
 
     /** Resolves when every notification told so far has been delivered or given up (tests, shutdown). */

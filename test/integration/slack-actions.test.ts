@@ -197,6 +197,23 @@ describe("card buttons", () => {
     expect(h.bugs()[0]).toMatchObject({ needsTriage: true, team: "platform" });
   });
 
+  it("a link another side announces (a GitHub issue) shows on the card", async () => {
+    const h = await open({ config: "  autoProvision: false\n" });
+    await h.send.event(report());
+    await h.idle();
+    await h.slack.pipeline.link(
+      "BUG-1",
+      "github",
+      { issue: "9", url: "https://github.com/hms/monorepo/issues/9", title: "GitHub #9" },
+      { announce: true },
+    );
+    await h.idle();
+    expect(blockText(cardMessage(h).blocks)).toContain(
+      "<https://github.com/hms/monorepo/issues/9|GitHub #9>",
+    );
+    expect(h.posts(CHANNELS.bugs)).toHaveLength(1);
+  });
+
   it("a bug from outside Slack gets its card in the team's channel", async () => {
     const h = await open({ config: "  autoProvision: false\n" });
     await h.slack.pipeline.file({
@@ -252,6 +269,16 @@ describe("/hms-env", () => {
     await h.idle();
     expect(h.environments()).toHaveLength(0);
     expect(h.fake.called("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("keeps the owner limit: one over it is told so and nothing is created", async () => {
+    const h = await open({ config: "limits:\n  maxEnvsPerOwner: 1\n" });
+    await h.send.command({ text: "provision --component hms-dev --branch main", user_id: PEOPLE.dee });
+    await settle(h, anyReady(h), "the first environment");
+    await h.send.command({ text: "provision --component hms-sys --branch main", user_id: PEOPLE.dee });
+    await h.idle();
+    expect(ephemerals(h).join("\n")).toContain("limits.maxEnvsPerOwner is 1");
+    expect(h.environments()).toHaveLength(1);
   });
 
   it("list, extend, cleanup, triage and help use the CLI's grammar", async () => {
