@@ -143,24 +143,31 @@ function findBug(state: StateData, file: string, bugId: string): PipelineBug {
 export function createBugPipeline(deps: BugPipelineDeps) {
   const { store, engine, config, log } = deps;
   const notifiers = [...(deps.notifiers ?? [])];
-  const queues = new Map<string, ReturnType<typeof createSerialQueue>>();
+  const queues = new Map<string, { queue: ReturnType<typeof createSerialQueue>; waiting: number }>();
   const pending = new Set<Promise<void>>();
   /** Bugs being provisioned now: a second click while one runs makes no second environment. */
   const provisioning = new Set<string>();
 
   /** Tells every notifier, after the work and in order per bug; never throws. */
   const tell = (event: BugEvent): void => {
-    let queue = queues.get(event.bug.id);
-    if (queue === undefined) {
-      queue = createSerialQueue();
-      queues.set(event.bug.id, queue);
+    const id = event.bug.id;
+    let entry = queues.get(id);
+    if (entry === undefined) {
+      entry = { queue: createSerialQueue(), waiting: 0 };
+      queues.set(id, entry);
     }
     for (const notifier of notifiers) {
-      const done = queue(() => notifier.notify(event)).catch((error: unknown) =>
-        log.error(
-          `${event.bug.id}: ${notifier.name} could not be told "${event.kind}": ${describeError(error)}`,
-        ),
-      );
+      const current = entry;
+      current.waiting++;
+      const done = current
+        .queue(() => notifier.notify(event))
+        .catch((error: unknown) =>
+          log.error(`${id}: ${notifier.name} could not be told "${event.kind}": ${describeError(error)}`),
+        )
+        .finally(() => {
+          // A bug with nothing left to tell gives its queue up: a long-running serve holds no queue per bug.
+          if (--current.waiting === 0 && queues.get(id) === current) queues.delete(id);
+        });
       pending.add(done);
       void done.finally(() => pending.delete(done));
     }

@@ -18,6 +18,14 @@ export function escapeText(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
+/**
+ * Message text as Slack sends it has &, < and > escaped; stored reports keep what the person typed
+ * (it is escaped again wherever it is shown).
+ */
+export function fromSlackText(text: string): string {
+  return text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
+}
+
 /** Cuts text to `max` characters, ending with "…" when something was left out. */
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -4,6 +4,7 @@ import { describeError } from "../../errors.js";
 import type { SlackContext } from "../app.js";
 import { DETECT, FIELDS, type ModalOrigin, reportModal } from "../blocks/report-modal.js";
 import { SHORTCUTS, VIEWS } from "../ids.js";
+import { fromSlackText } from "../text.js";
 
 /** The fields of a channel message this app reads; Bolt's union of message subtypes is wider. */
 interface ChannelMessage {
@@ -37,7 +38,7 @@ export function registerReportDoors(app: App, ctx: SlackContext): void {
     // Edits, deletions, joins and bots come as subtypes; thread replies are conversation, not reports.
     if (message.subtype !== undefined || message.bot_id !== undefined || message.thread_ts !== undefined)
       return;
-    const text = message.text?.trim() ?? "";
+    const text = fromSlackText(message.text ?? "").trim();
     if (text === "" || message.user === undefined) return;
     const eventId = (body as { event_id?: string }).event_id ?? `${message.channel}:${message.ts}`;
     ctx.background(`report ${eventId}`, () =>
@@ -72,7 +73,7 @@ export function registerReportDoors(app: App, ctx: SlackContext): void {
         trigger_id: shortcut.trigger_id,
         view: reportModal({
           components: config.components,
-          prefill: { text: shortcut.message.text ?? "", permalink },
+          prefill: { text: fromSlackText(shortcut.message.text ?? ""), permalink },
           origin,
         }),
       });
