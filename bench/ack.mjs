@@ -178,7 +178,16 @@ try {
     for (let index = 0; index < 4; index++) {
       await command(running.url, `provision --component hms-sme --branch main`, `U0R${round}P${index}`);
     }
-    const [app, plain] = [await burst(running.url, `A${round}`), await burst(baseline.url, `B${round}`)];
+    // The order alternates, so neither app always meets the provisionings at their busiest.
+    let app;
+    let plain;
+    if (round % 2 === 0) {
+      app = await burst(running.url, `A${round}`);
+      plain = await burst(baseline.url, `B${round}`);
+    } else {
+      plain = await burst(baseline.url, `B${round}`);
+      app = await burst(running.url, `A${round}`);
+    }
     appAcks.push(...app);
     baselineAcks.push(...plain);
     await slack.app.idle();
