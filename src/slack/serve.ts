@@ -136,14 +136,21 @@ export async function startSlack(options: {
     return telling;
   };
   await app.start();
-  // A card that never went out (Slack was down, then serve stopped) goes out now: nothing is lost.
-  const unposted = await pipeline.list((bug) => bug.status === "open" && !bug.links?.slack?.cardTs);
-  for (const bug of unposted) {
-    void app.notifier
-      .notify({ kind: "filed", bug })
-      .catch((error: unknown) =>
-        log.error(`${bug.id}: its card could not be posted: ${describeError(error)}`),
-      );
+  // A card or DM that never went out (Slack was down, then serve stopped) goes out now: nothing is lost.
+  const unsent = await pipeline.list(
+    (bug) =>
+      bug.status === "open" && (!bug.links?.slack?.cardTs || (!!bug.environment && !bug.links?.slack?.dmTs)),
+  );
+  for (const bug of unsent) {
+    void (async () => {
+      if (!bug.links?.slack?.cardTs) await app.notifier.notify({ kind: "filed", bug });
+      const env = bug.environment
+        ? await services.findEnvironment(bug.environment).catch(() => undefined)
+        : undefined;
+      if (env?.status === "ready" && !bug.links?.slack?.dmTs) await app.environmentChanged(env);
+    })().catch((error: unknown) =>
+      log.error(`${bug.id}: its messages could not be posted: ${describeError(error)}`),
+    );
   }
 
   return {

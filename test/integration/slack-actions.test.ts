@@ -382,16 +382,18 @@ describe("Slack's rate limits and outages", () => {
 });
 
 describe("a restart after an outage", () => {
-  it("posts the cards that never went out", async () => {
-    const h = await open({ retries: 0, config: "  autoProvision: false\n" });
+  it("posts the card and the DM that never went out", async () => {
+    const h = await open({ retries: 0 });
     h.fake.down();
     await h.send.event(report());
-    await h.idle();
+    await settle(h, anyReady(h), "the environment");
     expect(h.logs.some((line) => line.startsWith("error: BUG-1:"))).toBe(true);
     h.fake.up();
     await h.restart();
-    await settle(h, () => h.posts(CHANNELS.bugs).some((call) => call.answer !== undefined), "the card");
+    await settle(h, () => h.posts(PEOPLE.bo).some((call) => call.answer !== undefined), "the DM");
     expect(String(h.posts(CHANNELS.bugs).find((call) => call.answer)?.args.text)).toMatch(/^BUG-1:/);
+    const dm = h.posts(PEOPLE.bo).find((call) => call.answer);
+    expect(blockText(dm?.args.blocks)).toContain("./launch.sh");
   });
 });
 
