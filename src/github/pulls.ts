@@ -79,21 +79,26 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
       updatedAt: services.now().toISOString(),
     }));
 
-  /** Why this PR gets no environment now, or null when it gets them. */
-  function refusal(payload: PullPayload): string | null {
+  const fromStranger = (pr: PullPayload["pull_request"]) =>
+    pr.head.repo?.full_name !== pr.base.repo.full_name &&
+    !config.github.allowForks &&
+    !TRUSTED.has(pr.author_association);
+
+  /**
+   * Why a stranger's fork gets no environment, and the Slack command a maintainer runs for each
+   * component it touches (GitHub's list of changed files is read; none of the fork's code is fetched).
+   */
+  function strangerNote(payload: PullPayload, components: readonly string[]): string {
     const pr = payload.pull_request;
-    if (pr.draft)
-      return "This pull request is a draft: its environments are made when it is marked ready for review.";
-    const fromFork = pr.head.repo?.full_name !== pr.base.repo.full_name;
-    if (fromFork && !config.github.allowForks && !TRUSTED.has(pr.author_association)) {
-      return [
-        `This pull request comes from a fork by @${pr.user?.login ?? "ghost"} (${pr.author_association.toLowerCase().replaceAll("_", " ")}),`,
-        "so its code is not checked out automatically.",
-        `A maintainer who has read it can start an environment with \`/hms-env provision --pr ${payload.number}\` in Slack`,
-        "(or set `github.allowForks: true` to trust every fork).",
-      ].join(" ");
-    }
-    return null;
+    const commands = (components.length > 0 ? components : ["COMPONENT"]).map(
+      (component) => `\`/hms-env provision --component ${component} --pr ${payload.number}\``,
+    );
+    return [
+      `This pull request comes from a fork by @${pr.user?.login ?? "ghost"} (${pr.author_association.toLowerCase().replaceAll("_", " ")}),`,
+      "so its code is not checked out automatically.",
+      `A maintainer who has read it can start an environment in Slack with ${commands.join(", ")}`,
+      "(or set `github.allowForks: true` to trust every fork).",
+    ].join(" ");
   }
 
   /** Brings one component's environment to the PR's head: kept, replaced, or made. */
@@ -113,14 +118,20 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
 
   async function provisionForHead(payload: PullPayload): Promise<void> {
     const number = payload.number;
-    const why = refusal(payload);
-    if (why !== null) {
-      await remember(payload, { note: why });
+    if (payload.pull_request.draft) {
+      const note =
+        "This pull request is a draft: its environments are made when it is marked ready for review.";
+      await remember(payload, { note });
       await refreshComment(number);
       return;
     }
     const files = await listChangedFiles(await rest(), { owner, repo, number });
     const { components } = affected(files);
+    if (fromStranger(payload.pull_request)) {
+      await remember(payload, { note: strangerNote(payload, components) });
+      await refreshComment(number);
+      return;
+    }
     const before = await readPull(store, number);
     const moved = before !== undefined && before.head !== payload.pull_request.head.sha;
     const note =

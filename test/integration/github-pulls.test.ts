@@ -1,4 +1,6 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMENT_MARKER } from "../../src/github/pull-comment.js";
 import { deliver, pullPayload } from "../helpers/github.js";
@@ -189,9 +191,16 @@ describe("pull_request deliveries", () => {
     expect(await gh.environments(14)).toHaveLength(0);
     const body = commentOf(14);
     expect(body).toContain("comes from a fork by @stranger (contributor)");
-    expect(body).toContain("`/hms-env provision --pr 14`");
-    // The stranger's code was never fetched: no listing of files, no ref in any mirror.
-    expect(gh.api.calls.some((call) => call.path.endsWith("/pulls/14/files"))).toBe(false);
+    expect(body).toContain("`/hms-env provision --component hms-sme --pr 14`");
+    // The stranger's code was never fetched: GitHub's file list was read, no ref reached any mirror.
+    expect(gh.api.calls.some((call) => call.path.endsWith("/pulls/14/files"))).toBe(true);
+    const { cacheDir } = gh.ws.context().config;
+    for (const mirror of readdirSync(cacheDir).filter((name) => name.endsWith(".git"))) {
+      const refs = await execa("git", ["for-each-ref", "--format=%(refname)"], {
+        cwd: join(cacheDir, mirror),
+      });
+      expect(refs.stdout).not.toContain("pull/14");
+    }
 
     // A member's fork is trusted.
     const member = pullPayload("opened", {
