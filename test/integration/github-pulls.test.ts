@@ -266,6 +266,20 @@ describe("pull_request deliveries", () => {
     expect(commentOf(18)).toContain("was closed");
   });
 
+  it("the comment follows an environment cleaned up elsewhere (the CLI, in another process)", async () => {
+    const head = await openPull(20, [DEV]);
+    await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 20, head }));
+    await gh.settle();
+    const [env] = await live(20);
+    const result = await gh.ws.cli(["cleanup", env?.id ?? "none"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const deadline = Date.now() + 20_000;
+    while (!commentOf(20).includes("cleaned up (manual)") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(commentOf(20)).toContain("| hms-dev | ⚪ cleaned up (manual) |");
+  });
+
   it("a PR whose files belong to no component gets no environment, and says why", async () => {
     const head = await openPull(19, ["docs/guide.md"]);
     await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 19, head }));
