@@ -7,9 +7,12 @@ import { startGithub } from "../../src/github/serve.js";
 import { githubSetupFromEnv } from "../../src/github/settings.js";
 import { createLogger } from "../../src/log.js";
 import { type RunningServer, startServer } from "../../src/main.js";
+import { slackExtension } from "../../src/slack/extension.js";
+import { startSlack } from "../../src/slack/serve.js";
 import type { EnvRecord } from "../../src/store/schema.js";
 import { createPullRepo, type PullRepo, TEST_REPOSITORY, TEST_SECRET } from "./github.js";
 import { type GithubApiStandIn, startGithubApi } from "./github-api.js";
+import type { FakeSlack } from "./slack.js";
 import { createWorkspace, type Workspace } from "./workspace.js";
 
 export interface GithubHarness {
@@ -31,7 +34,7 @@ export interface GithubHarness {
  */
 export async function startGithubHarness(
   extraConfig = "",
-  options: { bugs?: boolean } = {},
+  options: { bugs?: boolean; slack?: FakeSlack } = {},
 ): Promise<GithubHarness> {
   const repoDir = mkdtempSync(join(tmpdir(), "hms-env-gh-origin-"));
   const repo = await createPullRepo(repoDir);
@@ -66,11 +69,20 @@ export async function startGithubHarness(
   });
   const served = { ...context, log };
   // The bug pipeline Slack would share, when a test needs issues to be bugs.
-  const bugs = options.bugs
-    ? await createBugServices(served, { info: note, error: (line) => note(`error: ${line}`) })
-    : undefined;
+  const bugLog = { info: note, error: (line: string) => note(`error: ${line}`) };
+  const bugs = options.bugs || options.slack ? await createBugServices(served, bugLog) : undefined;
+  // Slack beside GitHub, as serve runs them, when a test gives a stand-in Slack to talk to.
+  const slack =
+    options.slack &&
+    (await startSlack({
+      context: served,
+      settings: { mode: "http", botToken: "xoxb-test", signingSecret: "s", apiUrl: options.slack.apiUrl },
+      log: bugLog,
+      ...(bugs && { bugs }),
+    }));
   const side = startGithub(served, setup.settings, bugs);
-  const server = await startServer({ context: served, port: 0, host: "127.0.0.1", extensions: [side] });
+  const extensions = [...(slack ? [slackExtension(slack)] : []), side];
+  const server = await startServer({ context: served, port: 0, host: "127.0.0.1", extensions });
   return {
     ws,
     repo,
@@ -81,6 +93,8 @@ export async function startGithubHarness(
     settle: async () => {
       await side.idle();
       await bugs?.pipeline.idle();
+      await server.idle();
+      await slack?.app.idle();
     },
     environments: async (pr) =>
       (await context.store.read()).environments.filter((env) => pr === undefined || env.pr === pr),
