@@ -14,6 +14,7 @@ export function environmentFor(
     explicitPath: stringOption(args, "config"),
     envPath: io.env.HMS_CONFIG,
     cwd: io.cwd,
+    home: io.env.HOME,
   });
   if (overrides.stateFile) config.stateFile = overrides.stateFile;
   if (overrides.envRoot) config.envRoot = overrides.envRoot;

@@ -1,10 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { HmsError } from "../errors.js";
+import { readConfigText } from "./config-file.js";
 import { DEFAULT_COMPONENTS } from "./defaults.js";
 import { parseDuration } from "./duration.js";
+import { checkEnvRoot, enclosingCheckout } from "./env-root.js";
 import { SHIPPED_NIX_FILE, SHIPPED_ROOT_CAUSE_DB } from "./package-root.js";
 import { type ComponentConfig, configSchema, type ParsedConfigFile, type TeamConfig } from "./schema.js";
 
@@ -75,6 +78,8 @@ export interface ConfigLookup {
   /** `$HMS_CONFIG`; a named file must exist. */
   envPath?: string | undefined;
   cwd: string;
+  /** `$HOME`: an env root there (or above it) is refused, as is one at the account's own home. */
+  home?: string | undefined;
 }
 
 /** `--config`, then `$HMS_CONFIG`, then `./hms.config.yaml`, then the built-in defaults. */
@@ -94,19 +99,34 @@ export function findConfigFile(lookup: ConfigLookup): string | null {
 
 export function loadConfig(lookup: ConfigLookup): Config {
   const file = findConfigFile(lookup);
-  if (file === null) return resolveConfig(configSchema.parse({}), null, lookup.cwd);
-  return resolveConfig(parseConfigText(readConfigText(file), file), file, dirname(file));
+  const config =
+    file === null
+      ? resolveConfig(configSchema.parse({}), null, lookup.cwd)
+      : resolveConfig(parseConfigText(readConfigText(file), file), file, dirname(file));
+  checkEnvRoot(config.envRoot, guardsFor(config, lookup), file ?? "built-in defaults");
+  return config;
 }
 
-function readConfigText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new HmsError("CONFIG_UNREADABLE", `cannot read config file ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+/** The folders an env root must never be, nor lie above. */
+function guardsFor(config: Config, lookup: ConfigLookup) {
+  const accountHome = (() => {
+    try {
+      return userInfo().homedir;
+    } catch {
+      return undefined; // no passwd entry (some containers): $HOME still counts
+    }
+  })();
+  const localRepo = config.repo !== undefined && isAbsolute(config.repo) ? config.repo : undefined;
+  return {
+    homes: [lookup.home, accountHome].filter((home): home is string => !!home),
+    repositories: [localRepo, enclosingCheckout(config.cwd), enclosingCheckout(lookup.cwd)].filter(
+      (repo): repo is string => repo !== undefined,
+    ),
+  };
 }
+
+/** Aliases expand on conversion; a billion-laughs file would expand past any memory without a cap. */
+const MAX_YAML_ALIASES = 100;
 
 /** Parses YAML (JSON is YAML too) and validates it, naming the file, the key path and what was expected. */
 export function parseConfigText(text: string, file: string): ParsedConfigFile {
@@ -115,7 +135,17 @@ export function parseConfigText(text: string, file: string): ParsedConfigFile {
     const first = document.errors[0];
     throw new HmsError("CONFIG_INVALID", `${file}: not valid YAML: ${first?.message ?? "parse error"}`);
   }
-  const result = configSchema.safeParse(document.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    throw new HmsError(
+      "CONFIG_INVALID",
+      `${file}: not a usable YAML document (${(error as Error).message}); a config may expand at most ${MAX_YAML_ALIASES} aliases`,
+      { cause: error },
+    );
+  }
+  const result = configSchema.safeParse(value ?? {});
   if (!result.success) {
     throw new HmsError("CONFIG_INVALID", `${file}: ${formatIssues(result.error.issues)}`);
   }
