@@ -5,19 +5,13 @@ import { type ParsedArgs, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 
 /** Builds the services a command needs from `--config`, `$HMS_CONFIG` or the defaults. */
-export function environmentFor(
-  args: ParsedArgs,
-  io: CliIo,
-  overrides: { stateFile?: string; envRoot?: string; log?: Log } = {},
-) {
+export function environmentFor(args: ParsedArgs, io: CliIo, overrides: { log?: Log } = {}) {
   const config = loadConfig({
     explicitPath: stringOption(args, "config"),
     envPath: io.env.HMS_CONFIG,
     cwd: io.cwd,
     home: io.env.HOME,
   });
-  if (overrides.stateFile) config.stateFile = overrides.stateFile;
-  if (overrides.envRoot) config.envRoot = overrides.envRoot;
   return createEnvContext(config, {
     path: io.env.PATH,
     nixConfig: io.env.NIX_CONFIG,

@@ -1,36 +1,69 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { HmsError } from "../errors.js";
-import { envRecordSchema } from "../store/schema.js";
+import type { EnvRecord } from "../store/schema.js";
 import { META_DIR, META_FILE } from "./context.js";
 
 /**
- * The environment's own description, kept inside it: cleanup.sh hands this folder to `hms-env cleanup
- * --env-dir`, which learns from it which state file and env root the environment belongs to.
+ * `.hms-env/env.json`: hms-env's own mark on a folder it made, written the moment the folder is
+ * reserved. It names the environment (`id`), the folder it was made as (`path`) and the env root.
+ * Anyone who can write the folder can edit it, so it is only ever used to find the record in the
+ * configured state file, and to tell hms-env's folders from others; never to choose a state file or
+ * an env root, nor a folder to delete.
  */
-const metadataSchema = z.object({
-  record: envRecordSchema,
-  stateFile: z.string(),
-  envRoot: z.string(),
-});
-export type EnvMetadata = z.infer<typeof metadataSchema>;
-
-export function writeMetadata(envDir: string, metadata: EnvMetadata): void {
-  writeFileSync(join(envDir, META_DIR, META_FILE), `${JSON.stringify(metadata, null, 2)}\n`);
+export interface EnvMarker {
+  id: string;
+  path: string;
+  envRoot: string;
 }
 
-export function readMetadata(envDir: string): EnvMetadata {
-  const file = join(envDir, META_DIR, META_FILE);
-  let raw: unknown;
+/** Older environments kept the id and path inside `record` only; both shapes are read. */
+const markerSchema = z.union([
+  z.object({ id: z.string().min(1), path: z.string().min(1), envRoot: z.string() }),
+  z
+    .object({ record: z.object({ id: z.string().min(1), path: z.string().min(1) }), envRoot: z.string() })
+    .transform(({ record, envRoot }) => ({ id: record.id, path: record.path, envRoot })),
+]);
+
+export function metadataFile(envDir: string): string {
+  return join(envDir, META_DIR, META_FILE);
+}
+
+/** Marks the record's folder as hms-env's: at its reservation, and again as the record changes. */
+export function writeMetadata(record: EnvRecord, envRoot: string): void {
+  mkdirSync(join(record.path, META_DIR), { recursive: true });
+  const text = JSON.stringify({ id: record.id, path: record.path, envRoot, record }, null, 2);
+  writeFileSync(metadataFile(record.path), `${text}\n`);
+}
+
+/** The line of env.json that names the folder, as writeMetadata writes it: cleanup.sh looks for it. */
+export function metadataPathLine(path: string): string {
+  return `"path": ${JSON.stringify(path)}`;
+}
+
+/**
+ * The marker of `envDir`, or undefined when it carries none: no `.hms-env/env.json`, a symlink in its
+ * place (a link could borrow another environment's mark), or a file that is not hms-env's.
+ */
+export function findMarker(envDir: string): EnvMarker | undefined {
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new HmsError("NOT_FOUND", `${envDir} is not an hms-env environment (cannot read ${file})`, {
-      cause: error,
-    });
+    if (!lstatSync(join(envDir, META_DIR)).isDirectory()) return undefined;
+    if (!lstatSync(metadataFile(envDir)).isFile()) return undefined;
+    const parsed = markerSchema.safeParse(JSON.parse(readFileSync(metadataFile(envDir), "utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
-  const result = metadataSchema.safeParse(raw);
-  if (!result.success) throw new HmsError("NOT_FOUND", `${file} is not an hms-env environment description`);
-  return result.data;
+}
+
+export function readMarker(envDir: string): EnvMarker {
+  const marker = findMarker(envDir);
+  if (marker === undefined) {
+    throw new HmsError(
+      "NOT_FOUND",
+      `${envDir} is not an hms-env environment: it holds no readable ${META_DIR}/${META_FILE} of hms-env's`,
+    );
+  }
+  return marker;
 }

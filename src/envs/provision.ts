@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { Claim, EnvRecord } from "../store/schema.js";
 import { isOwnClaim, newClaim } from "./claims.js";
+import { cleanupTarget } from "./cleanup-target.js";
 import { CHECKOUT_DIR, type EnvContext, META_DIR, type ProgressListener } from "./context.js";
 import { holdClaim, takeDown } from "./lifecycle.js";
 import { writeMetadata } from "./metadata.js";
@@ -119,6 +120,15 @@ async function reserve(context: EnvContext, plan: ProvisionPlan, record: EnvReco
     Object.assign(record, { path: "", workdir: "" });
     throw error;
   }
+  // Marked at once: `gc --orphans` removes only folders that carry hms-env's mark. A folder that
+  // cannot be marked (a full disk) is this environment's own, just made: it goes, the record forgets it.
+  try {
+    writeMetadata(record, config.envRoot);
+  } catch (error) {
+    rmSync(record.path, { recursive: true, force: true });
+    Object.assign(record, { path: "", workdir: "" });
+    throw error;
+  }
 }
 
 /** Fetches the ref into the shared mirror: before anything else exists, so a missing branch leaves nothing. */
@@ -161,6 +171,7 @@ async function build(
     nodeBinary: context.runtime.nodeBinary,
     cliEntry: context.runtime.cliEntry,
     mirror,
+    cleanup: cleanupTarget(record.path, config),
   };
   // The checkout and the Nix build need nothing from each other, so they run side by side.
   const results = await Promise.allSettled([
@@ -205,7 +216,7 @@ async function build(
     delete stored.claim;
     if (prepared) stored.shell = prepared.shell;
     stored.nixpkgs = record.nixpkgs;
-    writeMetadata(record.path, { record: stored, stateFile: store.file, envRoot: config.envRoot });
+    writeMetadata(stored, config.envRoot);
     return { ...stored };
   });
 }
@@ -258,7 +269,7 @@ function writeEnvironmentFiles(context: EnvContext, record: EnvRecord, scripts: 
   chmodSync(join(dir, "launch.sh"), 0o755);
   chmodSync(join(dir, "cleanup.sh"), 0o755);
   writeFileSync(join(dir, ".envrc"), envrc(scripts));
-  writeMetadata(dir, { record, stateFile: context.store.file, envRoot: context.config.envRoot });
+  writeMetadata(record, context.config.envRoot);
 }
 
 function asProvisionError(error: unknown, id: string): HmsError {

@@ -3,6 +3,8 @@
  * that came from a person or the configuration is single-quoted; the scripts find their own directory
  * at run time, so the environment keeps working if its folder is moved.
  */
+import { META_DIR, META_FILE } from "./context.js";
+import { metadataPathLine } from "./metadata.js";
 import { INSTALL_NIX } from "./nix.js";
 import { captureCommand, SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE } from "./shell-env.js";
 import { shellQuote } from "./shell-quote.js";
@@ -27,6 +29,20 @@ export interface ScriptContext {
   cliEntry: string;
   nodeBinary: string;
   mirror: string;
+  cleanup: CleanupTarget;
+}
+
+/** What cleanup.sh needs to hand the folder to hms-env, or to remove it safely when hms-env is gone. */
+export interface CleanupTarget {
+  /** The folder and the env root as `.hms-env/env.json` names them. */
+  envPath: string;
+  envRoot: string;
+  /** The same two with every symlink resolved, as `pwd -P` shows them. */
+  realEnvPath: string;
+  realEnvRoot: string;
+  /** The configuration the environment was made with (null: the built-in defaults) and its folder. */
+  configFile: string | null;
+  configDir: string;
 }
 
 /** Builtins only, so the script can still explain itself on a PATH without coreutils. */
@@ -113,12 +129,41 @@ exec "$NIX_BUILD_SHELL" -c "$2"
 }
 
 export function cleanupScript(context: ScriptContext): string {
+  const target = context.cleanup;
+  const config = target.configFile === null ? "" : ` --config ${shellQuote(target.configFile)}`;
   return `${header(context, "Removes this environment: its git worktree, its Nix GC roots, this folder, and marks it cleaned.")}
-cd /
+# From the configuration's folder (never this one, which goes away): the built-in defaults resolve there.
+cd -- ${shellQuote(target.configDir)} 2>/dev/null || cd /
 if command -v ${shellQuote(context.nodeBinary)} >/dev/null 2>&1 && [ -f ${shellQuote(context.cliEntry)} ]; then
-  exec ${shellQuote(context.nodeBinary)} ${shellQuote(context.cliEntry)} cleanup --env-dir "$HMS_ENV_DIR" "$@"
+  exec ${shellQuote(context.nodeBinary)} ${shellQuote(context.cliEntry)} cleanup --env-dir "$HMS_ENV_DIR"${config} "$@"
 fi
-# hms-env itself is gone: remove what git and the disk hold; the state file is reconciled later.
+${fallbackRemoval(context)}`;
+}
+
+/**
+ * hms-env itself is gone: remove what git and the disk hold; the state file is reconciled later. Only
+ * the folder hms-env made, as it made it: physically at the same place (a moved or copied folder, or
+ * one reached through a symlink to somewhere else, does not match), inside the env root, holding its
+ * own env.json that names this folder and that root. rm never follows a symlink inside the tree.
+ */
+function fallbackRemoval(context: ScriptContext): string {
+  const target = context.cleanup;
+  const meta = `"$HMS_ENV_DIR"/${shellQuote(`${META_DIR}/${META_FILE}`)}`;
+  const pathLine = metadataPathLine(target.envPath);
+  const rootLine = `"envRoot": ${JSON.stringify(target.envRoot)}`;
+  return `hms_refuse() {
+  echo "hms-env: the hms-env command was not found, and $HMS_ENV_DIR is not removed: $1. Check it, and remove it by hand if it is yours." >&2
+  exit 1
+}
+[ "$HMS_ENV_DIR" = ${shellQuote(target.realEnvPath)} ] || hms_refuse ${shellQuote(`hms-env made this environment at ${target.realEnvPath}`)}
+[[ "$HMS_ENV_DIR" == ${shellQuote(target.realEnvRoot)}/?* ]] || hms_refuse ${shellQuote(`it is not inside the env root ${target.realEnvRoot}`)}
+if [ -L "$HMS_ENV_DIR"/${shellQuote(META_DIR)} ] || [ -L ${meta} ] || [ ! -f ${meta} ]; then
+  hms_refuse ${shellQuote(`it holds no ${META_DIR}/${META_FILE} of its own`)}
+fi
+hms_meta="$(<${meta})"
+[[ "$hms_meta" == *${shellQuote(pathLine)}* && "$hms_meta" == *${shellQuote(rootLine)}* ]] ||
+  hms_refuse ${shellQuote(`its ${META_DIR}/${META_FILE} does not name this folder and its env root`)}
+[ ! -L "$HMS_ENV_DIR"/${shellQuote(context.checkoutName)} ] || hms_refuse "its checkout is a symbolic link"
 echo "hms-env: the hms-env command was not found; removing the worktree and folder directly" >&2
 git -C ${shellQuote(context.mirror)} worktree remove --force --force "$HMS_ENV_DIR"/${shellQuote(context.checkoutName)} 2>/dev/null || true
 git -C ${shellQuote(context.mirror)} worktree prune 2>/dev/null || true

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -181,22 +181,5 @@ describe("hms-env demo", () => {
     const workspace = /sample monorepo and hms.config.yaml in (\S+)/.exec(result.stderr)?.[1] ?? "";
     expect(workspace).not.toBe("");
     expect(existsSync(workspace)).toBe(false);
-  });
-});
-
-describe("cleanup --env-dir", () => {
-  it("finds the state file from the environment itself, wherever it is run from", async () => {
-    const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
-    const metadata = JSON.parse(readFileSync(join(env.path, ".hms-env", "env.json"), "utf8")) as {
-      stateFile: string;
-    };
-    expect(metadata.stateFile).toBe(ws.stateFile);
-    const result = await execa("node", [CLI, "cleanup", "--env-dir", env.path], {
-      cwd: "/",
-      reject: false,
-      env: { HMS_CONFIG: "" },
-    });
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect((await show(env.id)).status).toBe("cleaned");
   });
 });

@@ -1,19 +1,24 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import {
+  cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rmSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeMetadata } from "../../src/envs/metadata.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "../../src/envs/scripts.js";
 import { SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE, shellRc } from "../../src/envs/shell-env.js";
 import { shellQuote } from "../../src/envs/shell-quote.js";
-import { useTempDir } from "./support.js";
+import { recordAt, useTempDir } from "./support.js";
 
 const BASH = execFileSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).trim();
 const MARKER = "PWNED";
@@ -93,7 +98,16 @@ function binDir(root: string, name: string, withNixShell: boolean): string {
 function hostileContext(root: string, overrides: Partial<ScriptContext> = {}): ScriptContext {
   const marker = join(root, MARKER);
   const inject = `$(touch ${marker})`;
+  const envDir = join(root, HOSTILE_DIR_NAME);
   return {
+    cleanup: {
+      envPath: envDir,
+      envRoot: root,
+      realEnvPath: envDir,
+      realEnvRoot: root,
+      configFile: join(root, `hms it's ${inject}.yaml`),
+      configDir: root,
+    },
     id: `env-1234'; touch ${marker}; '`,
     component: `hms-sme'; touch ${marker}; echo '`,
     source: `branch "feature/it's\n${inject}\n\`touch ${marker}\`"`,
@@ -125,6 +139,7 @@ function makeEnvironment(overrides: Partial<ScriptContext> = {}) {
   writeExecutable(join(envDir, "launch.sh"), launchScript(context));
   writeExecutable(join(envDir, "cleanup.sh"), cleanupScript(context));
   writeFileSync(join(envDir, ".envrc"), envrc(context));
+  writeMetadata(recordAt(envDir, context.id), root);
   return { root, envDir, context };
 }
 
@@ -262,16 +277,17 @@ describe("cleanup.sh", () => {
     const nodeBinary = recorder(join(root, `node it's $(touch ${MARKER})`));
     const cliEntry = join(root, `cli it's $(touch ${MARKER}).js`);
     writeFileSync(cliEntry, "");
-    const { root: envRoot, envDir } = makeEnvironment({ nodeBinary, cliEntry });
+    const { root: envRoot, envDir, context } = makeEnvironment({ nodeBinary, cliEntry });
     const result = run(join(envDir, "cleanup.sh"), ["--json"], {
-      cwd: envRoot,
+      cwd: envDir,
       env: { PATH: process.env.PATH ?? "" },
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const seen = JSON.parse(result.stdout);
-    expect(seen.argv).toEqual([cliEntry, "cleanup", "--env-dir", envDir, "--json"]);
-    expect(seen.cwd).toBe("/");
+    const config = context.cleanup.configFile;
+    expect(seen.argv).toEqual([cliEntry, "cleanup", "--env-dir", envDir, "--config", config, "--json"]);
+    expect(seen.cwd).toBe(context.cleanup.configDir);
     expect(existsSync(envDir)).toBe(true);
     expect(injected(root) || injected(envRoot)).toBe(false);
   });
@@ -286,6 +302,63 @@ describe("cleanup.sh", () => {
     expect(existsSync(envDir)).toBe(false);
     expect(existsSync(sibling)).toBe(true);
     expect(injected(root)).toBe(false);
+  });
+});
+
+describe("cleanup.sh without the hms-env command refuses a folder that is not the one hms-env made", () => {
+  const fallback = (script: string, cwd: string) =>
+    run(script, [], { cwd, env: { PATH: process.env.PATH ?? "" } });
+  const refused = (result: ReturnType<typeof run>, reason: string) => {
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("is not removed");
+    expect(result.stderr).toContain(reason);
+  };
+
+  it("a copy of the environment elsewhere", () => {
+    const { root, envDir } = makeEnvironment();
+    const copy = join(root, "copy");
+    cpSync(envDir, copy, { recursive: true });
+    refused(fallback(join(copy, "cleanup.sh"), root), `hms-env made this environment at ${envDir}`);
+    expect(existsSync(copy)).toBe(true);
+    expect(injected(root)).toBe(false);
+  });
+
+  it("one whose env.json is missing, a symlink, or names another folder or env root", () => {
+    const { root, envDir, context } = makeEnvironment();
+    const meta = join(envDir, ".hms-env", "env.json");
+    const script = join(envDir, "cleanup.sh");
+    const good = readFileSync(meta, "utf8");
+    rmSync(meta);
+    refused(fallback(script, root), "holds no .hms-env/env.json of its own");
+    writeFileSync(join(root, "elsewhere.json"), good);
+    symlinkSync(join(root, "elsewhere.json"), meta);
+    refused(fallback(script, root), "holds no .hms-env/env.json of its own");
+    rmSync(meta);
+    writeMetadata(recordAt(join(root, "another"), context.id), root);
+    renameSync(join(root, "another", ".hms-env", "env.json"), meta);
+    refused(fallback(script, root), "does not name this folder and its env root");
+    writeMetadata(recordAt(envDir, context.id), "/");
+    refused(fallback(script, root), "does not name this folder and its env root");
+    expect(existsSync(envDir)).toBe(true);
+  });
+
+  it("a symlink put where the environment was, pointing at someone's folder", () => {
+    const { root, envDir } = makeEnvironment();
+    const victim = join(root, "victim");
+    renameSync(envDir, victim);
+    symlinkSync(victim, envDir);
+    refused(fallback(join(envDir, "cleanup.sh"), root), `hms-env made this environment at ${envDir}`);
+    expect(existsSync(join(victim, "hms-env.nix"))).toBe(true);
+    expect(lstatSync(envDir).isSymbolicLink()).toBe(true);
+  });
+
+  it("one outside the env root it was made in", () => {
+    const { root, envDir, context } = makeEnvironment();
+    const otherRoot = join(root, "envs");
+    const script = cleanupScript({ ...context, cleanup: { ...context.cleanup, realEnvRoot: otherRoot } });
+    writeExecutable(join(envDir, "cleanup.sh"), script);
+    refused(fallback(join(envDir, "cleanup.sh"), root), `it is not inside the env root ${otherRoot}`);
+    expect(existsSync(envDir)).toBe(true);
   });
 });
 

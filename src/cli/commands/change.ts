@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
+import { environmentInFolder } from "../../envs/env-dir.js";
 import { cleanupEnvironment, extendEnvironment } from "../../envs/lifecycle.js";
-import { readMetadata } from "../../envs/metadata.js";
 import { type Command, stringOption } from "../command.js";
 import { currentUser, environmentFor } from "../environment.js";
 import { describeEnvironment } from "../render.js";
@@ -32,7 +32,10 @@ export const cleanupCommand: Command = {
   summary: "remove an environment now",
   maxPositionals: 1,
   usage: `Usage: hms-env cleanup ID [--json] [--config FILE]
-       hms-env cleanup --env-dir DIR      (what an environment's ./cleanup.sh runs)`,
+       hms-env cleanup --env-dir DIR [--config FILE]   (what an environment's ./cleanup.sh runs)
+
+With --env-dir, the configured state file must hold the environment that DIR/.hms-env/env.json
+names, made in DIR; anything else is refused and nothing is removed.`,
   options: { "env-dir": { type: "string" } },
   async run(args, io) {
     const envDir = stringOption(args, "env-dir");
@@ -41,17 +44,13 @@ export const cleanupCommand: Command = {
       io.err(`${this.usage}\n\nhms-env: cleanup takes one ID or --env-dir DIR`);
       return 2;
     }
-    // An environment knows its own state file and env root, wherever cleanup.sh is run from.
-    const metadata = envDir === undefined ? undefined : readMetadata(resolve(io.cwd, envDir));
-    const context = environmentFor(args, io, {
-      ...(metadata && { stateFile: metadata.stateFile, envRoot: metadata.envRoot }),
-    });
-    const env = await cleanupEnvironment(
-      context,
-      metadata?.record.id ?? (key as string),
-      "manual",
-      currentUser(io),
-    );
+    // The configuration decides the state file and env root; the folder's env.json only names its id.
+    const context = environmentFor(args, io);
+    const id =
+      envDir === undefined
+        ? (key as string)
+        : (await environmentInFolder(context, resolve(io.cwd, envDir))).id;
+    const env = await cleanupEnvironment(context, id, "manual", currentUser(io));
     io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.clock.now()));
     return 0;
   },
