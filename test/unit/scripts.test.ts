@@ -18,7 +18,7 @@ import { writeMetadata } from "../../src/envs/metadata.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "../../src/envs/scripts.js";
 import { SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE, shellRc } from "../../src/envs/shell-env.js";
 import { shellQuote } from "../../src/envs/shell-quote.js";
-import { recordAt, useTempDir } from "./support.js";
+import { envRecord, useTempDir } from "./support.js";
 
 const BASH = execFileSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).trim();
 const MARKER = "PWNED";
@@ -139,7 +139,7 @@ function makeEnvironment(overrides: Partial<ScriptContext> = {}) {
   writeExecutable(join(envDir, "launch.sh"), launchScript(context));
   writeExecutable(join(envDir, "cleanup.sh"), cleanupScript(context));
   writeFileSync(join(envDir, ".envrc"), envrc(context));
-  writeMetadata(recordAt(envDir, context.id), root);
+  writeMetadata(envRecord(context.id, { path: envDir }), root);
   return { root, envDir, context };
 }
 
@@ -334,10 +334,10 @@ describe("cleanup.sh without the hms-env command refuses a folder that is not th
     symlinkSync(join(root, "elsewhere.json"), meta);
     refused(fallback(script, root), "holds no .hms-env/env.json of its own");
     rmSync(meta);
-    writeMetadata(recordAt(join(root, "another"), context.id), root);
+    writeMetadata(envRecord(context.id, { path: join(root, "another") }), root);
     renameSync(join(root, "another", ".hms-env", "env.json"), meta);
     refused(fallback(script, root), "does not name this folder and its env root");
-    writeMetadata(recordAt(envDir, context.id), "/");
+    writeMetadata(envRecord(context.id, { path: envDir }), "/");
     refused(fallback(script, root), "does not name this folder and its env root");
     expect(existsSync(envDir)).toBe(true);
   });
