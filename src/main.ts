@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { EnvContext } from "./envs/context.js";
+import { clearLeftovers, logLeftovers } from "./envs/leftovers.js";
 import { maintainMirrors } from "./envs/mirror-maintenance.js";
 import { type ReconcileReport, reconcile, settleDue } from "./envs/reconcile.js";
 import { startMaintenance } from "./schedule/maintenance.js";
@@ -120,7 +121,11 @@ export async function startServer(options: {
     intervalMs: context.config.maintenanceIntervalMs,
     clock: context.clock,
     log,
-    maintain: () => maintainMirrors(context.config.cacheDir),
+    maintain: async () => {
+      // What failed or killed git commands left goes first, so gc --auto then packs a clean mirror.
+      logLeftovers(log, await clearLeftovers(context));
+      return maintainMirrors(context.config.cacheDir);
+    },
   });
 
   const server = createServer((request, response) => {

@@ -56,12 +56,17 @@ export function mirrorPathFor(repo: string, cacheDir: string): string {
   return join(cacheDir, `${name || "repo"}-${digest}.git`);
 }
 
-/** A fetch of a large monorepo can take minutes: the lock is held (and refreshed) that long. */
-const MIRROR_WORK = { holdMs: 120_000, waitMs: 600_000 };
+/**
+ * A fetch of a large monorepo can take minutes: the holder refreshes the lock (a heartbeat every
+ * holdMs/3) for as long as git runs, so the lock itself can be short-lived. A holder killed with
+ * kill -9 stops beating, and the next provisioning takes the lock over after holdMs: seconds, not the
+ * minutes a fetch may last. Waiting for a live holder still has the whole of waitMs.
+ */
+export const MIRROR_LOCK = { holdMs: 15_000, waitMs: 600_000 };
 
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
 export function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
-  return withFileLock(mirror, { ...MIRROR_WORK, what: "mirror" }, task);
+  return withFileLock(mirror, { ...MIRROR_LOCK, what: "mirror" }, task);
 }
 
 export function createGit(): Git {
@@ -178,7 +183,10 @@ export function createGit(): Git {
     },
 
     async deleteRef(mirror, localRef) {
-      if (existsSync(mirror)) await withMirrorLock(mirror, () => git(["update-ref", "-d", localRef], mirror));
+      if (!existsSync(mirror)) return;
+      const deleted = await withMirrorLock(mirror, () => git(["update-ref", "-d", localRef], mirror));
+      // A ref already gone exits 0; any other failure would leak the ref and every object it keeps.
+      if (deleted.exitCode !== 0) throw gitFailure(`cannot delete ${localRef} in ${mirror}`, deleted.stderr);
     },
   };
 }

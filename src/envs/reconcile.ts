@@ -1,10 +1,9 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { EnvContext } from "./context.js";
 import { INTERRUPTED, type Moment, momentOf, type TakeDown, takeDown } from "./lifecycle.js";
-import { removeInsideRoot } from "./safe-remove.js";
+import { removeOrphans, scanOrphans } from "./orphans.js";
 import { holdsFolder } from "./transitions.js";
 
 /** One environment that could not be taken down; the others go on. */
@@ -32,18 +31,15 @@ export interface ReconcileReport {
   resumed: EnvRecord[];
   /** Cleanups that failed before and are not due yet. */
   waiting: WaitingCleanup[];
-  /** Folders under the env root, named like environments, that no live record owns. */
+  /** Folders under the env root that carry hms-env's mark and that no live record owns. */
   orphans: string[];
+  /** Folders named like environments without hms-env's mark: never removed, only reported. */
+  unmarked: string[];
   removedOrphans: string[];
   failures: TakeDownFailure[];
 }
 
 type Outcome = "expired" | "missing" | "abandoned" | "resumed";
-
-/** A folder this young may be a reservation whose record is being written right now. */
-const ORPHAN_MIN_AGE_MS = 2 * 60_000;
-/** What an environment folder's name looks like: YYYYMMDD_HHMMSS_... */
-const ENV_FOLDER = /^\d{8}_\d{6}_/;
 
 /**
  * What the reconciler does with an environment now, if anything. The same judgement runs again under
@@ -135,17 +131,6 @@ function waitingCleanups(environments: readonly EnvRecord[]): WaitingCleanup[] {
     }));
 }
 
-function findOrphans(context: EnvContext, environments: readonly EnvRecord[]): string[] {
-  const { envRoot } = context.config;
-  const owned = new Set(environments.filter(holdsFolder).map((env) => env.path));
-  const now = context.clock.now().getTime();
-  const entries = existsSync(envRoot) ? readdirSync(envRoot, { withFileTypes: true }) : [];
-  return entries
-    .filter((entry) => entry.isDirectory() && ENV_FOLDER.test(entry.name))
-    .map((entry) => join(envRoot, entry.name))
-    .filter((path) => !owned.has(path) && now - statSync(path).mtimeMs > ORPHAN_MIN_AGE_MS);
-}
-
 /** Catches what a timer missed, what a dead process left, and what people did by hand. */
 export async function reconcile(
   context: EnvContext,
@@ -155,23 +140,23 @@ export async function reconcile(
   // The folders are listed after the records are read again, and young ones are left alone, so a
   // provisioning that reserves its folder meanwhile is never mistaken for an orphan.
   const { environments } = await context.store.read();
-  const orphans = findOrphans(context, environments);
-  const removedOrphans: string[] = [];
+  const { envRoot } = context.config;
+  const { orphans, unmarked } = scanOrphans(envRoot, environments.filter(holdsFolder), context.clock.now());
+  const removal = options.removeOrphans ? removeOrphans(envRoot, orphans) : { removed: [], failures: [] };
   if (options.removeOrphans) {
-    for (const path of orphans) {
-      removeInsideRoot(context.config.envRoot, path);
-      removedOrphans.push(path);
-    }
     // Orphans may have been worktrees: let every mirror forget the ones whose folder is gone.
     for (const mirror of new Set(environments.map((env) => env.mirror).filter((m) => m !== ""))) {
-      await context.git.pruneWorktrees(mirror);
+      await context.git.pruneWorktrees(mirror).catch((error: unknown) => {
+        removal.failures.push({ id: mirror, error: `git worktree prune failed: ${describeError(error)}` });
+      });
     }
   }
   return {
     ...settled.done,
     waiting: waitingCleanups(environments),
     orphans,
-    removedOrphans,
-    failures: settled.failures,
+    unmarked,
+    removedOrphans: removal.removed,
+    failures: [...settled.failures, ...removal.failures],
   };
 }

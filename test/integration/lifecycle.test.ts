@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeMetadata } from "../../src/envs/metadata.js";
 import type { EnvRecord } from "../../src/store/schema.js";
 import { CLI, createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
+import { envRecord } from "../unit/support.js";
 
 let ws: Workspace;
 beforeAll(async () => {
@@ -64,8 +66,10 @@ describe("gc", () => {
       if (env) env.expiresAt = new Date(Date.now() - 1000).toISOString();
     });
     rmSync(vanished.path, { recursive: true, force: true });
+    // hms-env's own folder whose record is gone: it carries the mark hms-env writes at reservation.
     const orphan = join(ws.envRoot, "20260101_000000_hms-dev_stray");
     mkdirSync(join(orphan, "checkout"), { recursive: true });
+    writeMetadata(envRecord("env-57a40000", { path: orphan }), ws.envRoot);
     const anHourAgo = new Date(Date.now() - 3600_000);
     utimesSync(orphan, anHourAgo, anHourAgo);
     // Not orphans: a folder too young to judge (its record may be being written), hms-env's own data

@@ -1,3 +1,4 @@
+import { clearLeftovers, describeLeftovers, leftoversFailed } from "../../envs/leftovers.js";
 import { describeReclaim, reclaimMirrors } from "../../envs/reclaim-blobs.js";
 import { reconcile } from "../../envs/reconcile.js";
 import type { Command } from "../command.js";
@@ -8,21 +9,28 @@ export const gcCommand: Command = {
   summary: "reconcile now: expire due environments, finish interrupted ones, report (or remove) orphans",
   usage: `Usage: hms-env gc [--orphans] [--json] [--config FILE]
 
-  --orphans   also remove folders under the env root that no environment owns
+  --orphans   also remove folders under the env root that carry hms-env's mark
+              (.hms-env/env.json naming the folder) and that no environment owns
 
-Then, in each partial mirror, drops the blobs that no live environment has checked out (they are
-fetched again when a checkout needs them).`,
+Then, in each mirror, removes what failed or killed git commands left (partial objects, stale ref
+locks, refs/hms-env/* of environments without a record), and in each partial mirror drops the blobs
+that no live environment has checked out (they are fetched again when a checkout needs them).`,
   options: { orphans: { type: "boolean" } },
   async run(args, io) {
     const context = environmentFor(args, io);
     const report = await reconcile(context, { removeOrphans: args.values.orphans === true });
     // After the cleanups: the blobs of the checkouts just removed are among those given back.
+    const leftovers = await clearLeftovers(context);
     const reclaimed = await reclaimMirrors(context.config.cacheDir);
     // Anything that could not be cleaned, now or before (still waiting for its next try), fails gc.
-    const failed = report.failures.length > 0 || report.waiting.length > 0 || reclaimed.failures.length > 0;
+    const failed =
+      report.failures.length > 0 ||
+      report.waiting.length > 0 ||
+      reclaimed.failures.length > 0 ||
+      leftoversFailed(leftovers);
     const exitCode = failed ? 1 : 0;
     if (args.values.json) {
-      io.out(JSON.stringify({ ...report, reclaimed }, null, 2));
+      io.out(JSON.stringify({ ...report, leftovers, reclaimed }, null, 2));
       return exitCode;
     }
     const lines = [
@@ -45,6 +53,12 @@ fetched again when a checkout needs them).`,
         `orphan folders (no environment owns them; \`hms-env gc --orphans\` removes them):\n  ${report.orphans.join("\n  ")}`,
       );
     } else lines.push("orphan folders: none");
+    if (report.unmarked.length > 0) {
+      lines.push(
+        `named like environments but without hms-env's mark, left alone:\n  ${report.unmarked.join("\n  ")}`,
+      );
+    }
+    lines.push(...describeLeftovers(leftovers));
     lines.push(...describeReclaim(reclaimed));
     io.out(lines.join("\n"));
     return exitCode;

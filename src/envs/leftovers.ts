@@ -1,0 +1,182 @@
+import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describeError } from "../errors.js";
+import type { EnvContext, Log } from "./context.js";
+import { git, withMirrorLock } from "./git.js";
+import { forEachMirror, type MirrorPass } from "./mirror-maintenance.js";
+import { ORPHAN_MIN_AGE_MS } from "./orphans.js";
+import { holdsFolder } from "./transitions.js";
+
+/** What a pass over one mirror took away, and what it could not. */
+export interface MirrorLeftovers {
+  mirror: string;
+  /** `refs/hms-env/<id>` of environments that have no live record (a kill between fetch and reserve). */
+  prunedRefs: string[];
+  /** Partial objects and stale lock files a failed or killed git left, relative to the mirror. */
+  removedFiles: string[];
+  /** Unreachable loose objects removed by `git prune`. */
+  prunedObjects: number;
+  failures: string[];
+}
+
+const ENV_REFS = "refs/hms-env/";
+/** Unreachable loose objects a failed fetch wrote are pruned once this old (git's own approxidate). */
+const PRUNE_EXPIRE = `${ORPHAN_MIN_AGE_MS / 60_000}.minutes.ago`;
+
+/** Untouched for a while: nothing is writing it now (a lazy fetch or a live ref keeps changing its file). */
+function isStale(path: string, nowMs: number): boolean {
+  try {
+    return nowMs - lstatSync(path).mtimeMs > ORPHAN_MIN_AGE_MS;
+  } catch {
+    return false; // gone meanwhile
+  }
+}
+
+function entries(dir: string, recursive = false): string[] {
+  try {
+    return readdirSync(dir, { recursive, encoding: "utf8" });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What git leaves when it dies or the disk fills mid-write: `tmp_pack_*`, `tmp_idx_*` and the like in
+ * objects/pack, a `.pack` whose `.idx` was never written, `tmp_obj_*` loose objects, quarantine
+ * folders (`tmp_objdir-*`), and `*.lock` files under refs/ and beside packed-refs.
+ */
+function partialFiles(mirror: string, nowMs: number): string[] {
+  const objects = join(mirror, "objects");
+  const packs = entries(join(objects, "pack"));
+  const unindexed = (name: string) =>
+    /^pack-[0-9a-f]+\.pack$/.test(name) && !packs.includes(name.replace(/\.pack$/, ".idx"));
+  const found = [
+    ...packs
+      .filter((name) => name.startsWith("tmp_") || unindexed(name))
+      .map((name) => join(objects, "pack", name)),
+    ...entries(objects)
+      .filter((name) => name.startsWith("tmp_objdir"))
+      .map((name) => join(objects, name)),
+    ...entries(objects)
+      .filter((name) => /^[0-9a-f]{2}$/.test(name))
+      .flatMap((dir) =>
+        entries(join(objects, dir))
+          .filter((name) => name.startsWith("tmp_obj_"))
+          .map((name) => join(objects, dir, name)),
+      ),
+    ...entries(join(mirror, "refs"), true)
+      .filter((name) => name.endsWith(".lock"))
+      .map((name) => join(mirror, "refs", name)),
+    join(mirror, "packed-refs.lock"),
+  ];
+  return found.filter((path) => isStale(path, nowMs));
+}
+
+async function envRefs(mirror: string): Promise<string[]> {
+  const listed = await git(["for-each-ref", "--format=%(refname)", ENV_REFS], mirror);
+  if (listed.exitCode !== 0) throw new Error(`git for-each-ref failed: ${listed.stderr.trim()}`);
+  return listed.stdout.split("\n").filter((ref) => ref !== "");
+}
+
+/** A ref written moments ago may belong to a provisioning between its fetch and its record. */
+function refIsStale(mirror: string, ref: string, nowMs: number): boolean {
+  const loose = join(mirror, ref);
+  // A packed ref has no file of its own: only `git pack-refs` or `gc` packs refs, long after the fetch.
+  return !existsSync(loose) || isStale(loose, nowMs);
+}
+
+/**
+ * Clears one mirror under its lock, so no fetch or worktree change of hms-env runs meanwhile: partial
+ * objects first (a stale ref lock would block the ref's removal), then the refs of environments that
+ * no live record holds. Each failure is reported and the rest still goes.
+ */
+export async function clearMirrorLeftovers(
+  mirror: string,
+  liveIds: ReadonlySet<string>,
+  now: Date,
+): Promise<MirrorLeftovers> {
+  const result: MirrorLeftovers = {
+    mirror,
+    prunedRefs: [],
+    removedFiles: [],
+    prunedObjects: 0,
+    failures: [],
+  };
+  await withMirrorLock(mirror, async () => {
+    for (const path of partialFiles(mirror, now.getTime())) {
+      try {
+        rmSync(path, { recursive: true, force: true });
+        result.removedFiles.push(relative(mirror, path));
+      } catch (error) {
+        result.failures.push(`cannot remove ${path}: ${describeError(error)}`);
+      }
+    }
+    let refs: string[] = [];
+    try {
+      refs = await envRefs(mirror);
+    } catch (error) {
+      result.failures.push(`cannot list ${ENV_REFS} in ${mirror}: ${describeError(error)}`);
+    }
+    for (const ref of refs) {
+      if (liveIds.has(ref.slice(ENV_REFS.length)) || !refIsStale(mirror, ref, now.getTime())) continue;
+      const deleted = await git(["update-ref", "-d", ref], mirror);
+      if (deleted.exitCode === 0) result.prunedRefs.push(ref);
+      else result.failures.push(`cannot delete ${ref} in ${mirror}: ${deleted.stderr.trim()}`);
+    }
+    // Objects of a fetch that failed half-way are in no ref: prune takes them (worktree HEADs and
+    // indexes count as references, so nothing an environment uses goes).
+    const pruned = await git(["prune", "--verbose", `--expire=${PRUNE_EXPIRE}`], mirror);
+    if (pruned.exitCode !== 0) result.failures.push(`git prune failed in ${mirror}: ${pruned.stderr.trim()}`);
+    else
+      result.prunedObjects = pruned.stdout
+        .split("\n")
+        .filter((line) => /^[0-9a-f]{40,64} /.test(line)).length;
+  });
+  return result;
+}
+
+/** `gc` and serve's maintenance: every mirror under the cache folder, against the records as they are now. */
+export async function clearLeftovers(context: EnvContext): Promise<MirrorPass<MirrorLeftovers>> {
+  const { environments } = await context.store.read();
+  const liveIds = new Set(environments.filter(holdsFolder).map((env) => env.id));
+  const now = context.clock.now();
+  return forEachMirror(context.config.cacheDir, (mirror) => clearMirrorLeftovers(mirror, liveIds, now));
+}
+
+/** What `gc` prints about the mirrors' leftovers. */
+export function describeLeftovers(pass: MirrorPass<MirrorLeftovers>): string[] {
+  const lines = pass.done
+    .filter((done) => done.prunedRefs.length + done.removedFiles.length + done.prunedObjects > 0)
+    .map(
+      (done) =>
+        `leftovers removed from ${done.mirror}: ${done.prunedRefs.length} refs of environments without a record, ${done.removedFiles.length} partial files, ${done.prunedObjects} unreachable objects`,
+    );
+  if (lines.length === 0) lines.push("mirror leftovers: none");
+  for (const done of pass.done)
+    for (const failure of done.failures) lines.push(`could not clear: ${failure}`);
+  for (const failure of pass.failures) lines.push(`could not clear ${failure.mirror}: ${failure.error}`);
+  return lines;
+}
+
+/** Whether anything could not be cleared (gc then exits 1). */
+export function leftoversFailed(pass: MirrorPass<MirrorLeftovers>): boolean {
+  return pass.failures.length > 0 || pass.done.some((done) => done.failures.length > 0);
+}
+
+/** serve's log of a pass: one line a mirror that had leftovers, one a failure. */
+export function logLeftovers(log: Log, pass: MirrorPass<MirrorLeftovers>): void {
+  for (const done of pass.done) {
+    const { mirror, prunedRefs, removedFiles, prunedObjects, failures } = done;
+    if (prunedRefs.length + removedFiles.length + prunedObjects > 0) {
+      log.info(
+        { action: "leftovers", mirror, prunedRefs, removedFiles, prunedObjects },
+        `removed leftovers from ${mirror}`,
+      );
+    }
+    for (const error of failures)
+      log.error({ action: "leftovers", mirror, error }, `could not clear ${mirror}`);
+  }
+  for (const { mirror, error } of pass.failures) {
+    log.error({ action: "leftovers", mirror, error }, `could not clear ${mirror}`);
+  }
+}

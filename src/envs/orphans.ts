@@ -1,0 +1,86 @@
+import { type Dirent, lstatSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { describeError, HmsError } from "../errors.js";
+import type { EnvRecord } from "../store/schema.js";
+import { META_DIR } from "./context.js";
+import { findMarker } from "./metadata.js";
+import { isInside, removeInsideRoot } from "./safe-remove.js";
+
+/** A folder this young may be a reservation whose record is being written right now. */
+export const ORPHAN_MIN_AGE_MS = 2 * 60_000;
+/** What an environment folder's name looks like: YYYYMMDD_HHMMSS_... */
+const ENV_FOLDER = /^\d{8}_\d{6}_/;
+
+export interface OrphanScan {
+  /** Folders hms-env made (they carry its mark, naming that very folder) that no live record owns. */
+  orphans: string[];
+  /** Env-named folders without hms-env's mark: never removed, only reported. */
+  unmarked: string[];
+}
+
+/** Entries of the env root; a root that is gone (or going) has none. */
+function entriesOf(envRoot: string): Dirent[] {
+  try {
+    return readdirSync(envRoot, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Milliseconds since the folder changed, or undefined when it vanished meanwhile (a concurrent cleanup). */
+function ageOf(path: string, nowMs: number): number | undefined {
+  try {
+    return nowMs - lstatSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The folders under the env root that `gc --orphans` may remove: named like an environment, older than
+ * ORPHAN_MIN_AGE_MS, owned by no live record, and carrying hms-env's own mark. A folder someone made
+ * by hand, or copied in from elsewhere (its mark names another folder), is left alone whatever its name.
+ */
+export function scanOrphans(envRoot: string, live: readonly EnvRecord[], now: Date): OrphanScan {
+  const owned = new Set(live.map((env) => env.path));
+  const scan: OrphanScan = { orphans: [], unmarked: [] };
+  for (const entry of entriesOf(envRoot)) {
+    if (!entry.isDirectory() || !ENV_FOLDER.test(entry.name)) continue;
+    const path = join(envRoot, entry.name);
+    const age = ageOf(path, now.getTime());
+    if (owned.has(path) || age === undefined || age <= ORPHAN_MIN_AGE_MS) continue;
+    const marker = findMarker(path);
+    if (marker !== undefined && marker.path === path) scan.orphans.push(path);
+    else scan.unmarked.push(path);
+  }
+  return scan;
+}
+
+/**
+ * Removes an orphan with its mark last: should something inside resist (an immutable file), what is
+ * left still carries the mark, so a later pass knows it for hms-env's and tries again.
+ */
+function removeMarkLast(envRoot: string, path: string): void {
+  if (!isInside(envRoot, path)) {
+    throw new HmsError("UNSAFE_PATH", `refusing to delete ${path}: it is not inside the env root ${envRoot}`);
+  }
+  for (const name of readdirSync(path)) {
+    if (name !== META_DIR) rmSync(join(path, name), { recursive: true, force: true, maxRetries: 3 });
+  }
+  removeInsideRoot(envRoot, path);
+}
+
+/** Removes each orphan; one that cannot be removed is reported, and the others still go. */
+export function removeOrphans(envRoot: string, orphans: readonly string[]) {
+  const removed: string[] = [];
+  const failures: { id: string; error: string }[] = [];
+  for (const path of orphans) {
+    try {
+      removeMarkLast(envRoot, path);
+      removed.push(path);
+    } catch (error) {
+      failures.push({ id: path, error: `could not remove the orphan folder: ${describeError(error)}` });
+    }
+  }
+  return { removed, failures };
+}
