@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EnvRecord, emptyState } from "../../src/store/schema.js";
+import { emptyState } from "../../src/store/schema.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let ws: Workspace;
@@ -11,9 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => ws.remove());
 
-async function show(id: string): Promise<EnvRecord> {
-  return JSON.parse((await ws.cli(["show", id, "--json"])).stdout) as EnvRecord;
-}
+/** The status the configured state file holds for `id`. */
+const statusOf = async (id: string) =>
+  (await ws.context().store.read()).environments.find((env) => env.id === id)?.status;
 
 /** `hms-env cleanup --env-dir DIR` from `cwd`, with only the environment variables given. */
 const cleanupDir = (
@@ -70,7 +70,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
     expect(result.stderr).toContain(`refusing to clean up ${decoy}`);
     expect(result.stderr).toContain(`whose folder is ${env.path}`);
     expect(existsSync(decoy)).toBe(true);
-    expect((await show(env.id)).status).toBe("ready");
+    expect(await statusOf(env.id)).toBe("ready");
     expect(existsSync(env.workdir)).toBe(true);
     await ws.cli(["cleanup", env.id]);
   });
@@ -84,7 +84,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
     const result = await cleanupDir(a.path);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`names environment ${b.id}, whose folder is ${b.path}`);
-    expect([(await show(a.id)).status, (await show(b.id)).status]).toEqual(["ready", "ready"]);
+    expect([await statusOf(a.id), await statusOf(b.id)]).toEqual(["ready", "ready"]);
     expect(existsSync(a.path) && existsSync(b.path)).toBe(true);
     await ws.cli(["cleanup", a.id]);
     await ws.cli(["cleanup", b.id]);
@@ -98,7 +98,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
     expect(existsSync(viaFlag.path)).toBe(true);
     const configured = await cleanupDir(viaFlag.path, { cwd: "/", args: ["--config", ws.configFile] });
     expect(configured.exitCode, configured.stderr).toBe(0);
-    expect((await show(viaFlag.id)).status).toBe("cleaned");
+    expect(await statusOf(viaFlag.id)).toBe("cleaned");
     expect(existsSync(viaFlag.path)).toBe(false);
 
     const viaScript = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
@@ -111,7 +111,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
       env: { HMS_CONFIG: other },
     });
     expect(script.exitCode, script.stderr).toBe(0);
-    expect((await show(viaScript.id)).status).toBe("cleaned");
+    expect(await statusOf(viaScript.id)).toBe("cleaned");
     expect(existsSync(viaScript.path)).toBe(false);
   });
 });
