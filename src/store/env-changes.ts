@@ -38,6 +38,8 @@ export interface EnvFeedOptions {
   read(): Promise<StateData>;
   /** Each change once, in order; `state` is the whole state they were found in. */
   onChange(changes: EnvChange[], state: StateData): void;
+  /** Every good read, the first one included, changed environments or not (bugs live here too). */
+  onRead?(state: StateData): void;
   /** A read that failed (the change is reported by the next good one) or a watch that stopped. */
   onError(error: unknown): void;
 }
@@ -68,6 +70,7 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
     }
     const changes = diffEnvironments(last, state);
     last = state;
+    options.onRead?.(state);
     if (changes.length > 0) options.onChange(changes, state);
   };
   const check = () => {
@@ -79,6 +82,7 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
     async start() {
       try {
         last = await options.read();
+        options.onRead?.(last);
       } catch (error) {
         options.onError(error);
       }
