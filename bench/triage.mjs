@@ -182,9 +182,14 @@ function repositoryPaths() {
     .split("\n")
     .filter((line) => line !== "" && !line.startsWith("#"));
   const paths = new Set(listed);
+  // About ten files a folder, five hundred packages: the shape of a real tree, not one folder a file.
+  const packages = Array.from({ length: 500 }, () => ident());
+  const folders = Array.from({ length: Math.ceil(FILES / 10) }, () => ident());
   for (let n = 0; paths.size < FILES; n++) {
+    const folder = Math.floor(n / 10) % folders.length;
+    const pkg = folder % packages.length;
     paths.add(
-      `SYSTEM-COMPONENTS/${COMPONENT_DIRS[n % 4]}/${ident()}-${n % 400}/${pick(["src", "lib", "app", "test"])}/${ident()}/${n}-${pick(NAMES)}`,
+      `SYSTEM-COMPONENTS/${COMPONENT_DIRS[pkg % 4]}/${packages[pkg]}-${pkg}/src/${folders[folder]}-${folder}/${n}-${pick(NAMES)}`,
     );
   }
   return [...paths];

@@ -1,9 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FileIndex } from "../../../src/triage/file-index.js";
-import { triageMonorepoIndex } from "../../helpers/triage-monorepo.js";
+import { describe, expect, it } from "vitest";
+import { useTriageMonorepoIndex } from "../../helpers/triage-monorepo.js";
 import { createEngine, NO_ROTATION, NOW, PROJECT_ROOT, SETTINGS } from "./support.js";
 
 /**
@@ -30,13 +28,7 @@ const openBugs = readdirSync(PASTED)
   });
 
 describe("duplicates: 20 labelled pairs", () => {
-  let dir: string;
-  let files: FileIndex;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "hms-pairs-"));
-    files = await triageMonorepoIndex(dir);
-  }, 60_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const monorepo = useTriageMonorepoIndex();
 
   it("are 20, half of them duplicates", () => {
     expect(pairs.length).toBe(20);
@@ -49,7 +41,7 @@ describe("duplicates: 20 labelled pairs", () => {
   });
 
   it("are told apart with precision and recall of at least 0.9", () => {
-    const engine = createEngine(openBugs, SETTINGS, files);
+    const engine = createEngine(openBugs, SETTINGS, monorepo());
     const rows = pairs.map((pair) => {
       const text = readFileSync(join(PAIRS, `${pair.name}.txt`), "utf8");
       const decision = engine.decide({ text }, NO_ROTATION, NOW);
