@@ -258,10 +258,13 @@ for (let round = 0; round < 3; round++) {
   if (listed.length !== index.size) throw new Error(`listed ${listed.length} files, indexed ${index.size}`);
 }
 
-const indexed = time(() =>
-  createTriageEngine({ settings, rootCauses: createRootCauseIndex(entries), openBugs: bugs, files }),
+// The build is the root-cause index and the rest of the engine (duplicates of the open bugs, routing).
+const rootCauseIndex = time(() => createRootCauseIndex(entries));
+const rest = time(() =>
+  createTriageEngine({ settings, rootCauses: rootCauseIndex.result, openBugs: bugs, files }),
 );
-const engine = indexed.result;
+const indexed = { ms: rootCauseIndex.ms + rest.ms };
+const engine = rest.result;
 
 // The baseline: every signature of every entry compiled, then all of them run on each report.
 const scan = time(() =>
@@ -310,6 +313,7 @@ console.log(
     "",
     `${"".padEnd(24)}${"hms-env triage".padStart(16)}${"linear regex scan".padStart(20)}${"ratio".padStart(10)}`,
     row("index build (ms)", indexed.ms, scan.ms),
+    `  of which root-cause index ${rootCauseIndex.ms.toFixed(0)} ms, duplicates and routing ${rest.ms.toFixed(0)} ms`,
     row("one decision p50 (ms)", decisions.p50, baseline.p50),
     row("one decision p99 (ms)", decisions.p99, baseline.p99),
     "",
