@@ -15,7 +15,8 @@ interface IndexedBug {
   text: string;
   terms: Map<string, number>;
   length: number;
-  fingerprint: Fingerprint;
+  /** Read when the bug is first compared: most bugs never are, and 1,000 of them should build fast. */
+  fingerprint?: Fingerprint | undefined;
 }
 
 /**
@@ -80,8 +81,7 @@ export function createDuplicateIndex(
     remove(bug.id);
     const text = `${bug.title}\n${clampText(bug.text)}`;
     const { terms, length } = termCounts(text);
-    // The fingerprint reads the report as written: a title is someone's summary, not the error.
-    indexed.set(bug.id, { ...bug, terms, length, fingerprint: fingerprintOf(clampText(bug.text)) });
+    indexed.set(bug.id, { ...bug, terms, length });
     totalLength += length;
     for (const [term, count] of terms) {
       const list = postings.get(term) ?? new Map<string, number>();
@@ -146,8 +146,7 @@ export function createDuplicateIndex(
     },
     /** Reads every bug's frame again: `frameOf` reads differently once the repository's files changed. */
     reframe() {
-      for (const bug of indexed.values())
-        bug.fingerprint = fingerprintOf(`${bug.title}\n${clampText(bug.text)}`);
+      for (const bug of indexed.values()) bug.fingerprint = undefined;
     },
     /** How many open bugs contain a term: what the inverse document frequency is made of. */
     documentFrequency: (term: string) => postings.get(term)?.size ?? 0,
@@ -174,7 +173,9 @@ export function createDuplicateIndex(
         let dot = 0;
         for (const [term, weight] of query.weights) dot += weight * (other.weights.get(term) ?? 0);
         const textual = query.norm === 0 || other.norm === 0 ? 0 : dot / (query.norm * other.norm);
-        matches.push(judge(textual, fingerprint, bug, threshold));
+        // The fingerprint reads the report as written: a title is someone's summary, not the error.
+        bug.fingerprint ??= fingerprintOf(clampText(bug.text));
+        matches.push(judge(textual, fingerprint, bug.fingerprint, bug, threshold));
       }
       return matches
         .filter((match) => match.similarity >= threshold)
@@ -185,11 +186,16 @@ export function createDuplicateIndex(
 }
 
 /** The text's score, then what the fingerprints say about it. */
-function judge(textual: number, report: Fingerprint, bug: IndexedBug, threshold: number): DuplicateMatch {
+function judge(
+  textual: number,
+  report: Fingerprint,
+  { exception, frame }: Fingerprint,
+  bug: IndexedBug,
+  threshold: number,
+): DuplicateMatch {
   const round = (value: number) => Math.round(value * 100) / 100;
   const reasons = [`text similarity ${round(textual).toFixed(2)} (BM25)`];
   let similarity = textual;
-  const { exception, frame } = bug.fingerprint;
   if (report.exception !== null && exception !== null && !sameException(report.exception, exception)) {
     similarity = Math.min(similarity, threshold - BELOW_THRESHOLD);
     reasons.push(`different exception: ${report.exception} here, ${exception} there`);
