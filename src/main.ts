@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createTriageService, type TriageService } from "./bugs/triage-service.js";
 import type { EnvContext } from "./envs/context.js";
 import { maintainMirrors } from "./envs/mirror-maintenance.js";
 import { type ReconcileReport, reconcile, settleDue } from "./envs/reconcile.js";
@@ -23,8 +22,6 @@ function localUrl(host: string, port: number): string {
 export interface RunningServer {
   url: string;
   server: Server;
-  /** The triage engine, following the state file and the repository's default branch. */
-  triage: TriageService;
   timers: Timers;
   reconciler: Reconciler;
   /** Resolves once no deadline pass or reconciler pass is running or queued. */
@@ -44,6 +41,10 @@ export interface ServerExtension {
   /** Answers the request and returns true, or returns false to leave it to the others. */
   handle?(request: IncomingMessage, response: ServerResponse): boolean;
   environmentsChanged?(changes: EnvChange[], state: StateData): unknown;
+  /** Every read of the state file (at start, and after any write by anyone), whatever changed. */
+  stateRead?(state: StateData): unknown;
+  /** After each reconcile pass: periodic work of its own (triage refetches the default branch). */
+  reconciled?(): unknown;
   /** Finishes the work it started (messages after an ack) and stops. */
   stop?(): Promise<void>;
 }
@@ -103,19 +104,6 @@ export async function startServer(options: {
   const startup = await reconcileAndSync();
   for (const env of startup.expired)
     log.info({ envId: env.id, action: "expire", path: env.path }, `expired while stopped, cleaned ${env.id}`);
-  // Triage follows the same reads: a bug closed or deleted anywhere leaves the duplicate index at once.
-  const triage = await createTriageService(context);
-  let listingFiles: Promise<void> = Promise.resolve();
-  const refreshTriageFiles = () => {
-    if (stopping.signal.aborted) return;
-    listingFiles = triage
-      .refreshFiles()
-      .then((source) => log.info({ action: "triage-files" }, `triage reads paths against ${source}`))
-      .catch((error: unknown) =>
-        log.error({ action: "triage-files", err: error }, "listing the repository's files failed"),
-      );
-  };
-  refreshTriageFiles();
   const feed: EnvFeed = watchEnvironments({
     file: context.store.file,
     read: () => context.store.read(),
@@ -123,7 +111,10 @@ export async function startServer(options: {
       void timers.sync(state);
       for (const extension of extensions) extension.environmentsChanged?.(changes, state);
     },
-    onRead: (state) => triage.follow(state),
+    // Every read, not only environment changes: triage follows the bugs (closed or deleted anywhere).
+    onRead: (state) => {
+      for (const extension of extensions) extension.stateRead?.(state);
+    },
     onError: (error) => log.error({ action: "follow", err: error }, `following ${context.store.file} failed`),
   });
   await feed.start();
@@ -131,8 +122,10 @@ export async function startServer(options: {
     intervalMs: context.config.reconcileIntervalMs,
     clock: context.clock,
     log,
-    // Each pass also fetches the default branch, so triage reads paths against what is merged now.
-    reconcile: () => reconcileAndSync().finally(refreshTriageFiles),
+    reconcile: () =>
+      reconcileAndSync().finally(() => {
+        for (const extension of extensions) extension.reconciled?.();
+      }),
   });
   const maintenance = startMaintenance({
     intervalMs: context.config.maintenanceIntervalMs,
@@ -179,7 +172,6 @@ export async function startServer(options: {
   return {
     url: localUrl(options.host ?? DEFAULT_HOST, port),
     server,
-    triage,
     timers,
     reconciler,
     async idle() {
@@ -207,10 +199,7 @@ export async function startServer(options: {
       // to its claim (this process's pid is gone after the exit, so the next start finishes it). Its
       // state writes are short and run to the end: the store's lock is only given up after the rename.
       let grace: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all([current, listingFiles]),
-        new Promise((resolve) => (grace = setTimeout(resolve, PASS_GRACE_MS))),
-      ]);
+      await Promise.race([current, new Promise((resolve) => (grace = setTimeout(resolve, PASS_GRACE_MS)))]);
       clearTimeout(grace);
       await closed;
     },

@@ -1,10 +1,11 @@
 import type { EnvContext } from "../envs/context.js";
+import { describeError } from "../errors.js";
+import type { ServerExtension } from "../main.js";
 import type { StateData } from "../store/schema.js";
-import { createTriageEngine, type TriageEngine, triageSettings } from "../triage/engine.js";
+import type { TriageEngine } from "../triage/engine.js";
 import type { FileIndex } from "../triage/file-index.js";
-import { createRootCauseIndex } from "../triage/root-cause/index.js";
+import { loadTriageEngine } from "./engine.js";
 import { createRepositoryFiles } from "./repository-files.js";
-import { loadRootCauseDb } from "./root-cause-file.js";
 import { openBugs, readTriageState } from "./triage-state.js";
 
 /**
@@ -25,12 +26,7 @@ export async function createTriageService(
   context: Pick<EnvContext, "config" | "store" | "git">,
 ): Promise<TriageService> {
   const { config, store } = context;
-  const { bugs } = readTriageState(await store.read(), store.file);
-  const engine = createTriageEngine({
-    settings: triageSettings(config),
-    rootCauses: createRootCauseIndex(loadRootCauseDb(config.rootCauseDb).entries),
-    openBugs: openBugs(bugs),
-  });
+  const engine = await loadTriageEngine(config, store);
   const repository = createRepositoryFiles(context);
   let files: FileIndex | undefined;
 
@@ -47,5 +43,35 @@ export async function createTriageService(
       }
       return source;
     },
+  };
+}
+
+/**
+ * `serve`'s hooks for triage: every read of the state file updates the duplicate index (a bug closed or
+ * deleted by anyone leaves it), and every reconcile pass fetches the default branch, so paths are read
+ * against what is merged now.
+ */
+export function triageExtension(
+  triage: TriageService,
+  log: { info(message: string): void; error(message: string): void },
+): ServerExtension {
+  let listing: Promise<void> = Promise.resolve();
+  return {
+    stateRead(state) {
+      try {
+        triage.follow(state);
+      } catch (error) {
+        log.error(`triage: the open bugs could not be read: ${describeError(error)}`);
+      }
+    },
+    reconciled() {
+      listing = triage
+        .refreshFiles()
+        .then((source) => log.info(`triage: ${source}`))
+        .catch((error: unknown) =>
+          log.error(`triage: the repository's files could not be listed: ${describeError(error)}`),
+        );
+    },
+    stop: () => listing,
   };
 }

@@ -59,6 +59,14 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  // A listener that throws must not end the following: the next write is read all the same.
+  const notifyRead = (state: StateData) => {
+    try {
+      options.onRead?.(state);
+    } catch (error) {
+      options.onError(error);
+    }
+  };
   const checkOnce = async () => {
     if (stopped) return;
     let state: StateData;
@@ -70,7 +78,7 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
     }
     const changes = diffEnvironments(last, state);
     last = state;
-    options.onRead?.(state);
+    notifyRead(state);
     if (changes.length > 0) options.onChange(changes, state);
   };
   const check = () => {
@@ -82,7 +90,7 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
     async start() {
       try {
         last = await options.read();
-        options.onRead?.(last);
+        notifyRead(last);
       } catch (error) {
         options.onError(error);
       }

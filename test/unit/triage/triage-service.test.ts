@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { createTriageService } from "../../../src/bugs/triage-service.js";
+import { createTriageService, triageExtension } from "../../../src/bugs/triage-service.js";
 import { closeBug, recordTriage } from "../../../src/bugs/triage-state.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { createGit } from "../../../src/envs/git.js";
@@ -76,5 +76,20 @@ describe("the triage service", () => {
       outcome: "routed",
       primaryComponent: "hms-sme",
     });
+  });
+
+  it("as serve's extension: a state it cannot read is logged, and each reconcile pass refetches", async () => {
+    const { dir } = await setup();
+    const origin = await createTriageMonorepo(dir);
+    const { config, store, git } = await setup(origin);
+    const service = await createTriageService({ config, store, git });
+    const lines: string[] = [];
+    const extension = triageExtension(service, { info: (m) => lines.push(m), error: (m) => lines.push(m) });
+    const state = await store.read();
+    extension.stateRead?.({ ...state, bugs: [{ id: "not a bug id" }] } as never);
+    expect(lines[0]).toMatch(/^triage: the open bugs could not be read: .*bugs\[0\]/);
+    extension.reconciled?.();
+    await extension.stop?.();
+    expect(lines[1]).toMatch(/^triage: \d+ files of main at [0-9a-f]{12}$/);
   });
 });
