@@ -42,6 +42,10 @@ export interface ServerExtension {
   /** Answers the request and returns true, or returns false to leave it to the others. */
   handle?(request: IncomingMessage, response: ServerResponse): boolean;
   environmentsChanged?(changes: EnvChange[], state: StateData): unknown;
+  /** Every read of the state file (at start, and after any write by anyone), whatever changed. */
+  stateRead?(state: StateData): unknown;
+  /** After each reconcile pass: periodic work of its own (triage refetches the default branch). */
+  reconciled?(): unknown;
   /** Finishes the work it started (messages after an ack) and stops. */
   stop?(): Promise<void>;
 }
@@ -108,6 +112,10 @@ export async function startServer(options: {
       void timers.sync(state);
       for (const extension of extensions) extension.environmentsChanged?.(changes, state);
     },
+    // Every read, not only environment changes: triage follows the bugs (closed or deleted anywhere).
+    onRead: (state) => {
+      for (const extension of extensions) extension.stateRead?.(state);
+    },
     onError: (error) => log.error({ action: "follow", err: error }, `following ${context.store.file} failed`),
   });
   await feed.start();
@@ -115,7 +123,10 @@ export async function startServer(options: {
     intervalMs: context.config.reconcileIntervalMs,
     clock: context.clock,
     log,
-    reconcile: reconcileAndSync,
+    reconcile: () =>
+      reconcileAndSync().finally(() => {
+        for (const extension of extensions) extension.reconciled?.();
+      }),
   });
   const maintenance = startMaintenance({
     intervalMs: context.config.maintenanceIntervalMs,

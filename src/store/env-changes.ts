@@ -38,6 +38,8 @@ export interface EnvFeedOptions {
   read(): Promise<StateData>;
   /** Each change once, in order; `state` is the whole state they were found in. */
   onChange(changes: EnvChange[], state: StateData): void;
+  /** Every good read, the first one included, changed environments or not (bugs live here too). */
+  onRead?(state: StateData): void;
   /** A read that failed (the change is reported by the next good one) or a watch that stopped. */
   onError(error: unknown): void;
 }
@@ -57,6 +59,14 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
   let debounce: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  // A listener that throws must not end the following: the next write is read all the same.
+  const notifyRead = (state: StateData) => {
+    try {
+      options.onRead?.(state);
+    } catch (error) {
+      options.onError(error);
+    }
+  };
   const checkOnce = async () => {
     if (stopped) return;
     let state: StateData;
@@ -68,6 +78,7 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
     }
     const changes = diffEnvironments(last, state);
     last = state;
+    notifyRead(state);
     if (changes.length > 0) options.onChange(changes, state);
   };
   const check = () => {
@@ -79,6 +90,7 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
     async start() {
       try {
         last = await options.read();
+        notifyRead(last);
       } catch (error) {
         options.onError(error);
       }

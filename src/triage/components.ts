@@ -1,7 +1,8 @@
 import type { ComponentConfig } from "../config/schema.js";
 import { HmsError } from "../errors.js";
 import type { FileIndex } from "./file-index.js";
-import { createPathOwnership, pathsInText } from "./paths.js";
+import { createPathResolver } from "./path-resolver.js";
+import { pathsInText } from "./paths.js";
 import { clampText, compilePhrase } from "./text.js";
 import {
   type ComponentMatch,
@@ -18,10 +19,7 @@ import {
  * evidence in that order, kind by kind (more paths beats fewer paths; any path beats any number of
  * labels); the count of a weaker kind only breaks a tie of the stronger ones. If the two best are still
  * tied, or nothing matched, the outcome is needs-triage.
- *
- * With the repository's file index, a path resolves by its longest suffix that the repository's files
- * end with (file-index.ts); without it (or when the index does not know the path), by the components'
- * globs, as far as the path carries them.
+ * Paths are read by path-resolver.ts.
  */
 
 /** Confidence of each kind: a base, a step per extra piece of evidence, and how many steps count. */
@@ -60,7 +58,7 @@ export function createComponentDetector(
   components: Readonly<Record<string, ComponentConfig>>,
   files?: FileIndex,
 ) {
-  const ownerOf = createPathOwnership(components);
+  const { resolvePath } = createPathResolver(components, files);
   const shared = sharedKeywords(components);
   const sharedCues = cuesFor([...shared.keys()], false);
   const cues: ComponentCues[] = Object.entries(components).map(([id, component]) => ({
@@ -97,45 +95,10 @@ export function createComponentDetector(
 
     const addPath = (path: string, kind: "changed" | "path") => {
       const what = kind === "changed" ? "changed file" : "path";
-      // Changed files are repository paths: the globs read them as they are; the index only helps a
-      // path given relative to a component's own folder.
-      const byGlob = () => {
-        const owner = ownerOf(path);
-        if (owner === undefined) return false;
-        add(
-          owner.component,
-          kind,
-          owner.path,
-          `${what} ${owner.path} matches ${owner.component} (${owner.pattern})`,
-        );
-        return true;
-      };
-      if (kind === "changed" && byGlob()) return;
-      const resolved = files?.resolve(path) ?? { kind: "unknown" };
-      // A path the repository's files only partly explain is read by the globs first, if they can.
-      if (resolved.kind === "unknown" || resolved.partial) {
-        if (kind === "path" && byGlob()) return;
-        if (resolved.kind === "unknown") return;
-      }
-      if (resolved.kind === "ambiguous") {
-        const owners = resolved.components.map((component) => component ?? "no component").join(", ");
-        notCounted(
-          `${what} ${resolved.suffix} is ambiguous: ${resolved.count} files of ${owners} end with it (${resolved.examples.join(", ")})`,
-        );
-        return;
-      }
-      const where =
-        resolved.count === 1 ? resolved.file : `${resolved.file} and ${resolved.count - 1} more files`;
-      if (resolved.component === null) {
-        notCounted(`${what} ${resolved.suffix} resolved to ${where}, which no component owns`);
-        return;
-      }
-      add(
-        resolved.component,
-        kind,
-        resolved.file,
-        `${what} ${resolved.suffix} resolved to ${where} (${resolved.component})`,
-      );
+      const resolved = resolvePath(path, { repositoryPath: kind === "changed" });
+      if (resolved.kind === "owned")
+        add(resolved.component, kind, resolved.file, `${what} ${resolved.description}`);
+      else if (resolved.kind === "uncounted") notCounted(`${what} ${resolved.description}`);
     };
     for (const file of report.files ?? []) addPath(file, "changed");
     for (const path of pathsInText(text)) addPath(path, "path");

@@ -4,6 +4,7 @@ import { chooseAssignee } from "./assignee.js";
 import { createComponentDetector } from "./components.js";
 import { createDuplicateIndex, type OpenBug } from "./duplicates.js";
 import type { FileIndex } from "./file-index.js";
+import { createPathResolver } from "./path-resolver.js";
 import type { RankScope, RootCauseIndex } from "./root-cause/index.js";
 import type {
   Assignment,
@@ -54,8 +55,10 @@ export type TriageEngine = ReturnType<typeof createTriageEngine>;
  * the rotation state and the time it is given.
  */
 export function createTriageEngine({ settings, rootCauses, openBugs, files }: TriageEngineInput) {
-  const detect = createComponentDetector(settings.components, files);
-  const duplicates = createDuplicateIndex(openBugs);
+  let detect = createComponentDetector(settings.components, files);
+  let paths = createPathResolver(settings.components, files);
+  // Duplicates compare the top frame in the repository's own code, read with the same files as routing.
+  const duplicates = createDuplicateIndex(openBugs, (text) => paths.topFrame(text));
   const ownerOf = new Map<string, string>();
   for (const [team, { components }] of Object.entries(settings.teams)) {
     for (const component of components) ownerOf.set(component, team);
@@ -129,5 +132,12 @@ export function createTriageEngine({ settings, rootCauses, openBugs, files }: Tr
     };
   }
 
-  return { decide, rootCauses, duplicates };
+  /** A new commit of the default branch: paths are read against its files from now on. */
+  function useFiles(index: FileIndex | undefined) {
+    detect = createComponentDetector(settings.components, index);
+    paths = createPathResolver(settings.components, index);
+    duplicates.reframe();
+  }
+
+  return { decide, rootCauses, duplicates, useFiles };
 }

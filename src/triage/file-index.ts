@@ -72,25 +72,23 @@ export function createFileIndex(
   files: readonly string[],
   componentOf: (file: string) => string | null,
 ): FileIndex {
-  const keys = files.filter((file) => file !== "").map((file) => keyOf(file.split("/")));
-  keys.sort();
+  // Owners are looked up before sorting, while each path is still at hand in its usual form.
   const components: string[] = [];
   const ids = new Map<string, number>();
-  const owners = new Uint16Array(keys.length);
-  keys.forEach((key, position) => {
-    const component = componentOf(fileOf(key));
-    if (component === null) {
-      owners[position] = NO_COMPONENT;
-      return;
-    }
-    let id = ids.get(component);
-    if (id === undefined) {
-      id = components.length;
-      components.push(component);
+  const ownerOfKey = new Map<string, number>();
+  for (const file of files) {
+    if (file === "") continue;
+    const component = componentOf(file);
+    let id = NO_COMPONENT;
+    if (component !== null) {
+      id = ids.get(component) ?? components.push(component) - 1;
       ids.set(component, id);
     }
-    owners[position] = id;
-  });
+    ownerOfKey.set(keyOf(file.split("/")), id);
+  }
+  const keys = [...ownerOfKey.keys()].sort();
+  const owners = Uint16Array.from(keys, (key) => ownerOfKey.get(key) as number);
+  ownerOfKey.clear();
 
   /** First position whose key is not below `target`. */
   const lowerBound = (target: string) => {

@@ -55,10 +55,10 @@ export function renderDecision(decision: TriageDecision): string {
       : ["  none found in the root-cause database"]),
     "Duplicates:",
     ...(decision.duplicates.length > 0
-      ? decision.duplicates.map(
-          (duplicate) =>
-            `  possible duplicate of ${duplicate.id} (similarity ${duplicate.similarity.toFixed(2)}): ${duplicate.title}`,
-        )
+      ? decision.duplicates.flatMap((duplicate) => [
+          `  possible duplicate of ${duplicate.id} (similarity ${duplicate.similarity.toFixed(2)}): ${duplicate.title}`,
+          ...duplicate.reasons.map((reason) => `    - ${reason}`),
+        ])
       : ["  none among the open bugs"]),
   ].join("\n");
 }

@@ -18,8 +18,6 @@ const POSTINGS_BUDGET = 500;
 export interface Search<T> {
   add(document: T): void;
   addAll(documents: readonly T[]): void;
-  /** The document stops matching at once; its words still count as common, which only helps ranking. */
-  discard(id: string): void;
   search(words: Iterable<string>, options?: SearchOptions): SearchResult[];
 }
 
@@ -67,7 +65,6 @@ export function createSearch<T extends { id: string }>(
       for (const document of documents) count(document);
       index.addAll(documents);
     },
-    discard: (id) => index.discard(id),
     search(words, options) {
       const query = rarest(words);
       return query.length === 0 ? [] : index.search(query.join(" "), options);

@@ -86,8 +86,10 @@ export interface RootCauseSuggestion {
 export interface DuplicateMatch {
   id: string;
   title: string;
-  /** Cosine similarity of the two reports' terms, 0..1. */
+  /** 0..1: the cosine of the two reports' BM25 term weights, then what their fingerprints say. */
   similarity: number;
+  /** "text similarity 0.72 (BM25)", "same exception PG::UndefinedTable at app/models/claim.rb". */
+  reasons: string[];
 }
 
 export interface TriageDecision {

@@ -1,6 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { execa } from "execa";
+import { afterAll, beforeAll } from "vitest";
 import { createRepositoryFiles } from "../../src/bugs/repository-files.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createGit } from "../../src/envs/git.js";
@@ -27,6 +29,26 @@ export function repositoryFilesFor(dir: string, origin: string, extra = "") {
   writeFileSync(join(dir, "hms.config.yaml"), `repo: ${JSON.stringify(origin)}\nenvRoot: ./envs\n${extra}`);
   const config = loadConfig({ explicitPath: join(dir, "hms.config.yaml"), envPath: undefined, cwd: dir });
   return createRepositoryFiles({ config, git: createGit() });
+}
+
+/**
+ * For a describe block: the generated monorepo is made once before its tests and removed after them;
+ * the returned function gives its file index.
+ */
+export function useTriageMonorepoIndex(): () => FileIndex {
+  let dir: string | undefined;
+  let index: FileIndex | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hms-monorepo-"));
+    index = await triageMonorepoIndex(dir);
+  }, 60_000);
+  afterAll(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (index === undefined) throw new Error("the monorepo's index is made in beforeAll");
+    return index;
+  };
 }
 
 /** The file index of the generated monorepo's default branch, listed from a real mirror. */

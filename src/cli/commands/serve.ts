@@ -83,15 +83,24 @@ async function startSlackIfConfigured(
   return slackExtension(slack);
 }
 
-/** One triage engine and bug pipeline for Slack and GitHub, made when the first of them asks. */
-function sharedBugServices(context: EnvContext, log: Log): () => Promise<BugServices> {
+/**
+ * One triage engine and bug pipeline for Slack and GitHub, made when the first of them asks; `made`
+ * says whether one did.
+ */
+function sharedBugServices(
+  context: EnvContext,
+  log: Log,
+): (() => Promise<BugServices>) & { readonly made: Promise<BugServices> | undefined } {
   let made: Promise<BugServices> | undefined;
   const bugLog = bugTaggedLog(log, "bugs");
-  return () => {
+  const get = () => {
     made ??= import("../../bugs/services.js").then(({ createBugServices }) =>
       createBugServices(context, bugLog),
     );
     return made;
+  };
+  return Object.defineProperty(get, "made", { get: () => made }) as typeof get & {
+    readonly made: Promise<BugServices> | undefined;
   };
 }
 
@@ -131,7 +140,12 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     // written after its Slack card exists and can link to the thread.
     const { startGithubIfConfigured } = await import("../../github/serve.js");
     const github = await startGithubIfConfigured(context, githubSetup, log, bugs);
-    const extensions = [slack, github].filter((extension) => extension !== undefined);
+    // Whichever of them files bugs, triage follows the state file and the default branch for it.
+    const made = bugs.made;
+    const { triageExtension } = await import("../../bugs/triage-service.js");
+    const triage =
+      made === undefined ? undefined : triageExtension((await made).triage, bugTaggedLog(log, "triage"));
+    const extensions = [slack, github, triage].filter((extension) => extension !== undefined);
     const running = await startServer({ context, port, host, extensions }).catch(async (error: unknown) => {
       await slack?.stop?.();
       throw asListenError(error, host, port);

@@ -1,9 +1,6 @@
-import { createRepositoryFiles } from "../../bugs/repository-files.js";
-import { loadRootCauseDb } from "../../bugs/root-cause-file.js";
-import { openBugs, readTriageState } from "../../bugs/triage-state.js";
-import { createTriageEngine, triageSettings } from "../../triage/engine.js";
+import { createTriageService } from "../../bugs/triage-service.js";
+import { readTriageState } from "../../bugs/triage-state.js";
 import { renderDecision } from "../../triage/render.js";
-import { createRootCauseIndex } from "../../triage/root-cause/index.js";
 import { type Command, stringOption } from "../command.js";
 import { environmentFor } from "../environment.js";
 
@@ -68,17 +65,12 @@ export function createTriageCommand({
         return 2;
       }
       const context = environmentFor(args, io);
-      const { config, store } = context;
+      const { store } = context;
       // Only reads: the state file and the root-cause database are left exactly as they are.
-      const { bugs, rotation } = readTriageState(await store.read(), store.file);
-      const repository = await createRepositoryFiles(context).refresh();
-      const engine = createTriageEngine({
-        settings: triageSettings(config),
-        rootCauses: createRootCauseIndex(loadRootCauseDb(config.rootCauseDb).entries),
-        openBugs: openBugs(bugs),
-        files: repository.index,
-      });
-      const decision = engine.decide(
+      const { rotation } = readTriageState(await store.read(), store.file);
+      const triage = await createTriageService(context);
+      const paths = await triage.refreshFiles();
+      const decision = triage.engine.decide(
         {
           text,
           files: list(stringOption(args, "files")),
@@ -91,8 +83,8 @@ export function createTriageCommand({
       );
       io.out(
         args.values.json
-          ? JSON.stringify({ ...decision, paths: repository.source }, null, 2)
-          : `${renderDecision(decision)}\nPaths:      ${repository.source}\n\nDry run: nothing was recorded or assigned.`,
+          ? JSON.stringify({ ...decision, paths }, null, 2)
+          : `${renderDecision(decision)}\nPaths:      ${paths}\n\nDry run: nothing was recorded or assigned.`,
       );
       return 0;
     },

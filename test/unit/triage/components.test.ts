@@ -28,6 +28,18 @@ describe("component detection: the precedence", () => {
     expect(routing.components[1]?.evidence).toBe("path");
   });
 
+  it("a changed file beats any number of paths its log quotes", () => {
+    const routing = route({
+      text: "checking SYSTEM-COMPONENTS/HMS-SYS/proto/env.proto ... ok\nchecking SYSTEM-COMPONENTS/HMS-SYS/build.rs ... ok",
+      files: [DEV_CLI],
+    });
+    expect(routing.primary).toBe("hms-dev");
+    expect(routing.components.map((match) => [match.component, match.evidence, match.confidence])).toEqual([
+      ["hms-dev", "changed", 0.9],
+      ["hms-sys", "path", 0.88],
+    ]);
+  });
+
   it("file paths beat labels", () => {
     const routing = route({ text: "fails", files: [SME_MODEL], labels: ["comp:hms-dev"] });
     expect(routing.primary).toBe("hms-sme");

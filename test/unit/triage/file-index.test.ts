@@ -101,6 +101,15 @@ describe("createFileIndex", () => {
     expect(index.resolve("app/controllers/claims_controller.rb").kind).toBe("unknown");
   });
 
+  it("reads a forged path of 50,000 segments by what the repository has, and nothing above the root", () => {
+    expect(file(`${"x/".repeat(50_000)}app/models/claim.rb`)).toEqual([
+      "SYSTEM-COMPONENTS/HMS-SME/app/models/claim.rb",
+      "hms-sme",
+    ]);
+    expect(index.resolve("../../../../etc/passwd").kind).toBe("unknown");
+    expect(index.resolve("").kind).toBe("unknown");
+  });
+
   it("resolves files outside every component to no component", () => {
     expect(file("scripts/release.sh")).toEqual(["scripts/release.sh", null]);
   });

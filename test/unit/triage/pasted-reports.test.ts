@@ -1,10 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { FileIndex } from "../../../src/triage/file-index.js";
 import type { TriageDecision, TriageReport } from "../../../src/triage/types.js";
-import { triageMonorepoIndex } from "../../helpers/triage-monorepo.js";
+import { useTriageMonorepoIndex } from "../../helpers/triage-monorepo.js";
 import { createEngine, NO_ROTATION, NOW, PROJECT_ROOT, SETTINGS } from "./support.js";
 
 /**
@@ -69,13 +68,7 @@ function table(rows: ReturnType<typeof score>): string {
 }
 
 describe("reports as people paste them, against the generated monorepo", () => {
-  let dir: string;
-  let files: FileIndex;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "hms-pasted-"));
-    files = await triageMonorepoIndex(dir);
-  }, 60_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const monorepo = useTriageMonorepoIndex();
 
   it("cover every fixture, at least 60, of every kind", () => {
     const fixtures = readdirSync(PASTED)
@@ -89,7 +82,7 @@ describe("reports as people paste them, against the generated monorepo", () => {
   });
 
   it("are at least 95% right, and never confidently wrong", () => {
-    const rows = score(files);
+    const rows = score(monorepo());
     console.info(`accuracy with the repository's file index:\n${table(rows)}`);
     const right = rows.filter(
       (row) => row.verdict === "routed right" || row.verdict === "needs-triage, rightly",
@@ -106,12 +99,13 @@ describe("reports as people paste them, against the generated monorepo", () => {
       (row) => row.verdict === "routed right" || row.verdict === "needs-triage, rightly",
     );
     expect(right.length).toBeLessThan(
-      score(files).filter((row) => row.verdict.endsWith("right") || row.verdict.endsWith("rightly")).length,
+      score(monorepo()).filter((row) => row.verdict.endsWith("right") || row.verdict.endsWith("rightly"))
+        .length,
     );
   });
 
   it("name the file each path resolved to", () => {
-    const rows = new Map(score(files).map((row) => [row.name, row.decision]));
+    const rows = new Map(score(monorepo()).map((row) => [row.name, row.decision]));
     expect(rows.get("sme-class-body-nameerror")?.components[0]?.reasons[0]).toBe(
       "path app/models/claim.rb resolved to SYSTEM-COMPONENTS/HMS-SME/app/models/claim.rb (hms-sme)",
     );
@@ -127,7 +121,7 @@ describe("reports as people paste them, against the generated monorepo", () => {
   });
 
   it("show an ambiguous path and count it for nobody", () => {
-    const decision = score(files).find((row) => row.name === "cross-ambiguous-main-rs")?.decision;
+    const decision = score(monorepo()).find((row) => row.name === "cross-ambiguous-main-rs")?.decision;
     expect(decision?.outcome).toBe("needs-triage");
     expect(decision?.components).toEqual([]);
     expect(decision?.uncounted).toEqual([

@@ -19,7 +19,8 @@ describe("requiredWords", () => {
     ["ab+c de?f", []],
     [" foo ?bar ", ["start:foo", "end:bar"]],
     [" abc\\s?cba [:-]*xyz ", ["start:abc", "end:cba", "end:xyz"]],
-    [" a\\012bcd ", ["end:bcd"]],
+    // An octal escape outside u mode: \012 is a newline, which ends a word.
+    [" a\\012bcd ", ["whole:bcd"]],
     [" \\dabc ", ["end:abc"]],
     [" [a-z]abc ", ["end:abc"]],
   ])("%s", (source, expected) => {
@@ -35,9 +36,24 @@ describe("requiredWords", () => {
     expect(words(source)).toEqual([]);
   });
 
-  it("gives up on u and i together, where case folding leaves ASCII", () => {
+  it("gives up on u or v and i together, where case folding leaves ASCII", () => {
     expect(words("\\bcertain\\b", "iu")).toEqual([]);
+    expect(words("\\bcertain\\b", "iv")).toEqual([]);
     expect(words("\\bcertain\\b", "u")).toEqual(["whole:certain"]);
+  });
+
+  it("reads the v flag's nested classes and set operations", () => {
+    expect(words("\\bfoo[[\\s,][:]]bar\\b", "v")).toEqual(["whole:foo", "whole:bar"]);
+    // A nested class holding a word character, a subtraction and a string disjunction may all be words.
+    expect(words(" foo[[,][a]]bar ", "v")).toEqual(["start:foo", "end:bar"]);
+    expect(words(" foo[\\W--[,]]bar ", "v")).toEqual(["start:foo", "end:bar"]);
+    expect(words(" foo[\\q{ab|,}]bar ", "v")).toEqual(["start:foo", "end:bar"]);
+  });
+
+  it("finds nothing in a pattern that does not parse, and knows ranges of punctuation", () => {
+    expect(words("foo[", "")).toEqual([]);
+    expect(words(" foo[!-/]bar ", "")).toEqual(["whole:foo", "whole:bar"]);
+    expect(words(" foo[+-a]bar ", "")).toEqual(["start:foo", "end:bar"]);
   });
 });
 
