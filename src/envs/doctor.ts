@@ -35,11 +35,34 @@ async function version(command: string, args: string[]): Promise<string | undefi
   return result?.exitCode === 0 ? result.stdout.trim().split("\n")[0] : undefined;
 }
 
+/** Sparse environments (`sparse-checkout set --sparse-index`) and mirror maintenance need git 2.32. */
+const MIN_GIT: readonly [number, number] = [2, 32];
+
+/** Whether `git --version`'s line names MIN_GIT or newer. */
+export function gitIsRecentEnough(versionLine: string): boolean {
+  const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(versionLine) ?? []).slice(1).map(Number);
+  return major > MIN_GIT[0] || (major === MIN_GIT[0] && minor >= MIN_GIT[1]);
+}
+
 async function checkGit(): Promise<Check> {
   const found = await version("git", ["--version"]);
-  return found
-    ? { name: "git", ok: true, detail: found }
-    : { name: "git", ok: false, detail: "git was not found", fix: "install git: sudo apt-get install git" };
+  if (!found) {
+    return {
+      name: "git",
+      ok: false,
+      detail: "git was not found",
+      fix: "install git: sudo apt-get install git",
+    };
+  }
+  const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(found) ?? []).slice(1).map(Number);
+  if (major > MIN_GIT[0] || (major === MIN_GIT[0] && minor >= MIN_GIT[1]))
+    return { name: "git", ok: true, detail: found };
+  return {
+    name: "git",
+    ok: false,
+    detail: `${found}: sparse environments and mirror maintenance need git ${MIN_GIT.join(".")} or newer`,
+    fix: "upgrade git (Debian/Ubuntu: a backports or the git-core PPA package)",
+  };
 }
 
 /** How long evaluating `lib.version` may take: a real nixpkgs needs a few seconds, a broken setup forever. */

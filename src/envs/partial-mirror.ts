@@ -13,6 +13,8 @@ const FULL_REASON_KEY = "hms-env.fullMirrorReason";
 /** git's warning when the server ignores `--filter` and sends every object. */
 const FILTER_REFUSED = /filtering not recognized by server/i;
 
+const PROBE_TIMEOUT_MS = 20_000;
+
 export type MirrorKind = { partial: true } | { partial: false; reason: string };
 
 /**
@@ -23,6 +25,8 @@ export type MirrorKind = { partial: true } | { partial: false; reason: string };
 export async function remoteAllowsFilter(repo: string): Promise<boolean> {
   const probe = await execa("git", ["-c", "protocol.version=2", "ls-remote", repo, "HEAD"], {
     env: { ...GIT_ENV, GIT_TRACE_PACKET: "1" },
+    // A remote that does not answer must not hold `doctor` up: it then counts as refusing.
+    timeout: PROBE_TIMEOUT_MS,
     reject: false,
     stdin: "ignore",
   });

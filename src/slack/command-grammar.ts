@@ -2,13 +2,14 @@ import { findSubcommand, parseCommandArgs } from "../cli/args.js";
 import type { Command } from "../cli/command.js";
 import { cleanupCommand, extendCommand } from "../cli/commands/change.js";
 import { listCommand } from "../cli/commands/inspect.js";
-import { provisionCommand } from "../cli/commands/provision.js";
+import { provisionCommand, provisionRequestFrom } from "../cli/commands/provision.js";
+import type { ProvisionRequest } from "../envs/plan.js";
 import { HmsError } from "../errors.js";
 import { SLASH_COMMAND } from "./ids.js";
 
 /** `/hms-env ...` as parsed: the CLI's grammar, with the caller's Slack ID standing in for --owner. */
 export type SlashCommand =
-  | { name: "provision"; component: string; branch?: string; pr?: string; timeout?: string }
+  | ({ name: "provision" } & Omit<ProvisionRequest, "owner">)
   | { name: "list" }
   | { name: "extend"; id: string; duration: string }
   | { name: "cleanup"; id: string }
@@ -16,7 +17,7 @@ export type SlashCommand =
   | { name: "help" };
 
 export const SLASH_USAGE = `Usage:
-  ${SLASH_COMMAND} provision --component <hms-sme|hms-esr|hms-dev|hms-sys|all> (--branch NAME | --pr N) [--timeout 8h]
+  ${SLASH_COMMAND} provision --component <hms-sme|hms-esr|hms-dev|hms-sys|all> (--branch NAME | --pr N) [--sparse | --full] [--timeout 8h]
   ${SLASH_COMMAND} list                    your live environments
   ${SLASH_COMMAND} extend ID DURATION      e.g. extend env-3f9c2a1b 4h
   ${SLASH_COMMAND} cleanup ID              remove it now
@@ -71,13 +72,11 @@ export function parseSlashCommand(input: string): SlashCommand {
       const args = parseLike(provisionCommand, rest);
       const component = text(args.values.component);
       if (component === undefined) throw usageError("--component is required");
-      return {
-        name: "provision",
-        component,
-        ...(text(args.values.branch) !== undefined && { branch: text(args.values.branch) }),
-        ...(text(args.values.pr) !== undefined && { pr: text(args.values.pr) }),
-        ...(text(args.values.timeout) !== undefined && { timeout: text(args.values.timeout) }),
-      };
+      // Only what was given, so the request reads as typed; the rules are those of the CLI.
+      const request = Object.entries(provisionRequestFrom(args, component)).filter(
+        ([, value]) => value !== undefined,
+      );
+      return { name: "provision", ...(Object.fromEntries(request) as Omit<ProvisionRequest, "owner">) };
     }
     case "list":
       parseLike(

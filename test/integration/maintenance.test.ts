@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withMirrorLock } from "../../src/envs/git.js";
 import { blobPaths } from "../helpers/mirror.js";
 import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -22,13 +23,22 @@ describe("serve maintains the mirrors", () => {
     const env = await ws.provision(["--component", "hms-dev", "--branch", "main", "--sparse"]);
     const graph = join(env.mirror, "objects", "info", "commit-graphs");
     expect(existsSync(graph)).toBe(false);
-    serve = await startServe(ws);
+    // While another process holds the mirror's lock (a fetch, a checkout), maintenance waits for it.
+    let released = false;
+    const held = withMirrorLock(env.mirror, async () => {
+      serve = await startServe(ws);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(existsSync(graph)).toBe(false);
+      released = true;
+    });
+    await held;
+    expect(released).toBe(true);
     await eventually(() => existsSync(graph), "a commit-graph in the mirror");
     await eventually(
       () => serve?.log().includes("maintained 1 mirrors") ?? false,
       "the maintenance log line",
     );
-    expect(serve.log()).not.toContain("could not maintain");
+    expect(serve?.log()).not.toContain("could not maintain");
   });
 });
 

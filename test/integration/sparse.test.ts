@@ -240,6 +240,24 @@ describe("a remote that refuses filters", () => {
     }
   });
 
+  it("a file:// URL gets a partial mirror just as the plain path does", async () => {
+    const own = await createWorkspace();
+    try {
+      const url = `file://${own.repo.path}`;
+      const config = readFileSync(own.configFile, "utf8").replace(
+        /^repo: .*$/m,
+        `repo: ${JSON.stringify(url)}`,
+      );
+      writeFileSync(own.configFile, config);
+      const env = await own.provision(["--component", "hms-sys", "--branch", "main", "--sparse"]);
+      expect(env.repo).toBe(`file://${own.repo.path}`);
+      expect(await blobPaths(env.mirror, env.commit ?? "", "missing")).toContain(DEV_FILES[0]);
+      expect(filesIn(env.workdir)).toContain("SYSTEM-COMPONENTS/HMS-SYS/Cargo.toml");
+    } finally {
+      own.remove();
+    }
+  });
+
   it("mirror.partialClone: false makes a full mirror even where filters are allowed", async () => {
     const own = await createWorkspace("mirror:\n  partialClone: false");
     try {

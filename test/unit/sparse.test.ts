@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { parseCommandArgs } from "../../src/cli/args.js";
+import { provisionCommand, provisionRequestFrom } from "../../src/cli/commands/provision.js";
 import { checkFolder } from "../../src/config/folder.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { ComponentConfig } from "../../src/config/schema.js";
+import { gitIsRecentEnough } from "../../src/envs/doctor.js";
 import { planProvision } from "../../src/envs/plan.js";
 import { folderOfGlob, planCheckout, widenedFolders } from "../../src/envs/sparse.js";
 import { expectHmsError, useTempDir } from "./support.js";
@@ -102,5 +105,48 @@ describe("checkFolder: what widen and checkout.alwaysInclude accept", () => {
 
   it("widening keeps the list sorted and drops folders already inside another", () => {
     expect(widenedFolders(["b", "a/x"], ["a", "b/c", "d"])).toEqual(["a", "b", "d"]);
+  });
+});
+
+describe("the provision options, as the CLI and Slack's /hms-env provision parse them", () => {
+  const request = (...words: string[]) =>
+    provisionRequestFrom(
+      parseCommandArgs(
+        ["--component", "hms-dev", "--branch", "main", ...words],
+        provisionCommand.options,
+        "usage",
+      ),
+      "hms-dev",
+    );
+
+  it("--sparse and --full choose the checkout; neither leaves it to checkout.mode", () => {
+    expect(request("--sparse").checkout).toBe("sparse");
+    expect(request("--full").checkout).toBe("full");
+    expect(request().checkout).toBeUndefined();
+    expect(request("--timeout", "8h")).toEqual({
+      component: "hms-dev",
+      branch: "main",
+      pr: undefined,
+      timeout: "8h",
+      checkout: undefined,
+    });
+  });
+
+  it("both at once is a usage error", async () => {
+    await expectHmsError(() => request("--sparse", "--full"), "USAGE", "either --sparse or --full");
+  });
+});
+
+describe("doctor's git version check", () => {
+  it.each([
+    ["git version 2.39.5", true],
+    ["git version 2.32.0", true],
+    ["git version 3.0.0", true],
+    ["git version 2.31.8", false],
+    ["git version 2.20.1", false],
+    ["git version 1.9.5", false],
+    ["something else", false],
+  ])("%s: %s", (line, ok) => {
+    expect(gitIsRecentEnough(line)).toBe(ok);
   });
 });

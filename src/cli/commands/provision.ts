@@ -1,7 +1,23 @@
+import type { ProvisionRequest } from "../../envs/plan.js";
 import { provision } from "../../envs/provision.js";
-import { type Command, checkoutModeOption, stringOption } from "../command.js";
+import { type Command, checkoutModeOption, type ParsedArgs, stringOption } from "../command.js";
 import { currentUser, environmentFor } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
+
+/**
+ * What the provision options ask for, whoever parsed them: `/hms-env provision` in Slack takes the same
+ * words with the same options (`provisionCommand.options`), so --sparse and --full work there too. The
+ * owner is the caller's to set.
+ */
+export function provisionRequestFrom(args: ParsedArgs, component: string): Omit<ProvisionRequest, "owner"> {
+  return {
+    component,
+    branch: stringOption(args, "branch"),
+    pr: stringOption(args, "pr"),
+    timeout: stringOption(args, "timeout"),
+    checkout: checkoutModeOption(args),
+  };
+}
 
 export const provisionCommand: Command = {
   name: "provision",
@@ -36,14 +52,7 @@ export const provisionCommand: Command = {
     const json = args.values.json === true;
     const env = await provision(
       context,
-      {
-        component,
-        branch: stringOption(args, "branch"),
-        pr: stringOption(args, "pr"),
-        timeout: stringOption(args, "timeout"),
-        owner: stringOption(args, "owner") ?? currentUser(io),
-        checkout: checkoutModeOption(args),
-      },
+      { ...provisionRequestFrom(args, component), owner: stringOption(args, "owner") ?? currentUser(io) },
       {
         progress: (event) => {
           if (!json) io.err(progressLine(event));

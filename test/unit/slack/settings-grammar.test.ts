@@ -53,6 +53,14 @@ describe("/hms-env grammar (the CLI's parser)", () => {
       component: "hms-dev",
       pr: "123",
     });
+    expect(parseSlashCommand("provision --component hms-dev --branch main --sparse")).toMatchObject({
+      component: "hms-dev",
+      checkout: "sparse",
+    });
+    expect(parseSlashCommand("provision --component hms-dev --branch main --full").name).toBe("provision");
+    expect(() => parseSlashCommand("provision --component hms-dev --branch main --sparse --full")).toThrow(
+      "either --sparse or --full",
+    );
   });
 
   it("reads list, extend, cleanup, triage and help", () => {
