@@ -12,7 +12,7 @@ export const doctorCommand: Command = {
   async run(args, io) {
     let checks: Check[];
     try {
-      checks = await runDoctor(environmentFor(args, io), io.env.PATH);
+      checks = await runDoctor(environmentFor(args, io), io.env.PATH, io.env.NIX_CONFIG);
     } catch (error) {
       // A config that does not load is itself the finding.
       if (!isHmsError(error)) throw error;
