@@ -68,7 +68,11 @@ async function checkGit(): Promise<Check> {
 /** How long evaluating `lib.version` may take: a real nixpkgs needs a few seconds, a broken setup forever. */
 const EVAL_TIMEOUT_MS = 60_000;
 
-async function checkNix(path: string | undefined, settings: NixConfig): Promise<Check[]> {
+async function checkNix(
+  path: string | undefined,
+  settings: NixConfig,
+  inheritedNixConfig: string | undefined,
+): Promise<Check[]> {
   const missing = ["nix-shell", "nix-instantiate", "nix-store"].filter((tool) => !findOnPath(tool, path));
   if (missing.length > 0) {
     return [{ name: "nix", ok: false, detail: `not found: ${missing.join(", ")}`, fix: INSTALL_NIX }];
@@ -76,15 +80,18 @@ async function checkNix(path: string | undefined, settings: NixConfig): Promise<
   const reported = (await version("nix", ["--version"])) ?? (await version("nix-shell", ["--version"]));
   const installed = parseNixVersion(reported ?? "");
   const nix: Check = { name: "nix", ok: true, detail: reported ?? "nix-shell" };
-  return [nix, ...(await checkNixpkgs(settings, installed))];
+  return [nix, ...(await checkNixpkgs(settings, installed, nixEnvironment(settings, inheritedNixConfig)))];
 }
 
 /**
  * The selected nixpkgs: where it is (without fetching it), whether this Nix is new enough for it (as
  * its lib/minfeatures.nix or lib/minver.nix says), and whether it evaluates.
  */
-async function checkNixpkgs(settings: NixConfig, installed: string | undefined): Promise<Check[]> {
-  const env = nixEnvironment(settings);
+async function checkNixpkgs(
+  settings: NixConfig,
+  installed: string | undefined,
+  env: Record<string, string>,
+): Promise<Check[]> {
   const chosen = describeChoice(settings.nixpkgs);
   let located: TreeLocation;
   try {
@@ -255,7 +262,12 @@ function checkDisk(envRoot: string): Check {
   }
 }
 
-export async function runDoctor(context: EnvContext, path: string | undefined): Promise<Check[]> {
+/** `nixConfig` is the caller's own NIX_CONFIG: the configured binary caches are added to it, as for every Nix call. */
+export async function runDoctor(
+  context: EnvContext,
+  path: string | undefined,
+  nixConfig?: string | undefined,
+): Promise<Check[]> {
   const config: Check = {
     name: "config",
     ok: true,
@@ -272,7 +284,7 @@ export async function runDoctor(context: EnvContext, path: string | undefined): 
   return [
     config,
     await checkGit(),
-    ...(await checkNix(path, context.config.nix)),
+    ...(await checkNix(path, context.config.nix, nixConfig)),
     nixFile,
     await checkRepo(context),
     await checkMirror(context),

@@ -23,7 +23,7 @@ export const doctorCommand: Command = {
     if (args.values["restore-state"] === true) await restoreState(environmentFor(args, io), io);
     let checks: Check[];
     try {
-      checks = await runDoctor(environmentFor(args, io), io.env.PATH);
+      checks = await runDoctor(environmentFor(args, io), io.env.PATH, io.env.NIX_CONFIG);
     } catch (error) {
       // A config that does not load is itself the finding.
       if (!isHmsError(error)) throw error;
