@@ -67,7 +67,8 @@ export async function startGithubHarness(
       note(level === "error" ? `error: ${msg}` : msg);
     },
   });
-  const served = { ...context, log };
+  const app = ws.app(undefined, log);
+  const served = app.envs;
   // The bug pipeline Slack would share, when a test needs issues to be bugs.
   const bugLog = { info: note, error: (line: string) => note(`error: ${line}`) };
   const bugs = options.bugs || options.slack ? await createBugServices(served, bugLog) : undefined;
@@ -82,7 +83,7 @@ export async function startGithubHarness(
     }));
   const side = startGithub(served, setup.settings, bugs);
   const extensions = [...(slack ? [slackExtension(slack)] : []), side];
-  const server = await startServer({ context: served, port: 0, host: "127.0.0.1", extensions });
+  const server = await startServer({ app, port: 0, host: "127.0.0.1", extensions });
   return {
     ws,
     repo,
@@ -100,6 +101,7 @@ export async function startGithubHarness(
       (await context.store.read()).environments.filter((env) => pr === undefined || env.pr === pr),
     async close() {
       await server.close();
+      app.close();
       await api.close();
       ws.remove();
       rmSync(repoDir, { recursive: true, force: true });

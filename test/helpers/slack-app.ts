@@ -57,7 +57,8 @@ export async function startSlackHarness(
   );
   const fake = await startFakeSlack();
   const logs: string[] = [];
-  const context = ws.context(options.clock);
+  const app = ws.app(options.clock);
+  const context = app.envs;
   const start = async () => {
     const slack = await startSlack({
       context,
@@ -72,7 +73,7 @@ export async function startSlackHarness(
       homeDebounceMs: 5,
     });
     const server = await startServer({
-      context,
+      app,
       port: 0,
       host: "127.0.0.1",
       extensions: [slackExtension(slack)],
@@ -123,6 +124,7 @@ export async function startSlackHarness(
     },
     async stop() {
       await running.server.close();
+      app.close();
       await fake.close();
       ws.remove();
     },

@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
-import { cleanupEnvironment, extendEnvironment } from "../../envs/lifecycle.js";
 import { readMetadata } from "../../envs/metadata.js";
 import { type Command, stringOption } from "../command.js";
-import { currentUser, environmentFor } from "../environment.js";
+import { appFor, currentUser } from "../environment.js";
 import { describeEnvironment } from "../render.js";
 
 export const extendCommand: Command = {
@@ -20,8 +19,7 @@ limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
       io.err(`${this.usage}\n\nhms-env: extend takes an ID and a DURATION`);
       return 2;
     }
-    const context = environmentFor(args, io);
-    const env = await extendEnvironment(context, key, duration, currentUser(io));
+    const env = await appFor(args, io).environments.extend(key, duration, currentUser(io));
     io.out(args.values.json ? JSON.stringify(env, null, 2) : `${env.id} now expires at ${env.expiresAt}`);
     return 0;
   },
@@ -43,16 +41,15 @@ export const cleanupCommand: Command = {
     }
     // An environment knows its own state file and env root, wherever cleanup.sh is run from.
     const metadata = envDir === undefined ? undefined : readMetadata(resolve(io.cwd, envDir));
-    const context = environmentFor(args, io, {
+    const app = appFor(args, io, {
       ...(metadata && { stateFile: metadata.stateFile, envRoot: metadata.envRoot }),
     });
-    const env = await cleanupEnvironment(
-      context,
+    const env = await app.environments.cleanup(
       metadata?.record.id ?? (key as string),
       "manual",
       currentUser(io),
     );
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.clock.now()));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, app.clock.now()));
     return 0;
   },
 };

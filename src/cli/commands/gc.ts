@@ -1,7 +1,6 @@
 import { describeReclaim, reclaimMirrors } from "../../envs/reclaim-blobs.js";
-import { reconcile } from "../../envs/reconcile.js";
 import type { Command } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 
 export const gcCommand: Command = {
   name: "gc",
@@ -14,10 +13,10 @@ Then, in each partial mirror, drops the blobs that no live environment has check
 fetched again when a checkout needs them).`,
   options: { orphans: { type: "boolean" } },
   async run(args, io) {
-    const context = environmentFor(args, io);
-    const report = await reconcile(context, { removeOrphans: args.values.orphans === true });
+    const app = appFor(args, io);
+    const report = await app.environments.reconcile({ removeOrphans: args.values.orphans === true });
     // After the cleanups: the blobs of the checkouts just removed are among those given back.
-    const reclaimed = await reclaimMirrors(context.config.cacheDir);
+    const reclaimed = await reclaimMirrors(app.config.cacheDir);
     // Anything that could not be cleaned, now or before (still waiting for its next try), fails gc.
     const failed = report.failures.length > 0 || report.waiting.length > 0 || reclaimed.failures.length > 0;
     const exitCode = failed ? 1 : 0;

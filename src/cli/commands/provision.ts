@@ -1,6 +1,5 @@
-import { provision } from "../../envs/provision.js";
 import { type Command, checkoutModeOption, stringOption } from "../command.js";
-import { currentUser, environmentFor } from "../environment.js";
+import { appFor, currentUser } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
 
 export const provisionCommand: Command = {
@@ -32,10 +31,9 @@ export const provisionCommand: Command = {
       io.err(`${this.usage}\n\nhms-env: --component is required`);
       return 2;
     }
-    const context = environmentFor(args, io);
+    const app = appFor(args, io);
     const json = args.values.json === true;
-    const env = await provision(
-      context,
+    const env = await app.environments.provision(
       {
         component,
         branch: stringOption(args, "branch"),
@@ -51,7 +49,7 @@ export const provisionCommand: Command = {
         ...(io.interrupt && { signal: io.interrupt }),
       },
     );
-    io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, context.clock.now()));
+    io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, app.clock.now()));
     return 0;
   },
 };

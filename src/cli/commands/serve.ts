@@ -4,7 +4,7 @@ import type { EnvContext, Log } from "../../envs/context.js";
 import { HmsError } from "../../errors.js";
 import { DEFAULT_HOST, startServer } from "../../main.js";
 import { type Command, stringOption } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 import type { CliIo } from "../io.js";
 
 /** An IP address or a host name (resolved by listen); anything else is a typo worth refusing. */
@@ -121,7 +121,8 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
       level: args.values.verbose ? "debug" : "info",
       now: () => io.host.clock.now(),
     });
-    const context = environmentFor(args, io, { log });
+    const app = appFor(args, io, { log });
+    const context = app.envs;
     // Checked before anything starts: a half-done GitHub setup stops serve with what is missing.
     const { githubSetupFromEnv } = await import("../../github/settings.js");
     const githubSetup = githubSetupFromEnv(io.env, context.config.github);
@@ -132,8 +133,9 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     const { startGithubIfConfigured } = await import("../../github/serve.js");
     const github = await startGithubIfConfigured(context, githubSetup, log, bugs);
     const extensions = [slack, github].filter((extension) => extension !== undefined);
-    const running = await startServer({ context, port, host, extensions }).catch(async (error: unknown) => {
+    const running = await startServer({ app, port, host, extensions }).catch(async (error: unknown) => {
       await slack?.stop?.();
+      app.close();
       throw asListenError(error, host, port);
     });
     log.info(
@@ -148,6 +150,7 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     }
     log.info({ action: "stop", signal: interrupt?.reason }, "stopping");
     await running.close();
+    app.close();
     log.info({ action: "stopped" }, "stopped");
     return 0;
   },

@@ -5,7 +5,7 @@ import { createTriageEngine, triageSettings } from "../../triage/engine.js";
 import { renderDecision } from "../../triage/render.js";
 import { createRootCauseIndex } from "../../triage/root-cause/index.js";
 import { type Command, stringOption } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 
 const USAGE = `Usage: hms-env triage "TEXT" [--files a,b] [--labels x,y] [--reporter ID] [--component ID]
                       [--json] [--config FILE]
@@ -67,7 +67,7 @@ export function createTriageCommand({
         io.err(`${USAGE}\n\nhms-env: the report is empty`);
         return 2;
       }
-      const context = environmentFor(args, io);
+      const context = appFor(args, io).envs;
       const { config, store } = context;
       // Only reads: the state file and the root-cause database are left exactly as they are.
       const { bugs, rotation } = readTriageState(await store.read(), store.file);
