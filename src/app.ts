@@ -66,18 +66,13 @@ export interface App {
 }
 
 /**
- * The lowdb store with the StateStore port's watch added; its own writes are looked at at once by the
- * watches. The lifecycle uses only the port; the bug and delivery code the rest of the store.
+ * The lowdb store with the StateStore port's watch added. The lifecycle uses only the port; the bug and
+ * delivery code the rest of the store. This process's own writes reach the watches through the file,
+ * as another process's do (after the same short debounce), so every listener sees one order of events.
  */
 function stateStoreOver(store: Store): Store & StateStore {
-  const watches = new Set<Watch>();
   return {
     ...store,
-    async update(change) {
-      const result = await store.update(change);
-      for (const watch of watches) void watch.check();
-      return result;
-    },
     watch(listener, onError) {
       const feed = watchEnvironments({
         file: store.file,
@@ -85,16 +80,7 @@ function stateStoreOver(store: Store): Store & StateStore {
         onChange: listener,
         onError,
       });
-      const watch: Watch = {
-        ready: feed.start(),
-        check: feed.check,
-        stop() {
-          feed.stop();
-          watches.delete(watch);
-        },
-      };
-      watches.add(watch);
-      return watch;
+      return { ready: feed.start(), check: feed.check, stop: () => feed.stop() };
     },
   };
 }
