@@ -10,9 +10,10 @@ import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import bolt from "@slack/bolt";
+import { createApp } from "../dist/app.js";
 import { loadConfig } from "../dist/config/load.js";
 import { processIsAlive } from "../dist/envs/claims.js";
-import { createEnvContext } from "../dist/envs/context.js";
+import { noLog } from "../dist/envs/context.js";
 import { createSampleRepo } from "../dist/envs/sample-repo.js";
 import { startServer } from "../dist/main.js";
 import { systemClock } from "../dist/schedule/system-clock.js";
@@ -141,12 +142,15 @@ try {
     ].join("\n"),
   );
   const config = loadConfig({ explicitPath: join(work, "hms.config.yaml"), cwd: work });
-  const context = createEnvContext(config, {
-    path: process.env.PATH,
+  const app = createApp({
+    config,
+    env: process.env,
+    log: noLog,
     clock: systemClock(),
     self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
     nodeBinary: process.execPath,
   });
+  const context = app.envs;
   const slackApi = standInSlack();
   const slackUrl = await listen(slackApi.server);
   const apiUrl = `${slackUrl}/api/`;
@@ -158,7 +162,7 @@ try {
     log: quiet,
   });
   const running = await startServer({
-    context,
+    app,
     port: 0,
     host: "127.0.0.1",
     extensions: [slackExtension(slack)],
@@ -237,6 +241,7 @@ try {
     `bug message -> DM with a ready environment: median ${fmt(median(dmTimes))} of 5 (${dmTimes.map((ms) => ms.toFixed(0)).join(", ")} ms; target < 5 s)`,
   );
   await running.close();
+  app.close();
   baseline.server.close();
   slackApi.server.close();
 } finally {
