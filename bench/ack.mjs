@@ -10,9 +10,10 @@ import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import bolt from "@slack/bolt";
+import { createApp } from "../dist/app.js";
 import { loadConfig } from "../dist/config/load.js";
 import { processIsAlive } from "../dist/envs/claims.js";
-import { createEnvContext } from "../dist/envs/context.js";
+import { noLog } from "../dist/envs/context.js";
 import { createSampleRepo } from "../dist/envs/sample-repo.js";
 import { startServer } from "../dist/main.js";
 import { systemClock } from "../dist/schedule/system-clock.js";
@@ -141,8 +142,10 @@ try {
     ].join("\n"),
   );
   const config = loadConfig({ explicitPath: join(work, "hms.config.yaml"), cwd: work });
-  const context = createEnvContext(config, {
-    path: process.env.PATH,
+  const app = createApp({
+    config,
+    env: process.env,
+    log: noLog,
     clock: systemClock(),
     self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
     nodeBinary: process.execPath,
@@ -153,12 +156,12 @@ try {
   responseUrl = `${slackUrl}/respond`;
   const quiet = { info: () => undefined, error: (line) => process.stderr.write(`${line}\n`) };
   const slack = await startSlack({
-    context,
+    hms: app,
     settings: { mode: "http", botToken: "xoxb-bench", signingSecret: SECRET, apiUrl },
     log: quiet,
   });
   const running = await startServer({
-    context,
+    app,
     port: 0,
     host: "127.0.0.1",
     extensions: [slackExtension(slack)],
@@ -237,6 +240,7 @@ try {
     `bug message -> DM with a ready environment: median ${fmt(median(dmTimes))} of 5 (${dmTimes.map((ms) => ms.toFixed(0)).join(", ")} ms; target < 5 s)`,
   );
   await running.close();
+  app.close();
   baseline.server.close();
   slackApi.server.close();
 } finally {

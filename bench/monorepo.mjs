@@ -11,9 +11,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createApp } from "../dist/app.js";
 import { loadConfig } from "../dist/config/load.js";
 import { processIsAlive } from "../dist/envs/claims.js";
-import { createEnvContext } from "../dist/envs/context.js";
+import { noLog } from "../dist/envs/context.js";
 import { cleanupEnvironment } from "../dist/envs/lifecycle.js";
 import { provision } from "../dist/envs/provision.js";
 import { systemClock } from "../dist/schedule/system-clock.js";
@@ -93,12 +94,14 @@ function contextFor(dir, origin) {
     `repo: ${JSON.stringify(origin)}\nenvRoot: ./temp_envs\nstateFile: ./state.json\nlimits:\n  maxEnvsPerOwner: 100\nnix:\n  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN}`)}\n`,
   );
   const config = loadConfig({ explicitPath: join(dir, "hms.config.yaml"), cwd: dir });
-  return createEnvContext(config, {
-    path: process.env.PATH,
+  return createApp({
+    config,
+    env: process.env,
+    log: noLog,
     clock: systemClock(),
     self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
     nodeBinary: process.execPath,
-  });
+  }).envs;
 }
 
 const request = (checkout) => ({

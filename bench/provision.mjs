@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createApp } from "../dist/app.js";
 import { loadConfig } from "../dist/config/load.js";
 import { processIsAlive } from "../dist/envs/claims.js";
-import { createEnvContext } from "../dist/envs/context.js";
+import { noLog } from "../dist/envs/context.js";
 import { cleanupEnvironment } from "../dist/envs/lifecycle.js";
 import { createNix } from "../dist/envs/nix.js";
 import { provision } from "../dist/envs/provision.js";
@@ -81,12 +82,14 @@ try {
     `repo: ${JSON.stringify(origin)}\nenvRoot: ./temp_envs\nstateFile: ./state.json\nlimits:\n  maxEnvsPerOwner: 100\nnix:\n  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN}`)}\n`,
   );
   const config = loadConfig({ explicitPath: join(work, "hms.config.yaml"), cwd: work });
-  const context = createEnvContext(config, {
-    path: process.env.PATH,
+  const context = createApp({
+    config,
+    env: process.env,
+    log: noLog,
     clock: systemClock(),
     self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
     nodeBinary: process.execPath,
-  });
+  }).envs;
   const request = { component: "hms-sme", branch: "feature/bench", timeout: "1h", owner: "bench" };
 
   // The first environment creates the shared mirror: a one-time cost per repository.

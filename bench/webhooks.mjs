@@ -11,9 +11,9 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Webhooks } from "@octokit/webhooks";
+import { createApp } from "../dist/app.js";
 import { loadConfig } from "../dist/config/load.js";
 import { processIsAlive } from "../dist/envs/claims.js";
-import { createEnvContext } from "../dist/envs/context.js";
 import { createSampleRepo } from "../dist/envs/sample-repo.js";
 import { createGithubClient } from "../dist/github/client.js";
 import { createComponentMapper, listChangedFiles } from "../dist/github/pull-files.js";
@@ -178,15 +178,16 @@ try {
     config.github,
   );
   const quiet = { info: () => undefined, error: (fields, line) => console.error(line ?? fields) };
-  const context = createEnvContext(config, {
-    path: process.env.PATH,
+  const app = createApp({
+    config,
+    env: process.env,
     clock: systemClock(),
     self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
     nodeBinary: process.execPath,
     log: { ...quiet, debug: () => undefined, warn: () => undefined },
   });
-  const github = startGithub(context, setup.settings);
-  const hms = await startServer({ context, port: 0, host: "127.0.0.1", extensions: [github] });
+  const github = startGithub(app, setup.settings);
+  const hms = await startServer({ app, port: 0, host: "127.0.0.1", extensions: [github] });
   const baseline = await startSignatureOnly();
 
   // (1) Bursts of concurrent deliveries, alternating between the two servers.
@@ -253,6 +254,7 @@ try {
   );
 
   await hms.close();
+  app.close();
   baseline.server.close();
   rest.server.close();
 } finally {

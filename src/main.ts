@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { EnvContext } from "./envs/context.js";
+import type { App } from "./app.js";
 import { clearLeftovers, logLeftovers } from "./envs/leftovers.js";
 import { maintainMirrors } from "./envs/mirror-maintenance.js";
-import { type ReconcileReport, reconcile, settleDue } from "./envs/reconcile.js";
+import type { ReconcileReport } from "./envs/reconcile.js";
 import { startMaintenance } from "./schedule/maintenance.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
 import { createTimers, type Timers } from "./schedule/timers.js";
 import { createSerialQueue } from "./serial-queue.js";
-import { type EnvChange, type EnvFeed, watchEnvironments } from "./store/env-changes.js";
+import type { EnvChange } from "./store/env-changes.js";
 import type { StateData } from "./store/schema.js";
 
 /** Only this machine (and a reverse proxy on it) can reach `serve` unless --host says otherwise. */
@@ -58,15 +58,15 @@ const PASS_GRACE_MS = 3000;
  * (`GET /healthz` now; the Slack and GitHub endpoints join this same server).
  */
 export async function startServer(options: {
-  context: EnvContext;
+  app: App;
   port: number;
   /** The address to listen on; default 127.0.0.1 (a reverse proxy in front exposes it). */
   host?: string;
   extensions?: readonly ServerExtension[];
 }): Promise<RunningServer> {
-  const { context } = options;
+  const { app } = options;
   const extensions = options.extensions ?? [];
-  const { log } = context;
+  const { log, environments } = app;
   const stopping = new AbortController();
   // Deadlines and reconciler passes take turns, so two of them never work on one environment at once.
   const inTurn = createSerialQueue();
@@ -85,7 +85,7 @@ export async function startServer(options: {
     void turn(async () => {
       settleQueued = false;
       // Each failure is logged where it happens (lifecycle.ts), once, with its next attempt.
-      const { done } = await settleDue(context, stopping.signal);
+      const { done } = await environments.settleDue(stopping.signal);
       for (const env of done.expired)
         log.info({ envId: env.id, action: "expire", path: env.path }, `expired and cleaned ${env.id}`);
       for (const env of done.resumed)
@@ -93,10 +93,10 @@ export async function startServer(options: {
       await timers.sync();
     }).catch((error: unknown) => log.error({ action: "settle", err: error }, "settling due work failed"));
   };
-  const timers: Timers = createTimers({ store: context.store, clock: context.clock, log, onDue: settleSoon });
+  const timers: Timers = createTimers({ store: app.store, clock: app.clock, log, onDue: settleSoon });
   const reconcileAndSync = () =>
     turn(async (): Promise<ReconcileReport> => {
-      const report = await reconcile(context, { signal: stopping.signal });
+      const report = await environments.reconcile({ signal: stopping.signal });
       await timers.sync();
       return report;
     });
@@ -105,23 +105,20 @@ export async function startServer(options: {
   const startup = await reconcileAndSync();
   for (const env of startup.expired)
     log.info({ envId: env.id, action: "expire", path: env.path }, `expired while stopped, cleaned ${env.id}`);
-  const feed: EnvFeed = watchEnvironments({
-    file: context.store.file,
-    read: () => context.store.read(),
-    onChange: (changes, state) => {
-      void timers.sync(state);
-      for (const extension of extensions) extension.environmentsChanged?.(changes, state);
-    },
-    // Every read, not only environment changes: triage follows the bugs (closed or deleted anywhere).
-    onRead: (state) => {
-      for (const extension of extensions) extension.stateRead?.(state);
-    },
-    onError: (error) => log.error({ action: "follow", err: error }, `following ${context.store.file} failed`),
+  // The app's one follower of the state file: changes from this process or another move the timers
+  // and reach Slack and GitHub.
+  const unfollow = app.onEnvChanges((changes, state) => {
+    void timers.sync(state);
+    for (const extension of extensions) extension.environmentsChanged?.(changes, state);
   });
-  await feed.start();
+  // Every read, not only environment changes: triage follows the bugs (closed or deleted anywhere).
+  const unread = app.onStateRead((state) => {
+    for (const extension of extensions) extension.stateRead?.(state);
+  });
+  await app.watchChanges();
   const reconciler = startReconciler({
-    intervalMs: context.config.reconcileIntervalMs,
-    clock: context.clock,
+    intervalMs: app.config.reconcileIntervalMs,
+    clock: app.clock,
     log,
     reconcile: () =>
       reconcileAndSync().finally(() => {
@@ -129,13 +126,13 @@ export async function startServer(options: {
       }),
   });
   const maintenance = startMaintenance({
-    intervalMs: context.config.maintenanceIntervalMs,
-    clock: context.clock,
+    intervalMs: app.config.maintenanceIntervalMs,
+    clock: app.clock,
     log,
     maintain: async () => {
       // What failed or killed git commands left goes first, so gc --auto then packs a clean mirror.
-      logLeftovers(log, await clearLeftovers(context));
-      return maintainMirrors(context.config.cacheDir);
+      logLeftovers(log, await clearLeftovers(app.envs));
+      return maintainMirrors(app.config.cacheDir);
     },
   });
 
@@ -144,7 +141,7 @@ export async function startServer(options: {
     if (request.method === "GET" && path === "/healthz") {
       const pending = [...timers.pending().values()].sort((a, b) => a.getTime() - b.getTime());
       // A vanished or corrupt state file makes the server unhealthy, with the reason; its timers stay.
-      const state = context.store.health();
+      const state = app.store.health();
       response.writeHead(state.ok ? 200 : 503, { "content-type": "application/json" });
       response.end(
         JSON.stringify({
@@ -168,7 +165,8 @@ export async function startServer(options: {
     stopping.abort();
     reconciler.stop();
     timers.stop();
-    feed.stop();
+    unfollow();
+    unread();
     throw error;
   });
   const address = server.address();
@@ -190,22 +188,21 @@ export async function startServer(options: {
       reconciler.stop();
       maintenance.stop();
       timers.stop();
-      feed.stop();
+      unfollow();
+      unread();
       // Requests already answered may have work after their ack (Slack messages): it gets the same grace.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      let stopGrace: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(extensions.map((extension) => extension.stop?.())),
-        new Promise((resolve) => (stopGrace = setTimeout(resolve, PASS_GRACE_MS))),
-      ]);
-      clearTimeout(stopGrace);
-      server.closeAllConnections();
       // The pass under way stops after the environment it is on; a teardown that takes longer is left
       // to its claim (this process's pid is gone after the exit, so the next start finishes it). Its
       // state writes are short and run to the end: the store's lock is only given up after the rename.
+      // Both waits share one grace, so serve is gone within the 5 seconds a service manager allows.
       let grace: NodeJS.Timeout | undefined;
-      await Promise.race([current, new Promise((resolve) => (grace = setTimeout(resolve, PASS_GRACE_MS)))]);
+      await Promise.race([
+        Promise.all([current, ...extensions.map((extension) => extension.stop?.())]),
+        new Promise((resolve) => (grace = setTimeout(resolve, PASS_GRACE_MS))),
+      ]);
       clearTimeout(grace);
+      server.closeAllConnections();
       await closed;
     },
   };

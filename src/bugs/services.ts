@@ -1,12 +1,12 @@
-import type { EnvContext, ProgressListener } from "../envs/context.js";
+import type { App } from "../app.js";
+import type { ProgressListener } from "../envs/context.js";
 import type { ProvisionRequest } from "../envs/plan.js";
-import { provision } from "../envs/provision.js";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { TriageEngine } from "../triage/engine.js";
 
 import { type BugPipeline, createBugPipeline, type PipelineLog } from "./pipeline.js";
-import { createTriageService, type TriageService } from "./triage-service.js";
+import type { TriageService } from "./triage-service.js";
 
 /** The triage engine and the bug pipeline of one process: the Slack and GitHub sides share them. */
 export interface BugServices {
@@ -17,9 +17,9 @@ export interface BugServices {
   provision(request: ProvisionRequest, progress?: ProgressListener): Promise<EnvRecord>;
 }
 
-export async function createBugServices(context: EnvContext, log: PipelineLog): Promise<BugServices> {
+export async function createBugServices(app: App, log: PipelineLog): Promise<BugServices> {
   // The repository's files let triage resolve pasted paths; without them it still routes by globs.
-  const triage = await createTriageService(context);
+  const triage = await app.triage();
   await triage
     .refreshFiles()
     .then((source) => log.info(`triage: ${source}`))
@@ -28,14 +28,14 @@ export async function createBugServices(context: EnvContext, log: PipelineLog): 
     });
   const { engine } = triage;
   const provisionFor: BugServices["provision"] = (request, progress) =>
-    provision(context, request, { ...(progress && { progress }) });
+    app.environments.provision(request, { ...(progress && { progress }) });
   const pipeline = createBugPipeline({
-    store: context.store,
+    store: app.store,
     engine,
-    config: context.config,
+    config: app.config,
     provision: provisionFor,
     log,
-    now: () => context.clock.now(),
+    now: () => app.clock.now(),
   });
   return { engine, triage, pipeline, provision: provisionFor };
 }

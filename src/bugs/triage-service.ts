@@ -1,7 +1,9 @@
-import type { EnvContext } from "../envs/context.js";
+import type { Config } from "../config/load.js";
+import type { Git } from "../envs/git.js";
 import { describeError } from "../errors.js";
 import type { ServerExtension } from "../main.js";
 import type { StateData } from "../store/schema.js";
+import type { Store } from "../store/store.js";
 import type { TriageEngine } from "../triage/engine.js";
 import type { FileIndex } from "../triage/file-index.js";
 import { loadTriageEngine } from "./engine.js";
@@ -22,9 +24,11 @@ export interface TriageService {
   refreshFiles(): Promise<string>;
 }
 
-export async function createTriageService(
-  context: Pick<EnvContext, "config" | "store" | "git">,
-): Promise<TriageService> {
+export async function createTriageService(context: {
+  config: Config;
+  store: Store;
+  git: Git;
+}): Promise<TriageService> {
   const { config, store } = context;
   const engine = await loadTriageEngine(config, store);
   const repository = createRepositoryFiles(context);

@@ -1,24 +1,25 @@
 import { userInfo } from "node:os";
+import { type App, createApp } from "../app.js";
 import { loadConfig } from "../config/load.js";
-import { createEnvContext, type Log } from "../envs/context.js";
+import { type Log, noLog } from "../envs/context.js";
 import { type ParsedArgs, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 
-/** Builds the services a command needs from `--config`, `$HMS_CONFIG` or the defaults. */
-export function environmentFor(args: ParsedArgs, io: CliIo, overrides: { log?: Log } = {}) {
+/** The app for `--config`, `$HMS_CONFIG` or the defaults: what every command takes its services from. */
+export function appFor(args: ParsedArgs, io: CliIo, overrides: { log?: Log } = {}): App {
   const config = loadConfig({
     explicitPath: stringOption(args, "config"),
     envPath: io.env.HMS_CONFIG,
     cwd: io.cwd,
     home: io.env.HOME,
   });
-  return createEnvContext(config, {
-    path: io.env.PATH,
-    nixConfig: io.env.NIX_CONFIG,
+  return createApp({
+    config,
+    env: io.env,
     clock: io.host.clock,
+    log: overrides.log ?? noLog,
     self: io.host.self,
     nodeBinary: io.host.nodeBinary,
-    ...(overrides.log && { log: overrides.log }),
   });
 }
 

@@ -3,7 +3,6 @@ import type { Claim, CleanReason, EnvRecord, StateData } from "../store/schema.j
 import { claimIsDead, describeClaim, isOwnClaim, keepClaim, newClaim, retryDelay } from "./claims.js";
 import type { EnvContext } from "./context.js";
 import { extendedDeadline } from "./plan.js";
-import { teardown } from "./teardown.js";
 import { holdsFolder, transition } from "./transitions.js";
 
 /** An id, a unique id prefix, or the environment's folder (absolute or its name). */
@@ -229,7 +228,7 @@ export async function takeDown(context: EnvContext, key: string, how: TakeDown):
   const { env, claim } = claimed;
   const held = holdClaim(context, env.id, claim);
   try {
-    await teardown(context, env);
+    await context.runner.tearDown(env);
   } catch (error) {
     held.release();
     const failed = await recordFailedAttempt(context, env.id, claim, error);

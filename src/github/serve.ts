@@ -1,23 +1,22 @@
+import type { App } from "../app.js";
 import type { BugServices } from "../bugs/services.js";
-import type { EnvContext, Log } from "../envs/context.js";
-import { cleanupEnvironment } from "../envs/lifecycle.js";
-import { provision } from "../envs/provision.js";
+import type { Log } from "../envs/context.js";
 import { createGithubSide, type GithubSide } from "./index.js";
 import type { GithubSettings, GithubSetup } from "./settings.js";
 
 /** The GitHub side of serve, given the engine's services: provisioning, cleanup and the records. */
-export function startGithub(context: EnvContext, settings: GithubSettings, bugs?: BugServices): GithubSide {
+export function startGithub(app: App, settings: GithubSettings, bugs?: BugServices): GithubSide {
   return createGithubSide({
     settings,
     ...(bugs && { rootCauses: bugs.engine.rootCauses }),
     services: {
-      config: context.config,
-      store: context.store,
-      now: () => context.clock.now(),
-      log: context.log,
-      provision: (request) => provision(context, request),
-      cleanup: (id, reason, actor) => cleanupEnvironment(context, id, reason, actor),
-      environments: async () => (await context.store.read()).environments,
+      config: app.config,
+      store: app.store,
+      now: () => app.clock.now(),
+      log: app.log,
+      provision: (request) => app.environments.provision(request),
+      cleanup: (id, reason, actor) => app.environments.cleanup(id, reason, actor),
+      environments: () => app.environments.list({ all: true }),
       ...(bugs && { pipeline: bugs.pipeline }),
     },
   });
@@ -28,7 +27,7 @@ export function startGithub(context: EnvContext, settings: GithubSettings, bugs?
  * before anything started), nothing otherwise, said once in the log.
  */
 export async function startGithubIfConfigured(
-  context: EnvContext,
+  app: App,
   setup: GithubSetup,
   log: Log,
   bugs: () => Promise<BugServices>,
@@ -45,5 +44,5 @@ export async function startGithubIfConfigured(
     { action: "github", repository: `${owner}/${repo}`, apiUrl },
     `GitHub: POST /github/webhooks on this server for ${owner}/${repo}`,
   );
-  return startGithub(context, setup.settings, await bugs());
+  return startGithub(app, setup.settings, await bugs());
 }

@@ -1,13 +1,7 @@
+import type { App } from "../app.js";
 import type { BugPipeline } from "../bugs/pipeline.js";
 import { type BugServices, createBugServices } from "../bugs/services.js";
 import { readTriageState } from "../bugs/triage-state.js";
-import type { EnvContext } from "../envs/context.js";
-import {
-  cleanupEnvironment,
-  extendEnvironment,
-  findEnvironment,
-  listEnvironments,
-} from "../envs/lifecycle.js";
 import { describeError } from "../errors.js";
 import { createWarnings } from "../schedule/warnings.js";
 import { firstDelivery } from "../store/deliveries.js";
@@ -32,7 +26,8 @@ export interface RunningSlack {
  * deadlines, and the DMs and cards that follow each environment as the state file changes.
  */
 export async function startSlack(options: {
-  context: EnvContext;
+  /** The services of this process (src/app.ts): the environments, the store, the clock. */
+  hms: App;
   settings: Exclude<SlackSettings, { mode: "off" }>;
   log: SlackLog;
   /** The pipeline serve shares with the GitHub side; made here when not given. */
@@ -40,27 +35,23 @@ export async function startSlack(options: {
   retry?: RetryPolicy;
   homeDebounceMs?: number;
 }): Promise<RunningSlack> {
-  const { context, log } = options;
-  const { config, store } = context;
-  const {
-    engine,
-    pipeline,
-    provision: provisionFor,
-  } = options.bugs ?? (await createBugServices(context, log));
+  const { hms, log } = options;
+  const { config, store, clock, environments } = hms;
+  const { engine, pipeline, provision: provisionFor } = options.bugs ?? (await createBugServices(hms, log));
   const services: SlackServices = {
     config,
     store,
     pipeline,
     log,
-    now: () => context.clock.now(),
+    now: () => clock.now(),
     provision: provisionFor,
-    listEnvironments: () => listEnvironments(context),
-    findEnvironment: (key) => findEnvironment(context, key),
-    extend: (key, duration, actor) => extendEnvironment(context, key, duration, actor),
-    cleanup: (key, actor) => cleanupEnvironment(context, key, "manual", actor),
+    listEnvironments: () => environments.list(),
+    findEnvironment: (key) => environments.find(key),
+    extend: (key, duration, actor) => environments.extend(key, duration, actor),
+    cleanup: (key, actor) => environments.cleanup(key, "manual", actor),
     async triage(text, reporter) {
       const { rotation } = readTriageState(await store.read(), store.file);
-      return engine.decide({ text, reporter }, rotation, context.clock.now());
+      return engine.decide({ text, reporter }, rotation, clock.now());
     },
   };
   const app = createSlackApp({
@@ -73,12 +64,11 @@ export async function startSlack(options: {
 
   const warnings = createWarnings({
     warnBeforeMs: config.slack.warnBeforeMs,
-    clock: context.clock,
+    clock: clock,
     onWarn: (env) => {
       void (async () => {
         // Once per deadline, across restarts: an extension earns a new warning, a restart does not.
-        if (!(await firstDelivery(store, "slack", `warn:${env.id}:${env.expiresAt}`, context.clock.now())))
-          return;
+        if (!(await firstDelivery(store, "slack", `warn:${env.id}:${env.expiresAt}`, clock.now()))) return;
         await app.client.chat.postMessage({
           channel: env.owner,
           ...expiryWarning(env, config.slack.extendChoices),
@@ -90,14 +80,7 @@ export async function startSlack(options: {
 
   /** Cleanup gave up on an environment: its owner and the admins hear it once. */
   const tellNeedsAttention = async (env: EnvRecord) => {
-    if (
-      !(await firstDelivery(
-        store,
-        "slack",
-        `attention:${env.id}:${env.needsAttentionAt}`,
-        context.clock.now(),
-      ))
-    ) {
+    if (!(await firstDelivery(store, "slack", `attention:${env.id}:${env.needsAttentionAt}`, clock.now()))) {
       return;
     }
     const people = new Set([...(SLACK_USER_ID.test(env.owner) ? [env.owner] : []), ...config.admins]);

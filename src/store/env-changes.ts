@@ -88,12 +88,15 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
 
   return {
     async start() {
-      try {
-        last = await options.read();
-        notifyRead(last);
-      } catch (error) {
-        options.onError(error);
-      }
+      // The baseline is the first link of the chain: a check asked for meanwhile compares with it.
+      checking = options.read().then(
+        (state) => {
+          last = state;
+          notifyRead(state);
+        },
+        (error: unknown) => options.onError(error),
+      );
+      await checking;
       const name = basename(options.file);
       // The folder, not the file: an atomic write replaces the file, which would end a watch of it.
       // On a fresh install neither exists yet; the folder is made so the first write is seen too.

@@ -52,12 +52,6 @@ export async function startGithubHarness(
   );
   copyFileSync(SHIPPED_ROOT_CAUSE_DB, join(ws.dir, "root_cause.json"));
   const api = await startGithubApi();
-  const context = ws.context();
-  const setup = githubSetupFromEnv(
-    { GITHUB_WEBHOOK_SECRET: TEST_SECRET, GITHUB_TOKEN: "ghp_test_token", GITHUB_API_URL: api.url },
-    context.config.github,
-  );
-  if (!setup.enabled) throw new Error(setup.reason);
   // serve's own JSON log; tests read its messages, errors marked.
   const logs: string[] = [];
   const note = (line: string) => logs.push(line);
@@ -67,22 +61,27 @@ export async function startGithubHarness(
       note(level === "error" ? `error: ${msg}` : msg);
     },
   });
-  const served = { ...context, log };
+  const app = ws.app(undefined, log);
+  const setup = githubSetupFromEnv(
+    { GITHUB_WEBHOOK_SECRET: TEST_SECRET, GITHUB_TOKEN: "ghp_test_token", GITHUB_API_URL: api.url },
+    app.config.github,
+  );
+  if (!setup.enabled) throw new Error(setup.reason);
   // The bug pipeline Slack would share, when a test needs issues to be bugs.
   const bugLog = { info: note, error: (line: string) => note(`error: ${line}`) };
-  const bugs = options.bugs || options.slack ? await createBugServices(served, bugLog) : undefined;
+  const bugs = options.bugs || options.slack ? await createBugServices(app, bugLog) : undefined;
   // Slack beside GitHub, as serve runs them, when a test gives a stand-in Slack to talk to.
   const slack =
     options.slack &&
     (await startSlack({
-      context: served,
+      hms: app,
       settings: { mode: "http", botToken: "xoxb-test", signingSecret: "s", apiUrl: options.slack.apiUrl },
       log: bugLog,
       ...(bugs && { bugs }),
     }));
-  const side = startGithub(served, setup.settings, bugs);
+  const side = startGithub(app, setup.settings, bugs);
   const extensions = [...(slack ? [slackExtension(slack)] : []), side];
-  const server = await startServer({ context: served, port: 0, host: "127.0.0.1", extensions });
+  const server = await startServer({ app, port: 0, host: "127.0.0.1", extensions });
   return {
     ws,
     repo,
@@ -97,9 +96,10 @@ export async function startGithubHarness(
       await slack?.app.idle();
     },
     environments: async (pr) =>
-      (await context.store.read()).environments.filter((env) => pr === undefined || env.pr === pr),
+      (await app.store.read()).environments.filter((env) => pr === undefined || env.pr === pr),
     async close() {
       await server.close();
+      app.close();
       await api.close();
       ws.remove();
       rmSync(repoDir, { recursive: true, force: true });

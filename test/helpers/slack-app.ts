@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach } from "vitest";
+import type { App } from "../../src/app.js";
 import type { Clock } from "../../src/clock.js";
-import type { EnvContext } from "../../src/envs/context.js";
 import { type RunningServer, startServer } from "../../src/main.js";
 import { slackExtension } from "../../src/slack/extension.js";
 import { type RunningSlack, startSlack } from "../../src/slack/serve.js";
@@ -16,7 +16,8 @@ export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export interface SlackHarness {
   ws: Workspace;
   fake: FakeSlack;
-  context: EnvContext;
+  /** The services serve runs on, for a test that changes the state as another door would. */
+  app: App;
   slack: RunningSlack;
   server: RunningServer;
   send: SlackSender;
@@ -57,10 +58,10 @@ export async function startSlackHarness(
   );
   const fake = await startFakeSlack();
   const logs: string[] = [];
-  const context = ws.context(options.clock);
+  const app = ws.app(options.clock);
   const start = async () => {
     const slack = await startSlack({
-      context,
+      hms: app,
       settings: {
         mode: "http",
         botToken: "xoxb-test-token",
@@ -72,7 +73,7 @@ export async function startSlackHarness(
       homeDebounceMs: 5,
     });
     const server = await startServer({
-      context,
+      app,
       port: 0,
       host: "127.0.0.1",
       extensions: [slackExtension(slack)],
@@ -83,7 +84,7 @@ export async function startSlackHarness(
   const harness: SlackHarness = {
     ws,
     fake,
-    context,
+    app,
     logs,
     get slack() {
       return running.slack;
@@ -123,6 +124,7 @@ export async function startSlackHarness(
     },
     async stop() {
       await running.server.close();
+      app.close();
       await fake.close();
       ws.remove();
     },

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
+import type { App } from "../../src/app.js";
 import type { Clock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config/load.js";
-import { createEnvContext, type EnvContext } from "../../src/envs/context.js";
+import type { EnvContext, Log } from "../../src/envs/context.js";
 import { createSampleRepo, type SampleRepo } from "../../src/envs/sample-repo.js";
 import type { EnvRecord } from "../../src/store/schema.js";
-import { testHost } from "./host.js";
+import { testApp } from "./host.js";
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
 export const CLI = join(PROJECT_ROOT, "dist", "cli.js");
@@ -25,6 +26,8 @@ export interface Workspace {
   provision(args: string[]): Promise<EnvRecord>;
   /** The same services the CLI builds, for tests that drive the engine in-process. */
   context(clock?: Clock): EnvContext;
+  /** The app the CLI builds, on `clock` (the real one by default). */
+  app(clock?: Clock, log?: Log): App;
   remove(): void;
 }
 
@@ -75,12 +78,8 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
       }
       return JSON.parse(result.stdout) as EnvRecord;
     },
-    context(clock) {
-      return createEnvContext(loadConfig({ explicitPath: configFile, cwd: dir }), {
-        path: process.env.PATH,
-        ...testHost(clock),
-      });
-    },
+    context: (clock) => workspace.app(clock).envs,
+    app: (clock, log) => testApp(loadConfig({ explicitPath: configFile, cwd: dir }), clock, log),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
   return workspace;

@@ -449,7 +449,7 @@ describe("an environment cleanup gave up on", () => {
     const h = await open();
     const { env } = await readyEnvironment(h);
     // What the lifecycle records after cleanup.maxAttempts failed tries.
-    await h.context.store.update((state) => {
+    await h.app.store.update((state) => {
       const stored = state.environments.find((candidate) => candidate.id === env?.id);
       Object.assign(stored ?? {}, {
         status: "cleaning",

@@ -61,13 +61,16 @@ describe("an environment that cannot be removed (an immutable file in its checko
 
     const clock = manualClock(new Date());
     const { log, lines } = recordingLog(clock);
-    const context = { ...ws.context(clock), log };
+    const app = ws.app(clock, log);
+    const context = app.envs;
+    const attention: string[] = [];
+    app.onNeedsAttention((env) => attention.push(env.id));
     // All three expire one minute from (fake) now.
     await context.store.update((state) => {
       for (const env of state.environments)
         env.expiresAt = new Date(clock.now().getTime() + 60_000).toISOString();
     });
-    const server = await startServer({ context, port: 0, host: "127.0.0.1" });
+    const server = await startServer({ app, port: 0, host: "127.0.0.1" });
     try {
       // Ten minutes of fake time after the deadline: attempts at +0, +10, +30, +70, +150 and +310 s.
       await letTimePass(clock, server, 60_000 + 600_000);
@@ -90,6 +93,8 @@ describe("an environment that cannot be removed (an immutable file in its checko
       expect(flagged[0]).toMatchObject({ level: "error", envId: stuck.id, attempt: 4 });
       expect(lines.filter((line) => line.action === "cleanup" && line.envId === stuck.id)).toHaveLength(6);
       expect(waiting.needsAttentionAt).toBeDefined();
+      // ... and told once to whoever listens (the Slack side tells the owner and the admins).
+      expect(attention).toEqual([stuck.id]);
 
       // A person sees why it is still there and when the next try is.
       const show = await ws.cli(["show", stuck.id]);
@@ -115,6 +120,7 @@ describe("an environment that cannot be removed (an immutable file in its checko
       expect(server.timers.pending().has(stuck.id)).toBe(false);
     } finally {
       await server.close();
+      app.close();
     }
   });
 

@@ -2,11 +2,9 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
-import { createEnvContext } from "../../src/envs/context.js";
 import { writeMetadata } from "../../src/envs/metadata.js";
 import { scanOrphans } from "../../src/envs/orphans.js";
-import { reconcile } from "../../src/envs/reconcile.js";
-import { testHost } from "../helpers/host.js";
+import { testApp } from "../helpers/host.js";
 import { envRecord, useTempDir } from "./support.js";
 
 const recordAt = (path: string, id: string) => envRecord(id, { path });
@@ -53,7 +51,7 @@ describe("scanOrphans", () => {
   it("a folder removed by a concurrent cleanup between the listing and its stat does not abort reconcile", async () => {
     const dir = tempDir();
     fs.writeFileSync(join(dir, "hms.config.yaml"), "envRoot: ./envs\nstateFile: ./state.json\n");
-    const context = createEnvContext(loadConfig({ cwd: dir }), { path: process.env.PATH, ...testHost() });
+    const app = testApp(loadConfig({ cwd: dir }));
     const vanishing = folder(join(dir, "envs"), "20260101_000000_hms-dev_gone");
     const stays = folder(join(dir, "envs"), "20260101_000000_hms-dev_stay");
     const removeFirst =
@@ -67,7 +65,7 @@ describe("scanOrphans", () => {
     vi.mocked(fs.statSync).mockImplementation(removeFirst(realStat) as typeof fs.statSync);
     vi.mocked(fs.lstatSync).mockImplementation(removeFirst(realLstat) as typeof fs.lstatSync);
     try {
-      const report = await reconcile(context, { removeOrphans: true });
+      const report = await app.environments.reconcile({ removeOrphans: true });
       expect(report.removedOrphans).toEqual([stays]);
       expect(report.failures).toEqual([]);
     } finally {

@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import { environmentInFolder } from "../../envs/env-dir.js";
-import { cleanupEnvironment, extendEnvironment } from "../../envs/lifecycle.js";
 import { type Command, stringOption } from "../command.js";
-import { currentUser, environmentFor } from "../environment.js";
+import { appFor, currentUser } from "../environment.js";
 import { describeEnvironment } from "../render.js";
 
 export const extendCommand: Command = {
@@ -20,8 +19,7 @@ limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
       io.err(`${this.usage}\n\nhms-env: extend takes an ID and a DURATION`);
       return 2;
     }
-    const context = environmentFor(args, io);
-    const env = await extendEnvironment(context, key, duration, currentUser(io));
+    const env = await appFor(args, io).environments.extend(key, duration, currentUser(io));
     io.out(args.values.json ? JSON.stringify(env, null, 2) : `${env.id} now expires at ${env.expiresAt}`);
     return 0;
   },
@@ -45,13 +43,13 @@ names, made in DIR; anything else is refused and nothing is removed.`,
       return 2;
     }
     // The configuration decides the state file and env root; the folder's env.json only names its id.
-    const context = environmentFor(args, io);
+    const app = appFor(args, io);
     const id =
       envDir === undefined
         ? (key as string)
-        : (await environmentInFolder(context, resolve(io.cwd, envDir))).id;
-    const env = await cleanupEnvironment(context, id, "manual", currentUser(io));
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.clock.now()));
+        : (await environmentInFolder(app.envs, resolve(io.cwd, envDir))).id;
+    const env = await app.environments.cleanup(id, "manual", currentUser(io));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, app.clock.now()));
     return 0;
   },
 };

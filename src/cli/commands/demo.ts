@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { prepareDemo, runCleanupScript, runInEnvironment } from "../../envs/demo.js";
-import { provision } from "../../envs/provision.js";
 import type { Command } from "../command.js";
-import { currentUser, environmentFor } from "../environment.js";
+import { appFor, currentUser } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
 
 const SHOW_VARIABLES =
@@ -26,14 +25,13 @@ seconds and downloads nothing; --channel uses your nixpkgs channel instead (real
     const workspace = await prepareDemo({ useChannel: args.values.channel === true });
     io.err(`hms-env demo: sample monorepo and hms.config.yaml in ${workspace.dir}`);
     try {
-      const context = environmentFor({ values: { config: workspace.configFile }, positionals: [] }, io);
+      const app = appFor({ values: { config: workspace.configFile }, positionals: [] }, io);
       io.err("provisioning hms-dev at feature/new-feature:");
-      const env = await provision(
-        context,
+      const env = await app.environments.provision(
         { component: "hms-dev", branch: "feature/new-feature", timeout: "1h", owner: currentUser(io) },
         { progress: (event) => io.err(progressLine(event)) },
       );
-      io.out(`\n${launchInstructions(env, context.clock.now())}\n`);
+      io.out(`\n${launchInstructions(env, app.clock.now())}\n`);
 
       if (workspace.nixpkgs === "no nix") {
         io.out("Nix is not installed, so the shell is not started; ./launch.sh would say how to install it.");

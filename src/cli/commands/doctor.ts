@@ -3,7 +3,7 @@ import { type Check, runDoctor } from "../../envs/doctor.js";
 import { describeError, isHmsError } from "../../errors.js";
 import { restoreStateBackup } from "../../store/restore.js";
 import type { Command } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 import type { CliIo } from "../io.js";
 
 async function restoreState(context: EnvContext, io: CliIo): Promise<void> {
@@ -20,10 +20,10 @@ export const doctorCommand: Command = {
   options: { "restore-state": { type: "boolean" } },
   async run(args, io) {
     // Restoring needs a loadable config, and its failure is the answer: it is not folded into the checks.
-    if (args.values["restore-state"] === true) await restoreState(environmentFor(args, io), io);
+    if (args.values["restore-state"] === true) await restoreState(appFor(args, io).envs, io);
     let checks: Check[];
     try {
-      checks = await runDoctor(environmentFor(args, io), io.env.PATH, io.env.NIX_CONFIG);
+      checks = await runDoctor(appFor(args, io).envs, io.env.PATH, io.env.NIX_CONFIG);
     } catch (error) {
       // A config that does not load is itself the finding.
       if (!isHmsError(error)) throw error;

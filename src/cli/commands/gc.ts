@@ -1,8 +1,7 @@
 import { clearLeftovers, describeLeftovers, leftoversFailed } from "../../envs/leftovers.js";
 import { describeReclaim, reclaimMirrors } from "../../envs/reclaim-blobs.js";
-import { reconcile } from "../../envs/reconcile.js";
 import type { Command } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 
 export const gcCommand: Command = {
   name: "gc",
@@ -17,11 +16,11 @@ locks, refs/hms-env/* of environments without a record), and in each partial mir
 that no live environment has checked out (they are fetched again when a checkout needs them).`,
   options: { orphans: { type: "boolean" } },
   async run(args, io) {
-    const context = environmentFor(args, io);
-    const report = await reconcile(context, { removeOrphans: args.values.orphans === true });
+    const app = appFor(args, io);
+    const report = await app.environments.reconcile({ removeOrphans: args.values.orphans === true });
     // After the cleanups: the blobs of the checkouts just removed are among those given back.
-    const leftovers = await clearLeftovers(context);
-    const reclaimed = await reclaimMirrors(context.config.cacheDir);
+    const leftovers = await clearLeftovers(app.envs);
+    const reclaimed = await reclaimMirrors(app.config.cacheDir);
     // Anything that could not be cleaned, now or before (still waiting for its next try), fails gc.
     const failed =
       report.failures.length > 0 ||

@@ -1,6 +1,5 @@
-import { findEnvironment, listEnvironments } from "../../envs/lifecycle.js";
 import type { Command } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 import { describeEnvironment, environmentTable } from "../render.js";
 
 export const listCommand: Command = {
@@ -9,9 +8,9 @@ export const listCommand: Command = {
   usage: "Usage: hms-env list [--all] [--json] [--config FILE]",
   options: { all: { type: "boolean" } },
   async run(args, io) {
-    const context = environmentFor(args, io);
-    const envs = await listEnvironments(context, { all: args.values.all === true });
-    io.out(args.values.json ? JSON.stringify(envs, null, 2) : environmentTable(envs, context.clock.now()));
+    const app = appFor(args, io);
+    const envs = await app.environments.list({ all: args.values.all === true });
+    io.out(args.values.json ? JSON.stringify(envs, null, 2) : environmentTable(envs, app.clock.now()));
     return 0;
   },
 };
@@ -29,9 +28,9 @@ export const showCommand: Command = {
       io.err(`${this.usage}\n\nhms-env: show takes one ID`);
       return 2;
     }
-    const context = environmentFor(args, io);
-    const env = await findEnvironment(context, key);
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.clock.now()));
+    const app = appFor(args, io);
+    const env = await app.environments.find(key);
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, app.clock.now()));
     return 0;
   },
 };

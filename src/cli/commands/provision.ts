@@ -1,7 +1,6 @@
 import type { ProvisionRequest } from "../../envs/plan.js";
-import { provision } from "../../envs/provision.js";
 import { type Command, checkoutModeOption, type ParsedArgs, stringOption } from "../command.js";
-import { currentUser, environmentFor } from "../environment.js";
+import { appFor, currentUser } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
 
 /**
@@ -48,10 +47,9 @@ export const provisionCommand: Command = {
       io.err(`${this.usage}\n\nhms-env: --component is required`);
       return 2;
     }
-    const context = environmentFor(args, io);
+    const app = appFor(args, io);
     const json = args.values.json === true;
-    const env = await provision(
-      context,
+    const env = await app.environments.provision(
       { ...provisionRequestFrom(args, component), owner: stringOption(args, "owner") ?? currentUser(io) },
       {
         progress: (event) => {
@@ -60,7 +58,7 @@ export const provisionCommand: Command = {
         ...(io.interrupt && { signal: io.interrupt }),
       },
     );
-    io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, context.clock.now()));
+    io.out(json ? JSON.stringify(env, null, 2) : launchInstructions(env, app.clock.now()));
     return 0;
   },
 };

@@ -1,10 +1,11 @@
 import { isIP } from "node:net";
+import type { App } from "../../app.js";
 import type { BugServices } from "../../bugs/services.js";
-import type { EnvContext, Log } from "../../envs/context.js";
+import type { Log } from "../../envs/context.js";
 import { HmsError } from "../../errors.js";
 import { DEFAULT_HOST, startServer } from "../../main.js";
 import { type Command, stringOption } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 import type { CliIo } from "../io.js";
 
 /** An IP address or a host name (resolved by listen); anything else is a typo worth refusing. */
@@ -59,7 +60,7 @@ function bugTaggedLog(log: Log, action: string) {
  * is missing), nothing when none are. Loaded only then, so serve without Slack never loads Bolt.
  */
 async function startSlackIfConfigured(
-  context: EnvContext,
+  app: App,
   env: CliIo["env"],
   log: Log,
   bugs: () => Promise<BugServices>,
@@ -75,7 +76,7 @@ async function startSlackIfConfigured(
   }
   const { startSlack } = await import("../../slack/serve.js");
   const { slackExtension } = await import("../../slack/extension.js");
-  const slack = await startSlack({ context, settings, log: bugTaggedLog(log, "slack"), bugs: await bugs() });
+  const slack = await startSlack({ hms: app, settings, log: bugTaggedLog(log, "slack"), bugs: await bugs() });
   log.info(
     { action: "slack", mode: settings.mode, apiUrl: settings.apiUrl ?? "https://slack.com/api/" },
     settings.mode === "http" ? "Slack: POST /slack/events on this server" : "Slack: Socket Mode",
@@ -88,15 +89,13 @@ async function startSlackIfConfigured(
  * says whether one did.
  */
 function sharedBugServices(
-  context: EnvContext,
+  app: App,
   log: Log,
 ): (() => Promise<BugServices>) & { readonly made: Promise<BugServices> | undefined } {
   let made: Promise<BugServices> | undefined;
   const bugLog = bugTaggedLog(log, "bugs");
   const get = () => {
-    made ??= import("../../bugs/services.js").then(({ createBugServices }) =>
-      createBugServices(context, bugLog),
-    );
+    made ??= import("../../bugs/services.js").then(({ createBugServices }) => createBugServices(app, bugLog));
     return made;
   };
   return Object.defineProperty(get, "made", { get: () => made }) as typeof get & {
@@ -130,29 +129,30 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
       level: args.values.verbose ? "debug" : "info",
       now: () => io.host.clock.now(),
     });
-    const context = environmentFor(args, io, { log });
+    const app = appFor(args, io, { log });
     // Checked before anything starts: a half-done GitHub setup stops serve with what is missing.
     const { githubSetupFromEnv } = await import("../../github/settings.js");
-    const githubSetup = githubSetupFromEnv(io.env, context.config.github);
-    const bugs = sharedBugServices(context, log);
-    const slack = await startSlackIfConfigured(context, io.env, log, bugs);
+    const githubSetup = githubSetupFromEnv(io.env, app.config.github);
+    const bugs = sharedBugServices(app, log);
+    const slack = await startSlackIfConfigured(app, io.env, log, bugs);
     // Loaded here, as Slack is: no other command pays for Octokit. After Slack, so a bug's issue is
     // written after its Slack card exists and can link to the thread.
     const { startGithubIfConfigured } = await import("../../github/serve.js");
-    const github = await startGithubIfConfigured(context, githubSetup, log, bugs);
+    const github = await startGithubIfConfigured(app, githubSetup, log, bugs);
     // Whichever of them files bugs, triage follows the state file and the default branch for it.
     const made = bugs.made;
     const { triageExtension } = await import("../../bugs/triage-service.js");
     const triage =
       made === undefined ? undefined : triageExtension((await made).triage, bugTaggedLog(log, "triage"));
     const extensions = [slack, github, triage].filter((extension) => extension !== undefined);
-    const running = await startServer({ context, port, host, extensions }).catch(async (error: unknown) => {
+    const running = await startServer({ app, port, host, extensions }).catch(async (error: unknown) => {
       await slack?.stop?.();
+      app.close();
       throw asListenError(error, host, port);
     });
     log.info(
-      { action: "listen", url: running.url, host, stateFile: context.config.stateFile },
-      `listening on ${running.url} (state ${context.config.stateFile})`,
+      { action: "listen", url: running.url, host, stateFile: app.config.stateFile },
+      `listening on ${running.url} (state ${app.config.stateFile})`,
     );
     const interrupt = io.interrupt;
     if (interrupt && !interrupt.aborted) {
@@ -162,6 +162,7 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     }
     log.info({ action: "stop", signal: interrupt?.reason }, "stopping");
     await running.close();
+    app.close();
     log.info({ action: "stopped" }, "stopped");
     return 0;
   },

@@ -1,8 +1,7 @@
-import { createTriageService } from "../../bugs/triage-service.js";
 import { readTriageState } from "../../bugs/triage-state.js";
 import { renderDecision } from "../../triage/render.js";
 import { type Command, stringOption } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 
 const USAGE = `Usage: hms-env triage "TEXT" [--files a,b] [--labels x,y] [--reporter ID] [--component ID]
                       [--json] [--config FILE]
@@ -37,9 +36,10 @@ export async function readProcessStdin(): Promise<string> {
 
 export function createTriageCommand({
   readStdin = readProcessStdin,
-  now = () => new Date(),
+  now,
 }: {
   readStdin?: () => Promise<string>;
+  /** The moment of the decision (rotation, ages); default: the app's clock. */
   now?: () => Date;
 } = {}): Command {
   return {
@@ -64,11 +64,11 @@ export function createTriageCommand({
         io.err(`${USAGE}\n\nhms-env: the report is empty`);
         return 2;
       }
-      const context = environmentFor(args, io);
-      const { store } = context;
+      const app = appFor(args, io);
+      const { store } = app;
       // Only reads: the state file and the root-cause database are left exactly as they are.
       const { rotation } = readTriageState(await store.read(), store.file);
-      const triage = await createTriageService(context);
+      const triage = await app.triage();
       const paths = await triage.refreshFiles();
       const decision = triage.engine.decide(
         {
@@ -79,7 +79,7 @@ export function createTriageCommand({
           component: stringOption(args, "component"),
         },
         rotation,
-        now(),
+        now?.() ?? app.clock.now(),
       );
       io.out(
         args.values.json

@@ -2,7 +2,7 @@ import { ALL_COMPONENTS } from "../../config/defaults.js";
 import { describeCounts } from "../../envs/nix.js";
 import { warm } from "../../envs/warm.js";
 import { type Command, stringOption } from "../command.js";
-import { environmentFor } from "../environment.js";
+import { appFor } from "../environment.js";
 
 export const warmCommand: Command = {
   name: "warm",
@@ -16,8 +16,7 @@ bumping nix/nixpkgs.json: the next provisionings then build nothing but their ow
   --component   the component whose shell to build (default: all)`,
   options: { component: { type: "string" } },
   async run(args, io) {
-    const context = environmentFor(args, io);
-    const result = await warm(context, stringOption(args, "component") ?? ALL_COMPONENTS);
+    const result = await warm(appFor(args, io).envs, stringOption(args, "component") ?? ALL_COMPONENTS);
     if (args.values.json) {
       io.out(JSON.stringify(result, null, 2));
       return 0;

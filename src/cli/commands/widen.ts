@@ -1,6 +1,6 @@
 import { widenEnvironment } from "../../envs/widen.js";
 import type { Command } from "../command.js";
-import { currentUser, environmentFor } from "../environment.js";
+import { appFor, currentUser } from "../environment.js";
 import { describeEnvironment } from "../render.js";
 
 export const widenCommand: Command = {
@@ -18,9 +18,9 @@ to the sparse checkout of environment ID (git sparse-checkout add). At most 100 
       io.err(`${this.usage}\n\nhms-env: widen takes an ID and at least one PATH`);
       return 2;
     }
-    const context = environmentFor(args, io);
-    const env = await widenEnvironment(context, key, paths, currentUser(io));
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, context.clock.now()));
+    const app = appFor(args, io);
+    const env = await widenEnvironment(app.envs, key, paths, currentUser(io));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, app.clock.now()));
     return 0;
   },
 };

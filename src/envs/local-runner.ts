@@ -1,0 +1,194 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/load.js";
+import { HmsError } from "../errors.js";
+import type { EnvRecord } from "../store/schema.js";
+import { cleanupTarget } from "./cleanup-target.js";
+import { CHECKOUT_DIR, META_DIR, type ProgressListener } from "./context.js";
+import type { Git } from "./git.js";
+import { throwIfInterrupted } from "./interrupt.js";
+import { writeMetadata } from "./metadata.js";
+import { describeCounts, type Nix } from "./nix.js";
+import {
+  describeNixpkgs,
+  nixConfigLines,
+  nixEnvironment,
+  nixpkgsArgs,
+  PIN_FILE,
+  PKGS_FILE,
+  pinDir,
+} from "./nixpkgs.js";
+import type { ProvisionPlan } from "./plan.js";
+import type { Runner } from "./ports.js";
+import { isInside, removeInsideRoot } from "./safe-remove.js";
+import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
+import { SHELL_ENV_FILE, SHELL_RC_FILE, shellRc } from "./shell-env.js";
+import { describeCheckout, sparseFoldersOf } from "./sparse.js";
+
+/** Each environment pins its commit with a ref of its own in the mirror, dropped at teardown. */
+export function envRef(id: string): string {
+  return `refs/hms-env/${id}`;
+}
+
+export interface LocalRunnerOptions {
+  config: Config;
+  git: Git;
+  nix: Nix;
+  /** Absolute node and CLI entry that cleanup.sh calls back into. */
+  runtime: { nodeBinary: string; cliEntry: string };
+}
+
+/** The Nix files an environment keeps its own copies of: the shell and the nixpkgs pin. */
+const NIX_FILES = ["hms-env.nix", PKGS_FILE, PIN_FILE];
+
+async function timed<T>(progress: ProgressListener, step: string, detail: string, task: () => Promise<T>) {
+  const started = performance.now();
+  const result = await task();
+  progress({ step, detail, ms: Math.round(performance.now() - started) });
+  return result;
+}
+
+/**
+ * Environments on this machine: a detached worktree of a shared bare mirror per repository, the
+ * component's Nix shell evaluated ahead of time with its GC roots inside the folder, and the scripts
+ * that enter and remove it.
+ */
+export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOptions): Runner {
+  const writeFiles = (record: EnvRecord, plan: ProvisionPlan) => {
+    const dir = record.path;
+    const scripts: ScriptContext = {
+      id: record.id,
+      component: record.component,
+      source: plan.shownAs,
+      commit: record.commit ?? "",
+      checkoutName: CHECKOUT_DIR,
+      bash: config.nix.bash,
+      nixPath: config.nix.nixPath,
+      nixpkgsArgs: nixpkgsArgs(config.nix.nixpkgs),
+      nixConfig: nixConfigLines(config.nix),
+      nodeBinary: runtime.nodeBinary,
+      cliEntry: runtime.cliEntry,
+      mirror: record.mirror,
+      cleanup: cleanupTarget(record.path, config),
+    };
+    mkdirSync(join(dir, "data"), { recursive: true });
+    mkdirSync(join(dir, META_DIR), { recursive: true });
+    // Copies, not links: changing nix/ (or bumping the pin) or the database later must not change an
+    // environment already made.
+    copyFileSync(config.nix.file, join(dir, "hms-env.nix"));
+    const pins = pinDir(config.nix.file);
+    for (const file of [PKGS_FILE, PIN_FILE]) copyFileSync(join(pins, file), join(dir, file));
+    writeFileSync(join(dir, SHELL_RC_FILE), shellRc());
+    copyFileSync(config.rootCauseDb, join(dir, "data", "root_cause.json"));
+    writeFileSync(join(dir, "launch.sh"), launchScript(scripts));
+    writeFileSync(join(dir, "cleanup.sh"), cleanupScript(scripts));
+    chmodSync(join(dir, "launch.sh"), 0o755);
+    chmodSync(join(dir, "cleanup.sh"), 0o755);
+    writeFileSync(join(dir, ".envrc"), envrc(scripts));
+    writeMetadata(record, config.envRoot);
+  };
+
+  /**
+   * Builds the shell with its one GC root and notes which nixpkgs it came from. Undefined when Nix is
+   * not installed: the environment is still made, and launch.sh says how to get Nix.
+   */
+  const prepareNix = async (record: EnvRecord, progress: ProgressListener) => {
+    if (!nix.available()) {
+      progress({
+        step: "nix",
+        detail: "skipped: nix-instantiate is not installed (launch.sh says how to get it)",
+      });
+      return undefined;
+    }
+    record.nixpkgs = await describeNixpkgs(config.nix, nixEnvironment(config.nix), record.path);
+    const started = performance.now();
+    const prepared = await nix.prepareShell({
+      nixFile: join(record.path, "hms-env.nix"),
+      component: record.component,
+      envDir: record.path,
+      gcRootDir: join(record.path, META_DIR, "gcroots"),
+    });
+    progress({
+      step: "nix",
+      detail: `${record.component} shell built, one GC root (${describeCounts(prepared.counts)}; nixpkgs ${record.nixpkgs})`,
+      ms: Math.round(performance.now() - started),
+    });
+    return prepared;
+  };
+
+  return {
+    async check(plan) {
+      if (plan.source.kind === "branch") await git.checkBranchName(plan.source.branch);
+      const repo = config.repo ?? (await git.toplevel(config.cwd));
+      if (repo === undefined) {
+        throw new HmsError(
+          "USAGE",
+          `no repository: ${config.cwd} is not inside a git checkout and the config sets no "repo"`,
+        );
+      }
+      return { repo };
+    },
+
+    async fetch(record, plan, progress) {
+      record.mirror = await timed(progress, "mirror", record.repo, () =>
+        git.ensureMirror(record.repo, config.cacheDir, { partialClone: config.mirror.partialClone }),
+      );
+      record.commit = await timed(progress, "fetch", plan.shownAs, () =>
+        git.fetchRef(record.mirror, plan.sourceRef, envRef(record.id), plan.shownAs),
+      );
+    },
+
+    async prepare(record, plan, progress, signal) {
+      const commit = record.commit ?? "";
+      // The checkout and the Nix build need nothing from each other, so they run side by side.
+      const results = await Promise.allSettled([
+        timed(progress, "worktree", `${commit.slice(0, 12)}${describeCheckout(record)}`, () =>
+          git.addWorktree(record.mirror, record.workdir, commit, sparseFoldersOf(record)),
+        ),
+        (async () => {
+          await timed(
+            progress,
+            "files",
+            `launch.sh, cleanup.sh, .envrc, ${NIX_FILES.join(", ")}, data/root_cause.json`,
+            async () => writeFiles(record, plan),
+          );
+          return prepareNix(record, progress);
+        })(),
+      ]);
+      const failed = results.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
+      throwIfInterrupted(signal);
+      const prepared = results[1].status === "fulfilled" ? results[1].value : undefined;
+      if (prepared) {
+        // The cache needs the checkout: the shell's $PWD-based variables point into it.
+        await timed(progress, "shell-env", `${SHELL_ENV_FILE} (./launch.sh enters without evaluating)`, () =>
+          nix.captureShell(prepared.drv, record.workdir, join(record.path, SHELL_ENV_FILE)),
+        );
+        rmSync(join(record.path, META_DIR, "gcroots", "shell.drv"), { force: true });
+        record.shell = prepared.shell;
+      }
+    },
+
+    enter: (env) => ({ cwd: env.path, command: [join(env.path, "launch.sh")] }),
+
+    /**
+     * The worktree through git (so the mirror keeps no stale entry), the ref, and the folder with the
+     * GC roots inside. The folder is checked against the env root before anything is touched: a refused
+     * environment keeps its checkout too. What is already gone is skipped.
+     */
+    async tearDown(env) {
+      const { envRoot } = config;
+      if (env.path !== "" && existsSync(env.path) && !isInside(envRoot, env.path)) {
+        throw new HmsError(
+          "UNSAFE_PATH",
+          `refusing to delete ${env.path}: it is not inside the env root ${envRoot}`,
+        );
+      }
+      if (env.mirror !== "") {
+        if (env.workdir !== "") await git.removeWorktree(env.mirror, env.workdir);
+        await git.deleteRef(env.mirror, envRef(env.id));
+      }
+      if (env.path !== "") removeInsideRoot(envRoot, env.path);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { EnvChange } from "../store/env-changes.js";
+import type { EnvRecord, StateData } from "../store/schema.js";
+import type { ProgressListener } from "./context.js";
+import type { ProvisionPlan } from "./plan.js";
+
+/**
+ * Where the lifecycle keeps its records. Today one lowdb file shared by every process on the machine
+ * (src/store/store.ts); a database shared by several replicas fits the same three operations.
+ */
+export interface StateStore {
+  /** Where it lives, for messages and for `env.json`. */
+  readonly file: string;
+  /** The state as it is now (another process may have changed it since the last read). */
+  read(): Promise<StateData>;
+  /**
+   * Reads, changes and writes the state as one locked step, always on what is stored now: the change
+   * compares before it changes (the lifecycle checks the stored status and claim), and a change that
+   * throws writes nothing.
+   */
+  update<T>(change: (state: StateData) => T): Promise<T>;
+  /**
+   * Reports each environment that changed, whoever changed it, until stopped; `onRead`, when given,
+   * hears every good look at the state, the first one included, whatever changed (bugs live there too).
+   */
+  watch(
+    listener: (changes: EnvChange[], state: StateData) => void,
+    onError: (error: unknown) => void,
+    onRead?: (state: StateData) => void,
+  ): Watch;
+}
+
+export interface Watch {
+  /** Resolves once the starting point is read: changes after it are reported. */
+  ready: Promise<void>;
+  /** Looks now rather than waiting for the file event (after a write of this process's own). */
+  check(): Promise<void>;
+  stop(): void;
+}
+
+/** How a person enters an environment: run `command` in `cwd`. */
+export interface EnterCommand {
+  cwd: string;
+  command: string[];
+}
+
+/**
+ * Where an environment's workspace is made and removed. Today a git worktree of a shared mirror with a
+ * Nix shell on this machine (src/envs/local-runner.ts); a container or a Kubernetes pod fits the same
+ * steps. The lifecycle calls it between its state changes and never reaches past it.
+ */
+export interface Runner {
+  /** What can be checked before anything is made (the branch name, the repository): returns the repository. */
+  check(plan: ProvisionPlan): Promise<{ repo: string }>;
+  /** Fetches the source before the environment is reserved, so a missing branch leaves nothing: sets mirror and commit. */
+  fetch(record: EnvRecord, plan: ProvisionPlan, progress: ProgressListener): Promise<void>;
+  /**
+   * Makes the workspace in the reserved folder: the checkout, the scripts, the prepared shell. It may
+   * note on the record what it made (`shell`, `nixpkgs`); it stops between steps once `signal` aborts.
+   */
+  prepare(
+    record: EnvRecord,
+    plan: ProvisionPlan,
+    progress: ProgressListener,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  enter(env: EnvRecord): EnterCommand;
+  /** Removes all the environment holds. Safe to run twice, and on a half-made environment. */
+  tearDown(env: EnvRecord): Promise<void>;
+}
