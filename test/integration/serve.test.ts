@@ -72,7 +72,9 @@ describe("hms-env serve", () => {
 
   it("moves its timer when the CLI extends, and keeps the environment past the old deadline", async () => {
     const env = await provision("hms-sys");
-    await setDeadline(env.id, new Date(Date.now() + 2000));
+    // Long enough for the extend below to come first on a loaded machine; waited out in full after it.
+    const oldDeadline = new Date(Date.now() + 8000);
+    await setDeadline(env.id, oldDeadline);
     await eventually(
       async () => (await health()).nextDeadline === (await show(env.id)).expiresAt,
       "the short timer",
@@ -84,7 +86,7 @@ describe("hms-env serve", () => {
       async () => (await health()).nextDeadline === newDeadline,
       "the timer at the new deadline",
     );
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await new Promise((resolve) => setTimeout(resolve, oldDeadline.getTime() - Date.now() + 500));
     const after = await show(env.id);
     expect(after.status).toBe("ready");
     expect(existsSync(env.path)).toBe(true);
