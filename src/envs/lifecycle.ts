@@ -69,6 +69,8 @@ export interface Moment {
   now: Date;
   /** Whether the environment's claim has no live holder (src/envs/claims.ts). */
   claimIsDead(env: EnvRecord): boolean;
+  /** Whether its workspace is still there (the runner looks). */
+  exists(env: EnvRecord): boolean;
 }
 
 /**
@@ -92,7 +94,11 @@ export const INTERRUPTED = "interrupted: provisioning never finished";
 export function momentOf(context: EnvContext): Moment {
   const now = context.clock.now();
   const leaseMs = context.config.cleanup.claimLeaseMs;
-  return { now, claimIsDead: (env) => claimIsDead(env, context.self, now, leaseMs) };
+  return {
+    now,
+    claimIsDead: (env) => claimIsDead(env, context.self, now, leaseMs),
+    exists: (env) => context.runner.exists(env),
+  };
 }
 
 /**

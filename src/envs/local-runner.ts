@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/load.js";
-import { HmsError } from "../errors.js";
+import { describeError, HmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { cleanupTarget } from "./cleanup-target.js";
 import { CHECKOUT_DIR, META_DIR, type ProgressListener } from "./context.js";
@@ -18,6 +18,7 @@ import {
   PKGS_FILE,
   pinDir,
 } from "./nixpkgs.js";
+import { removeOrphans, scanOrphans } from "./orphans.js";
 import type { ProvisionPlan } from "./plan.js";
 import type { Runner } from "./ports.js";
 import { isInside, removeInsideRoot } from "./safe-remove.js";
@@ -36,6 +37,19 @@ export interface LocalRunnerOptions {
   nix: Nix;
   /** Absolute node and CLI entry that cleanup.sh calls back into. */
   runtime: { nodeBinary: string; cliEntry: string };
+}
+
+/**
+ * The folder's name, adding _2, _3 ... when another environment took the same second and name. Chosen
+ * under the state lock, against the records and the disk; the folder itself is made only once the
+ * record naming it is written, so a failed write never leaves a folder that no record owns.
+ */
+function chooseDirectory(envRoot: string, name: string, taken: ReadonlySet<string>): string {
+  for (let attempt = 1; attempt <= 99; attempt++) {
+    const dir = join(envRoot, attempt === 1 ? name : `${name}_${attempt}`);
+    if (!taken.has(dir) && !existsSync(dir)) return dir;
+  }
+  throw new HmsError("PROVISION_FAILED", `99 folders named ${name} exist already in ${envRoot}`);
 }
 
 /** The Nix files an environment keeps its own copies of: the shell and the nixpkgs pin. */
@@ -136,6 +150,47 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       record.commit = await timed(progress, "fetch", plan.shownAs, () =>
         git.fetchRef(record.mirror, plan.sourceRef, envRef(record.id), plan.shownAs),
       );
+    },
+
+    place(plan, taken) {
+      const path = chooseDirectory(config.envRoot, plan.dirName, taken);
+      return { path, workdir: join(path, CHECKOUT_DIR) };
+    },
+
+    /**
+     * Makes the folder (someone may have made one of that name by hand meanwhile: then it fails, and
+     * that folder is left alone) and marks it at once: `gc --orphans` removes only folders that carry
+     * hms-env's mark. A folder that cannot be marked (a full disk) is this environment's own, just made:
+     * it goes.
+     */
+    async reserve(record) {
+      mkdirSync(config.envRoot, { recursive: true });
+      mkdirSync(record.path);
+      try {
+        writeMetadata(record, config.envRoot);
+      } catch (error) {
+        rmSync(record.path, { recursive: true, force: true });
+        throw error;
+      }
+    },
+
+    mark: (record) => writeMetadata(record, config.envRoot),
+
+    exists: (env) => existsSync(env.path),
+
+    widen: (env, folders) => git.widenWorktree(env.mirror, env.workdir, env.commit ?? "", folders),
+
+    strays: (live, now) => scanOrphans(config.envRoot, live, now),
+
+    async removeStrays(orphans, known) {
+      const removal = removeOrphans(config.envRoot, orphans);
+      // Orphans may have been worktrees: let every mirror forget the ones whose folder is gone.
+      for (const mirror of new Set(known.map((env) => env.mirror).filter((m) => m !== ""))) {
+        await git.pruneWorktrees(mirror).catch((error: unknown) => {
+          removal.failures.push({ id: mirror, error: `git worktree prune failed: ${describeError(error)}` });
+        });
+      }
+      return removal;
     },
 
     async prepare(record, plan, progress, signal) {

@@ -4,19 +4,13 @@ import { describeError, HmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { META_DIR } from "./context.js";
 import { findMarker } from "./metadata.js";
+import type { Strays } from "./ports.js";
 import { isInside, removeInsideRoot } from "./safe-remove.js";
 
 /** A folder this young may be a reservation whose record is being written right now. */
 export const ORPHAN_MIN_AGE_MS = 2 * 60_000;
 /** What an environment folder's name looks like: YYYYMMDD_HHMMSS_... */
 const ENV_FOLDER = /^\d{8}_\d{6}_/;
-
-export interface OrphanScan {
-  /** Folders hms-env made (they carry its mark, naming that very folder) that no live record owns. */
-  orphans: string[];
-  /** Env-named folders without hms-env's mark: never removed, only reported. */
-  unmarked: string[];
-}
 
 /** Entries of the env root; a root that is gone (or going) has none. */
 function entriesOf(envRoot: string): Dirent[] {
@@ -37,13 +31,14 @@ function ageOf(path: string, nowMs: number): number | undefined {
 }
 
 /**
- * The folders under the env root that `gc --orphans` may remove: named like an environment, older than
+ * The folders under the env root that `gc --orphans` may remove (`orphans`: hms-env made them, as
+ * their mark naming that very folder says; `unmarked`: env-named folders without it, never removed): named like an environment, older than
  * ORPHAN_MIN_AGE_MS, owned by no live record, and carrying hms-env's own mark. A folder someone made
  * by hand, or copied in from elsewhere (its mark names another folder), is left alone whatever its name.
  */
-export function scanOrphans(envRoot: string, live: readonly EnvRecord[], now: Date): OrphanScan {
+export function scanOrphans(envRoot: string, live: readonly EnvRecord[], now: Date): Strays {
   const owned = new Set(live.map((env) => env.path));
-  const scan: OrphanScan = { orphans: [], unmarked: [] };
+  const scan: Strays = { orphans: [], unmarked: [] };
   for (const entry of entriesOf(envRoot)) {
     if (!entry.isDirectory() || !ENV_FOLDER.test(entry.name)) continue;
     const path = join(envRoot, entry.name);

@@ -54,6 +54,16 @@ export interface Runner {
   /** Fetches the source before the environment is reserved, so a missing branch leaves nothing: sets mirror and commit. */
   fetch(record: EnvRecord, plan: ProvisionPlan, progress: ProgressListener): Promise<void>;
   /**
+   * Where the environment will live, unlike every place in `taken` (the records' own): called under the
+   * state lock, so two provisionings never pick one place. Nothing is made yet.
+   */
+  place(plan: ProvisionPlan, taken: ReadonlySet<string>): { path: string; workdir: string };
+  /**
+   * Makes the placed workspace, marked as hms-env's, once the record naming it is written (so no
+   * workspace is ever without a record). One it cannot make or mark is not left behind: it throws.
+   */
+  reserve(record: EnvRecord): Promise<void>;
+  /**
    * Makes the workspace in the reserved folder: the checkout, the scripts, the prepared shell. It may
    * note on the record what it made (`shell`, `nixpkgs`); it stops between steps once `signal` aborts.
    */
@@ -63,7 +73,31 @@ export interface Runner {
     progress: ProgressListener,
     signal?: AbortSignal,
   ): Promise<void>;
+  /** Writes the record's latest state into its workspace's mark (what cleanup.sh and `gc` read). */
+  mark(record: EnvRecord): void;
   enter(env: EnvRecord): EnterCommand;
+  /** Whether the workspace is still there: a person may have deleted it by hand. */
+  exists(env: EnvRecord): boolean;
+  /** Adds folders to a sparse workspace; each must be a folder at the environment's commit. */
+  widen(env: EnvRecord, folders: readonly string[]): Promise<void>;
   /** Removes all the environment holds. Safe to run twice, and on a half-made environment. */
   tearDown(env: EnvRecord): Promise<void>;
+  /**
+   * Workspaces that no record in `live` owns: those hms-env made (`orphans`, which may be removed) and
+   * look-alikes it did not make (`unmarked`, only ever reported). Young ones may be reservations in
+   * flight and are left out.
+   */
+  strays(live: readonly EnvRecord[], now: Date): Strays;
+  /** Removes those orphans; one that resists is reported and the rest still go. `known`: every record. */
+  removeStrays(orphans: readonly string[], known: readonly EnvRecord[]): Promise<StrayRemoval>;
+}
+
+export interface Strays {
+  orphans: string[];
+  unmarked: string[];
+}
+
+export interface StrayRemoval {
+  removed: string[];
+  failures: { id: string; error: string }[];
 }

@@ -1,13 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { Claim, EnvRecord } from "../store/schema.js";
 import { isOwnClaim, newClaim } from "./claims.js";
-import { CHECKOUT_DIR, type EnvContext, type ProgressListener } from "./context.js";
+import type { EnvContext, ProgressListener } from "./context.js";
 import { throwIfInterrupted } from "./interrupt.js";
 import { holdClaim, takeDown } from "./lifecycle.js";
-import { writeMetadata } from "./metadata.js";
 import { type ProvisionPlan, type ProvisionRequest, planProvision } from "./plan.js";
 import { countsTowardLimit, transition } from "./transitions.js";
 
@@ -17,19 +14,6 @@ export function newEnvId(taken: ReadonlySet<string>): string {
     const id = `env-${randomBytes(4).toString("hex")}`;
     if (!taken.has(id)) return id;
   }
-}
-
-/**
- * The folder's name, adding _2, _3 ... when another environment took the same second and name. Chosen
- * under the state lock, against the records and the disk; the folder itself is made only once the
- * record naming it is written, so a failed write never leaves a folder that no record owns.
- */
-function chooseDirectory(envRoot: string, name: string, taken: ReadonlySet<string>): string {
-  for (let attempt = 1; attempt <= 99; attempt++) {
-    const dir = join(envRoot, attempt === 1 ? name : `${name}_${attempt}`);
-    if (!taken.has(dir) && !existsSync(dir)) return dir;
-  }
-  throw new HmsError("PROVISION_FAILED", `99 folders named ${name} exist already in ${envRoot}`);
 }
 
 function checkOwnerLimit(environments: readonly EnvRecord[], owner: string, limit: number): void {
@@ -70,30 +54,18 @@ function draftRecord(id: string, plan: ProvisionPlan, repo: string, claim: Claim
  * record forgets the path, so the rollback can never remove a folder that is not this environment's.
  */
 async function reserve(context: EnvContext, plan: ProvisionPlan, record: EnvRecord): Promise<void> {
-  const { config, store } = context;
-  mkdirSync(config.envRoot, { recursive: true });
+  const { config, runner, store } = context;
   await store.update((state) => {
     checkOwnerLimit(state.environments, plan.owner, config.maxEnvsPerOwner);
     if (state.environments.some((env) => env.id === record.id)) {
       throw new HmsError("PROVISION_FAILED", `environment id ${record.id} was taken meanwhile; try again`);
     }
-    const taken = new Set(state.environments.map((env) => env.path));
-    record.path = chooseDirectory(config.envRoot, plan.dirName, taken);
-    record.workdir = join(record.path, CHECKOUT_DIR);
+    Object.assign(record, runner.place(plan, new Set(state.environments.map((env) => env.path))));
     state.environments.push({ ...record });
   });
   try {
-    mkdirSync(record.path);
+    await runner.reserve(record);
   } catch (error) {
-    Object.assign(record, { path: "", workdir: "" });
-    throw error;
-  }
-  // Marked at once: `gc --orphans` removes only folders that carry hms-env's mark. A folder that
-  // cannot be marked (a full disk) is this environment's own, just made: it goes, the record forgets it.
-  try {
-    writeMetadata(record, config.envRoot);
-  } catch (error) {
-    rmSync(record.path, { recursive: true, force: true });
     Object.assign(record, { path: "", workdir: "" });
     throw error;
   }
@@ -107,8 +79,8 @@ async function build(
   progress: ProgressListener,
   signal: AbortSignal | undefined,
 ) {
-  const { config, store } = context;
-  await context.runner.prepare(record, plan, progress, signal);
+  const { runner, store } = context;
+  await runner.prepare(record, plan, progress, signal);
   throwIfInterrupted(signal);
   return store.update((state) => {
     const stored = state.environments.find((env) => env.id === record.id);
@@ -126,7 +98,7 @@ async function build(
     // What the runner learnt while preparing it (the built shell, the nixpkgs it came from).
     if (record.shell !== undefined) stored.shell = record.shell;
     if (record.nixpkgs !== undefined) stored.nixpkgs = record.nixpkgs;
-    writeMetadata(stored, config.envRoot);
+    runner.mark(stored);
     return { ...stored };
   });
 }

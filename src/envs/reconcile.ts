@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { EnvContext } from "./context.js";
 import { INTERRUPTED, type Moment, momentOf, type TakeDown, takeDown } from "./lifecycle.js";
-import { removeOrphans, scanOrphans } from "./orphans.js";
 import { holdsFolder } from "./transitions.js";
 
 /** One environment that could not be taken down; the others go on. */
@@ -50,7 +48,7 @@ export function dueAction(env: EnvRecord, moment: Moment): Outcome | undefined {
   switch (env.status) {
     case "ready":
       if (Date.parse(env.expiresAt) <= now) return "expired";
-      return existsSync(env.path) ? undefined : "missing";
+      return moment.exists(env) ? undefined : "missing";
     case "provisioning":
       return moment.claimIsDead(env) ? "abandoned" : undefined;
     case "cleaning":
@@ -140,17 +138,11 @@ export async function reconcile(
   // The folders are listed after the records are read again, and young ones are left alone, so a
   // provisioning that reserves its folder meanwhile is never mistaken for an orphan.
   const { environments } = await context.store.read();
-  const { envRoot } = context.config;
-  const { orphans, unmarked } = scanOrphans(envRoot, environments.filter(holdsFolder), context.clock.now());
-  const removal = options.removeOrphans ? removeOrphans(envRoot, orphans) : { removed: [], failures: [] };
-  if (options.removeOrphans) {
-    // Orphans may have been worktrees: let every mirror forget the ones whose folder is gone.
-    for (const mirror of new Set(environments.map((env) => env.mirror).filter((m) => m !== ""))) {
-      await context.git.pruneWorktrees(mirror).catch((error: unknown) => {
-        removal.failures.push({ id: mirror, error: `git worktree prune failed: ${describeError(error)}` });
-      });
-    }
-  }
+  const { runner } = context;
+  const { orphans, unmarked } = runner.strays(environments.filter(holdsFolder), context.clock.now());
+  const removal = options.removeOrphans
+    ? await runner.removeStrays(orphans, environments)
+    : { removed: [], failures: [] };
   return {
     ...settled.done,
     waiting: waitingCleanups(environments),

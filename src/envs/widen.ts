@@ -19,7 +19,7 @@ export async function widenEnvironment(
   const folders = paths.map(checkFolder);
   const env = await findEnvironment(context, key);
   requireSparseAndReady(env);
-  await context.git.widenWorktree(env.mirror, env.workdir, env.commit ?? "", folders);
+  await context.runner.widen(env, folders);
   return context.store.update((state) => {
     const stored = findIn(state, env.id);
     requireSparseAndReady(stored);
