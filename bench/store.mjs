@@ -6,7 +6,7 @@
 // Usage: npm run build && node bench/store.mjs [--live 5000] [--cleaned 50000] [--rounds 7]
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { noLog } from "../dist/envs/context.js";
@@ -75,7 +75,7 @@ try {
   const plain = join(dir, "plain.json");
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
   const bytes = statSync(file).size;
-  const store = createStore({ file });
+  const store = createStore({ file, holder: { pid: process.pid, host: hostname() }, now: () => new Date() });
 
   // (1) Interleaved rounds, after one warm-up of each.
   const locked = [];
@@ -99,7 +99,7 @@ try {
 
   // (2) A fresh process's view: a new store and new timers, as `hms-env serve` builds them at start.
   const timers = createTimers({
-    store: createStore({ file }),
+    store: createStore({ file, holder: { pid: process.pid, host: hostname() }, now: () => new Date() }),
     clock: systemClock(),
     onDue: () => undefined,
     log: noLog,

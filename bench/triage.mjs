@@ -5,7 +5,7 @@
 // expression on the report, and `git ls-tree` alone for the file index.
 // Usage: npm run build && node bench/triage.mjs [--entries 10000] [--bugs 1000] [--files 100000] [--rounds 20]
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
@@ -229,7 +229,7 @@ process.stderr.write(`generated ${entries.length} root-cause entries and ${bugs.
 const workDir = mkdtempSync(join(tmpdir(), "hms-bench-triage-"));
 const config = await createLargeRepository(workDir, repositoryPaths());
 process.stderr.write(`made a repository of ${FILES} files in ${workDir}\n`);
-const repository = createRepositoryFiles({ config, git: createGit() });
+const repository = createRepositoryFiles({ config, git: createGit({ pid: process.pid, host: hostname() }) });
 const firstFetch = await repository.refresh(); // creates the mirror and fetches main: not what is measured
 const mirror = join(
   config.cacheDir,
@@ -243,13 +243,13 @@ let files;
 let fileIndexBytes = 0;
 for (let round = 0; round < 3; round++) {
   const started = performance.now();
-  const listed = await createGit().listFiles(mirror, commit);
+  const listed = await createGit({ pid: process.pid, host: hostname() }).listFiles(mirror, commit);
   listing.ms = Math.min(listing.ms, performance.now() - started);
   const before = heapUsed();
   const built = performance.now();
   const index = createFileIndex(
     commit,
-    await createGit().listFiles(mirror, commit),
+    await createGit({ pid: process.pid, host: hostname() }).listFiles(mirror, commit),
     createFileOwnership(DEFAULT_COMPONENTS),
   );
   fileIndex.ms = Math.min(fileIndex.ms, performance.now() - built + listing.ms);

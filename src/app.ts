@@ -95,10 +95,11 @@ export function createApp(options: AppOptions): App {
   const { config, clock, log } = options;
   const store = createStore({
     file: config.stateFile,
+    holder: options.self,
     now: () => clock.now(),
     retention: { ...DEFAULT_RETENTION, recordsMs: config.retention.recordsMs },
   });
-  const git = createGit();
+  const git = createGit(options.self);
   const nix = createNix({
     path: options.env.PATH,
     settings: config.nix,

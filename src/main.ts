@@ -132,7 +132,7 @@ export async function startServer(options: {
     maintain: async () => {
       // What failed or killed git commands left goes first, so gc --auto then packs a clean mirror.
       logLeftovers(log, await clearLeftovers(app.envs));
-      return maintainMirrors(app.config.cacheDir);
+      return maintainMirrors(app.git.withMirrorLock, app.config.cacheDir);
     },
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { HmsError } from "../errors.js";
 import { writeDurably } from "../store/durable-write.js";
-import { QUICK_CHANGE, withFileLock } from "../store/file-lock.js";
+import { type LockHolder, QUICK_CHANGE, withFileLock } from "../store/file-lock.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
 import {
   parseRootCauseDb,
@@ -47,10 +47,10 @@ function readJson(file: string): unknown {
 export async function addRootCauseEntry(
   file: string,
   raw: unknown,
-  index?: RootCauseIndex,
+  { holder, index }: { holder: LockHolder; index?: RootCauseIndex | undefined },
 ): Promise<RootCauseEntry> {
   const entry = parseRootCauseEntry(raw);
-  await withFileLock(file, { ...QUICK_CHANGE, what: "root-cause database" }, async (held) => {
+  await withFileLock(file, { ...QUICK_CHANGE, holder, what: "root-cause database" }, async (held) => {
     const current = readJson(file) as { entries?: unknown[] };
     const db = parseRootCauseDb(current, file);
     if (db.entries.some((existing) => existing.id === entry.id)) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { execa } from "execa";
 import { HmsError } from "../errors.js";
-import { withFileLock } from "../store/file-lock.js";
+import { type LockHolder, withFileLock } from "../store/file-lock.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
 
@@ -14,6 +14,8 @@ import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
  * and gets a detached worktree, so a second environment costs a checkout, not a download.
  */
 export interface Git {
+  /** Runs `task` holding the mirror's lock (every change to a mirror does, in every process). */
+  withMirrorLock: MirrorLock;
   /** The git toplevel of `cwd`, or undefined outside a repository. */
   toplevel(cwd: string): Promise<string | undefined>;
   /** `git check-ref-format --branch`: throws INVALID_INPUT naming the branch when git rejects it. */
@@ -65,12 +67,19 @@ export function mirrorPathFor(repo: string, cacheDir: string): string {
 export const MIRROR_LOCK = { holdMs: 15_000, waitMs: 600_000 };
 
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
-export function withMirrorLock<T>(mirror: string, task: () => Promise<T>): Promise<T> {
-  return withFileLock(mirror, { ...MIRROR_LOCK, what: "mirror" }, task);
+export type MirrorLock = <T>(mirror: string, task: () => Promise<T>) => Promise<T>;
+
+/** The mirror lock as `holder` takes it: its owner file names that process. */
+export function mirrorLock(holder: LockHolder): MirrorLock {
+  return (mirror, task) => withFileLock(mirror, { ...MIRROR_LOCK, holder, what: "mirror" }, task);
 }
 
-export function createGit(): Git {
+/** Git for `holder`, the process whose name goes into the mirror locks it takes (src/cli.ts describes it). */
+export function createGit(holder: LockHolder): Git {
+  const withMirrorLock = mirrorLock(holder);
   return {
+    withMirrorLock,
+
     async toplevel(cwd) {
       const result = await git(["rev-parse", "--show-toplevel"], cwd);
       return result.exitCode === 0 ? result.stdout.trim() : undefined;
@@ -143,7 +152,8 @@ export function createGit(): Git {
     // Worktree changes hold the mirror lock too: a fetch checks every worktree's HEAD, and one being
     // added by another provisioning at that moment reads as "bad object worktrees/.../HEAD".
     async addWorktree(mirror, dir, commit, sparseFolders) {
-      if (sparseFolders !== undefined) return addSparseWorktree(mirror, dir, commit, sparseFolders);
+      if (sparseFolders !== undefined)
+        return addSparseWorktree(withMirrorLock, mirror, dir, commit, sparseFolders);
       const add = await withMirrorLock(mirror, () =>
         git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror),
       );
@@ -151,7 +161,8 @@ export function createGit(): Git {
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
     },
 
-    widenWorktree: widenWorktree,
+    widenWorktree: (mirror, dir, commit, folders) =>
+      widenWorktree(withMirrorLock, mirror, dir, commit, folders),
 
     async removeWorktree(mirror, dir) {
       if (!existsSync(mirror)) return;

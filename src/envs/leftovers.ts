@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describeError } from "../errors.js";
 import type { EnvContext, Log } from "./context.js";
-import { git, withMirrorLock } from "./git.js";
+import { git, type MirrorLock } from "./git.js";
 import { forEachMirror, type MirrorPass } from "./mirror-maintenance.js";
 import { ORPHAN_MIN_AGE_MS } from "./orphans.js";
 import { holdsFolder } from "./transitions.js";
@@ -91,6 +91,7 @@ function refIsStale(mirror: string, ref: string, nowMs: number): boolean {
  * no live record holds. Each failure is reported and the rest still goes.
  */
 export async function clearMirrorLeftovers(
+  withMirrorLock: MirrorLock,
   mirror: string,
   liveIds: ReadonlySet<string>,
   now: Date,
@@ -140,7 +141,9 @@ export async function clearLeftovers(context: EnvContext): Promise<MirrorPass<Mi
   const { environments } = await context.store.read();
   const liveIds = new Set(environments.filter(holdsFolder).map((env) => env.id));
   const now = context.clock.now();
-  return forEachMirror(context.config.cacheDir, (mirror) => clearMirrorLeftovers(mirror, liveIds, now));
+  return forEachMirror(context.config.cacheDir, (mirror) =>
+    clearMirrorLeftovers(context.git.withMirrorLock, mirror, liveIds, now),
+  );
 }
 
 /** What `gc` prints about the mirrors' leftovers. */

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { git, gitFailure, withMirrorLock } from "./git.js";
+import { git, gitFailure, type MirrorLock } from "./git.js";
 
 /** The mirrors under the cache folder: bare repositories named `<repo>-<digest>.git`. */
 export function listMirrors(cacheDir: string): string[] {
@@ -22,7 +22,7 @@ const TASKS: string[][] = [
   ["maintenance", "run", "--quiet", "--auto", "--task=gc"],
 ];
 
-export async function maintainMirror(mirror: string): Promise<void> {
+export async function maintainMirror(withMirrorLock: MirrorLock, mirror: string): Promise<void> {
   await withMirrorLock(mirror, async () => {
     for (const args of TASKS) {
       const result = await git(args, mirror);
@@ -55,9 +55,9 @@ export async function forEachMirror<T>(
 
 export type MaintenanceReport = MirrorPass<string>;
 
-export function maintainMirrors(cacheDir: string): Promise<MaintenanceReport> {
+export function maintainMirrors(withMirrorLock: MirrorLock, cacheDir: string): Promise<MaintenanceReport> {
   return forEachMirror(cacheDir, async (mirror) => {
-    await maintainMirror(mirror);
+    await maintainMirror(withMirrorLock, mirror);
     return mirror;
   });
 }

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { GIT_ENV, git, gitFailure, withMirrorLock } from "./git.js";
+import { GIT_ENV, git, gitFailure, type MirrorLock } from "./git.js";
 import { forEachMirror, type MirrorPass } from "./mirror-maintenance.js";
 
 export interface ReclaimReport {
@@ -134,15 +134,18 @@ async function reclaimLocked(mirror: string): Promise<ReclaimReport> {
 }
 
 /** Drops from a partial mirror the blobs no live environment has checked out; a full mirror is left as it is. */
-export async function reclaimBlobs(mirror: string): Promise<ReclaimReport> {
+export async function reclaimBlobs(withMirrorLock: MirrorLock, mirror: string): Promise<ReclaimReport> {
   const promisor = await git(["config", "--get", "remote.origin.promisor"], mirror);
   if (promisor.stdout.trim() !== "true") return { mirror, blobs: 0, bytes: 0 };
   return withMirrorLock(mirror, () => reclaimLocked(mirror));
 }
 
 /** `hms-env gc`: every mirror under the cache folder. */
-export function reclaimMirrors(cacheDir: string): Promise<MirrorPass<ReclaimReport>> {
-  return forEachMirror(cacheDir, reclaimBlobs);
+export function reclaimMirrors(
+  withMirrorLock: MirrorLock,
+  cacheDir: string,
+): Promise<MirrorPass<ReclaimReport>> {
+  return forEachMirror(cacheDir, (mirror) => reclaimBlobs(withMirrorLock, mirror));
 }
 
 /** One line a mirror that gave something back, and one a mirror that could not be processed. */

@@ -5,7 +5,7 @@
  * downloading blobs writes into the mirror.
  */
 import { HmsError } from "../errors.js";
-import { git, gitFailure, withMirrorLock } from "./git.js";
+import { git, gitFailure, type MirrorLock } from "./git.js";
 
 async function step(what: string, args: string[], cwd: string): Promise<void> {
   const result = await git(args, cwd);
@@ -13,6 +13,7 @@ async function step(what: string, args: string[], cwd: string): Promise<void> {
 }
 
 export async function addSparseWorktree(
+  withMirrorLock: MirrorLock,
   mirror: string,
   dir: string,
   commit: string,
@@ -30,6 +31,7 @@ export async function addSparseWorktree(
 
 /** Adds folders to a live sparse worktree; each must be a folder at the environment's commit. */
 export async function widenWorktree(
+  withMirrorLock: MirrorLock,
   mirror: string,
   dir: string,
   commit: string,

@@ -66,7 +66,10 @@ export function createRootCauseLearning({ services, rest, owner, repo, rootCause
         today: services.now().toISOString().slice(0, 10),
       });
       try {
-        const added = await addRootCauseEntry(config.rootCauseDb, entry, rootCauses);
+        const added = await addRootCauseEntry(config.rootCauseDb, entry, {
+          holder: services.holder,
+          index: rootCauses,
+        });
         log.info(
           { action: "github" },
           `PR #${payload.number}: root cause of #${number} recorded as ${added.id}`,

@@ -12,6 +12,7 @@ export function startGithub(app: App, settings: GithubSettings, bugs?: BugServic
     services: {
       config: app.config,
       store: app.store,
+      holder: app.envs.self,
       now: () => app.clock.now(),
       log: app.log,
       provision: (request) => app.environments.provision(request),

@@ -1,6 +1,7 @@
 import type { BugPipeline } from "../bugs/pipeline.js";
 import type { Config } from "../config/load.js";
 import type { ProvisionRequest } from "../envs/plan.js";
+import type { LockHolder } from "../store/file-lock.js";
 import type { CleanReason, EnvRecord } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { GithubLog } from "./client.js";
@@ -12,6 +13,8 @@ import type { GithubLog } from "./client.js";
 export interface GithubServices {
   config: Config;
   store: Store;
+  /** This process, as the root-cause database's lock names it. */
+  holder: LockHolder;
   now(): Date;
   log: GithubLog;
   provision(request: ProvisionRequest): Promise<EnvRecord>;

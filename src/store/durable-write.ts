@@ -40,7 +40,9 @@ function realTarget(file: string): string {
  * rename, so `.bak` is always a whole earlier version. Where hard links are refused, a copy is fsynced.
  */
 function keepBackup(file: string, target: string): void {
-  const staged = `${backupOf(file)}.${process.pid}.tmp`;
+  // One name, not one per process: every writer holds the file's lock, and a name left by a killed
+  // writer is reused (removed first) rather than piling up.
+  const staged = `${backupOf(file)}.tmp`;
   rmSync(staged, { force: true });
   try {
     try {

@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto";
 import fs, { mkdirSync } from "node:fs";
-import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import { HmsError } from "../errors.js";
 import { fileSystemReason } from "./fs-reason.js";
+
+/** The process taking a lock, as its owner file names it (src/cli.ts describes this process). */
+export interface LockHolder {
+  pid: number;
+  host: string;
+}
 
 export interface LockOptions {
   /** How long one holder may keep the lock: a holder silent for longer is taken as dead. */
@@ -84,9 +89,9 @@ function writeOwner(folder: string, owner: LockOwner): void {
   fs.utimesSync(folder, atime, mtime);
 }
 
-function describeOwner(owner: LockOwner | undefined): string {
+function describeOwner(owner: LockOwner | undefined, self: LockHolder): string {
   if (owner === undefined) return "another process (it has not named itself yet)";
-  const where = owner.host === hostname() ? "this host" : `host ${owner.host}`;
+  const where = owner.host === self.host ? "this host" : `host ${owner.host}`;
   return `process ${owner.pid} on ${where} since ${owner.since}`;
 }
 
@@ -108,7 +113,7 @@ function lockFailure(path: string, what: string, error: NodeJS.ErrnoException): 
  */
 export async function withFileLock<T>(
   path: string,
-  options: LockOptions,
+  options: LockOptions & { holder: LockHolder },
   task: (lock: HeldLock) => Promise<T>,
 ): Promise<T> {
   const what = options.what ?? "file";
@@ -120,8 +125,9 @@ export async function withFileLock<T>(
     compromised = error;
   });
   const owner: LockOwner = {
-    pid: process.pid,
-    host: hostname(),
+    pid: options.holder.pid,
+    host: options.holder.host,
+    // Wall time, as the lock folder's mtime is: staleness is judged against the file system, not a clock.
     since: new Date().toISOString(),
     token: randomUUID(),
   };
@@ -135,7 +141,7 @@ export async function withFileLock<T>(
   }
   const lock: HeldLock = {
     assertHeld() {
-      const lost = compromised?.message ?? whyLost(folder, owner.token, options.holdMs);
+      const lost = compromised?.message ?? whyLost(folder, owner.token, options);
       if (lost !== undefined) {
         throw new HmsError(
           "STATE_LOCK_LOST",
@@ -159,7 +165,11 @@ export async function withFileLock<T>(
  * refresh older than half the stale time means this process was paused (Ctrl-Z, a VM pause) and another
  * one could take the lock over before a write would finish; the margin covers one write.
  */
-function whyLost(folder: string, token: string, holdMs: number): string | undefined {
+function whyLost(
+  folder: string,
+  token: string,
+  { holdMs, holder }: { holdMs: number; holder: LockHolder },
+): string | undefined {
   let mtimeMs: number;
   try {
     mtimeMs = fs.statSync(folder).mtimeMs;
@@ -167,7 +177,7 @@ function whyLost(folder: string, token: string, holdMs: number): string | undefi
     return "the lock folder is gone";
   }
   const owner = readOwner(folder);
-  if (owner?.token !== token) return `it is now held by ${describeOwner(owner)}`;
+  if (owner?.token !== token) return `it is now held by ${describeOwner(owner, holder)}`;
   const age = Date.now() - mtimeMs;
   if (age > holdMs / 2) return `not refreshed for ${Math.round(age / 1000)} s: this process was paused`;
   return undefined;
@@ -175,10 +185,11 @@ function whyLost(folder: string, token: string, holdMs: number): string | undefi
 
 async function acquire(
   path: string,
-  options: LockOptions,
+  options: LockOptions & { holder: LockHolder },
   onCompromised: (error: Error) => void,
 ): Promise<() => Promise<void>> {
   const what = options.what ?? "file";
+  // Real waiting (sleeps between tries), so real time: a fake clock would never let it give up.
   const deadline = Date.now() + options.waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -197,7 +208,7 @@ async function acquire(
         const owner = readOwner(lockFolder(path));
         throw new HmsError(
           "STATE_LOCKED",
-          `the ${what} ${path} stayed locked for ${Math.round(options.waitMs / 1000)} s by ${describeOwner(owner)} (lock ${lockFolder(path)}); try again, or if that process is gone, wait ${Math.round(options.holdMs / 1000)} s for the lock to go stale`,
+          `the ${what} ${path} stayed locked for ${Math.round(options.waitMs / 1000)} s by ${describeOwner(owner, options.holder)} (lock ${lockFolder(path)}); try again, or if that process is gone, wait ${Math.round(options.holdMs / 1000)} s for the lock to go stale`,
           { cause: error },
         );
       }

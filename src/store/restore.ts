@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { HmsError, isHmsError } from "../errors.js";
 import { backupOf, fsyncFolder, writeDurably } from "./durable-write.js";
-import { type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
+import { type LockHolder, type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
 import { markerOf, parseState } from "./state-file.js";
 
 export interface Restored {
@@ -52,9 +52,9 @@ function currentIsValid(file: string): number | undefined {
  */
 export async function restoreStateBackup(
   file: string,
-  options: { now: () => Date; lock?: LockOptions },
+  options: { now: () => Date; holder: LockHolder; lock?: LockOptions },
 ): Promise<Restored> {
-  const lock = { ...(options.lock ?? QUICK_CHANGE), what: "state file" };
+  const lock = { ...(options.lock ?? QUICK_CHANGE), holder: options.holder, what: "state file" };
   return withFileLock(file, lock, async (held) => {
     const backup = readBackup(file);
     const valid = currentIsValid(file);

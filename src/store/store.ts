@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { DataFile } from "lowdb/node";
 import { HmsError, type HmsErrorCode, isHmsError } from "../errors.js";
 import { createSerialQueue } from "../serial-queue.js";
 import { backupOf, writeDurably } from "./durable-write.js";
-import { type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
+import { type LockHolder, type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
 import { fileSystemReason } from "./fs-reason.js";
 import { DEFAULT_RETENTION, pruneState, type Retention } from "./retention.js";
 import { type AuditEntry, emptyState, type StateData } from "./schema.js";
@@ -41,7 +40,9 @@ export interface Store {
 
 export interface StoreOptions {
   file: string;
-  now?: () => Date;
+  /** This process, as the lock's owner file and the state file's creation marker name it. */
+  holder: LockHolder;
+  now: () => Date;
   retention?: Retention;
   /** The lock's stale and wait times; tests shorten them. */
   lock?: LockOptions;
@@ -49,7 +50,8 @@ export interface StoreOptions {
 
 export function createStore({
   file,
-  now = () => new Date(),
+  holder,
+  now,
   retention = DEFAULT_RETENTION,
   lock = QUICK_CHANGE,
 }: StoreOptions): Store {
@@ -112,7 +114,7 @@ export function createStore({
   const writeMarker = () =>
     writeFileSync(
       markerOf(file),
-      `${JSON.stringify({ createdAt: now().toISOString(), host: hostname(), pid: process.pid })}\n`,
+      `${JSON.stringify({ createdAt: now().toISOString(), host: holder.host, pid: holder.pid })}\n`,
       { flag: "w" },
     );
 
@@ -137,24 +139,28 @@ export function createStore({
           if (seen) throw stateMissing(file, "this process read it before");
           mkdirSync(dirname(file), { recursive: true });
         }
-        return withFileLock(file, { ...lock, what: "state file", createFolder: false }, async (held) => {
-          const state = await readNow();
-          const firstWrite = !existsSync(file);
-          const result = change(state);
-          trimAudit(state);
-          pruneState(state, now(), retention);
-          const text = `${JSON.stringify(state, null, 2)}\n`;
-          held.assertHeld();
-          try {
-            await writeDurably(file, text, { backup: !firstWrite });
-            // After the file, never before: a reader that sees the marker must be able to see the file.
-            if (firstWrite) writeMarker();
-          } catch (error) {
-            throw writeFailure(file, error);
-          }
-          seen = true;
-          return result;
-        });
+        return withFileLock(
+          file,
+          { ...lock, holder, what: "state file", createFolder: false },
+          async (held) => {
+            const state = await readNow();
+            const firstWrite = !existsSync(file);
+            const result = change(state);
+            trimAudit(state);
+            pruneState(state, now(), retention);
+            const text = `${JSON.stringify(state, null, 2)}\n`;
+            held.assertHeld();
+            try {
+              await writeDurably(file, text, { backup: !firstWrite });
+              // After the file, never before: a reader that sees the marker must be able to see the file.
+              if (firstWrite) writeMarker();
+            } catch (error) {
+              throw writeFailure(file, error);
+            }
+            seen = true;
+            return result;
+          },
+        );
       }),
     );
 

@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { createGit } from "../../src/envs/git.js";
 import { createSampleRepo } from "../../src/envs/sample-repo.js";
 import type { FileIndex } from "../../src/triage/file-index.js";
+import { testProcess } from "./host.js";
 
 const FILE_LIST = resolve(import.meta.dirname, "..", "fixtures", "triage", "monorepo-files.txt");
 
@@ -28,7 +29,7 @@ export async function createTriageMonorepo(dir: string): Promise<string> {
 export function repositoryFilesFor(dir: string, origin: string, extra = "") {
   writeFileSync(join(dir, "hms.config.yaml"), `repo: ${JSON.stringify(origin)}\nenvRoot: ./envs\n${extra}`);
   const config = loadConfig({ explicitPath: join(dir, "hms.config.yaml"), envPath: undefined, cwd: dir });
-  return createRepositoryFiles({ config, git: createGit() });
+  return createRepositoryFiles({ config, git: createGit(testProcess()) });
 }
 
 /**

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withMirrorLock } from "../../src/envs/git.js";
+import { mirrorLock } from "../../src/envs/git.js";
+import { testProcess } from "../helpers/host.js";
 import { blobPaths } from "../helpers/mirror.js";
 import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -25,7 +26,7 @@ describe("serve maintains the mirrors", () => {
     expect(existsSync(graph)).toBe(false);
     // While another process holds the mirror's lock (a fetch, a checkout), maintenance waits for it.
     let released = false;
-    const held = withMirrorLock(env.mirror, async () => {
+    const held = mirrorLock(testProcess())(env.mirror, async () => {
       serve = await startServe(ws);
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect(existsSync(graph)).toBe(false);

@@ -3,7 +3,7 @@ import { firstDelivery } from "../../src/store/deliveries.js";
 import { diffEnvironments } from "../../src/store/env-changes.js";
 import { type EnvRecord, emptyState, type StateData } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
-import { envRecord, useTempDir } from "./support.js";
+import { envRecord, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("env-changes");
 
@@ -36,16 +36,16 @@ describe("firstDelivery", () => {
   it("says true once per source and id, also across store instances (a restart)", async () => {
     const file = `${tempDir()}/state.json`;
     const now = new Date("2026-11-27T10:00:00.000Z");
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     expect(await firstDelivery(store, "slack", "Ev01", now)).toBe(true);
     expect(await firstDelivery(store, "slack", "Ev01", now)).toBe(false);
     expect(await firstDelivery(store, "github", "Ev01", now)).toBe(true);
-    const restarted = createStore({ file });
+    const restarted = createStore({ ...testStore, file });
     expect(await firstDelivery(restarted, "slack", "Ev01", now)).toBe(false);
   });
 
   it("lets only one of two concurrent deliveries of the same id through", async () => {
-    const store = createStore({ file: `${tempDir()}/state.json` });
+    const store = createStore({ ...testStore, file: `${tempDir()}/state.json` });
     const now = new Date();
     const results = await Promise.all([1, 2, 3].map(() => firstDelivery(store, "github", "d-1", now)));
     expect(results.filter(Boolean)).toHaveLength(1);

@@ -6,7 +6,7 @@ import { firstDelivery } from "../../src/store/deliveries.js";
 import { DEFAULT_RETENTION, pruneState } from "../../src/store/retention.js";
 import { type EnvRecord, emptyState, type StateData } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
-import { envRecord, expectHmsError, useTempDir } from "./support.js";
+import { envRecord, expectHmsError, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("retention");
 const DAY = 24 * 60 * 60 * 1000;
@@ -70,7 +70,12 @@ describe("the store prunes on every write", () => {
   it("with its configured retention and clock", async () => {
     const file = join(tempDir(), "state.json");
     let now = NOW;
-    const store = createStore({ file, now: () => now, retention: { recordsMs: 7 * DAY, deliveriesMs: DAY } });
+    const store = createStore({
+      ...testStore,
+      file,
+      now: () => now,
+      retention: { recordsMs: 7 * DAY, deliveriesMs: DAY },
+    });
     await store.update((state) => {
       state.environments.push(
         record("week-old", { status: "cleaned", cleanedAt: daysAgo(8) }),

@@ -18,7 +18,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { restoreStateBackup } from "../../src/store/restore.js";
 import { createStore } from "../../src/store/store.js";
 import { builtStoreModule } from "../helpers/built-store.js";
-import { expectHmsError, useTempDir } from "./support.js";
+import { expectHmsError, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("store-durable");
 const now = () => new Date("2026-03-04T05:06:07Z");
@@ -28,7 +28,7 @@ function stateFileIn(dir: string): string {
 }
 
 async function addAudit(file: string, target: string): Promise<void> {
-  await createStore({ file }).audit({ actor: "test", action: "test", target });
+  await createStore({ ...testStore, file }).audit({ actor: "test", action: "test", target });
 }
 
 function targets(text: string): string[] {
@@ -48,8 +48,9 @@ describe("each write", () => {
     const writer = join(dir, "writer.mjs");
     writeFileSync(
       writer,
-      `const { createStore } = await import(${JSON.stringify(storeUrl)});
-await createStore({ file: ${JSON.stringify(file)} }).audit({ actor: "w", action: "test", target: "second" });`,
+      `import { hostname } from "node:os";
+const { createStore } = await import(${JSON.stringify(storeUrl)});
+await createStore({ holder: { pid: process.pid, host: hostname() }, now: () => new Date(), file: ${JSON.stringify(file)} }).audit({ actor: "w", action: "test", target: "second" });`,
     );
     const trace = join(dir, "trace.txt");
     // -y names each file descriptor's path, so the trace shows which file each fsync was for.
@@ -72,7 +73,7 @@ await createStore({ file: ${JSON.stringify(file)} }).audit({ actor: "w", action:
     const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     const [state, folder] = [literal(file), literal(join(dir, "data"))];
     const tmp = `${state}\\.\\d+`;
-    const backup = at(new RegExp(`^rename(at2?)?\\(.*"${state}\\.bak\\.\\d+\\.tmp", .*"${state}\\.bak"`));
+    const backup = at(new RegExp(`^rename(at2?)?\\(.*"${state}\\.bak\\.tmp", .*"${state}\\.bak"`));
     const fsyncTmp = at(new RegExp(`^f(data)?sync\\(\\d+<${tmp}>\\) = 0`));
     const rename = at(new RegExp(`^rename(at2?)?\\(.*"${tmp}", .*"${state}"`));
     const fsyncFolder = at(new RegExp(`^fsync\\(\\d+<${folder}>\\) = 0`));
@@ -151,7 +152,7 @@ describe("a truncated state file with a good backup", () => {
 
   it("stops reads and writes with an error naming the backup and the restore command", async () => {
     const { file, damaged } = await truncated();
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     await expectHmsError(() => store.read(), "STATE_CORRUPT", file, `${file}.bak`, "doctor --restore-state");
     await expectHmsError(() => store.update(() => undefined), "STATE_CORRUPT", `${file}.bak`);
     expect(store.health()).toMatchObject({ ok: false, code: "STATE_CORRUPT" });
@@ -160,12 +161,12 @@ describe("a truncated state file with a good backup", () => {
 
   it("is restored from the backup, the damaged file kept aside", async () => {
     const { file, damaged } = await truncated();
-    const restored = await restoreStateBackup(file, { now });
+    const restored = await restoreStateBackup(file, { now, holder: testStore.holder });
     expect(restored).toMatchObject({ file, backup: `${file}.bak`, environments: 0 });
     expect(restored.keptAside).toBe(`${file}.corrupt-2026-03-04T05-06-07-000Z`);
     expect(readFileSync(restored.keptAside ?? "").equals(damaged)).toBe(true);
     expect(targets(readFileSync(file, "utf8"))).toEqual(["one"]);
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     await store.update(() => undefined);
     expect(store.health()).toEqual({ ok: true });
   });
@@ -175,14 +176,22 @@ describe("a truncated state file with a good backup", () => {
     await addAudit(file, "one");
     await addAudit(file, "two");
     const before = readFileSync(file);
-    await expectHmsError(() => restoreStateBackup(file, { now }), "INVALID_INPUT", "would lose");
+    await expectHmsError(
+      () => restoreStateBackup(file, { now, holder: testStore.holder }),
+      "INVALID_INPUT",
+      "would lose",
+    );
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 
   it("a damaged backup is refused and nothing moves", async () => {
     const { file, damaged } = await truncated();
     writeFileSync(`${file}.bak`, "{ nope");
-    await expectHmsError(() => restoreStateBackup(file, { now }), "STATE_CORRUPT", "damaged too");
+    await expectHmsError(
+      () => restoreStateBackup(file, { now, holder: testStore.holder }),
+      "STATE_CORRUPT",
+      "damaged too",
+    );
     expect(readFileSync(file).equals(damaged)).toBe(true);
     expect(readdirSync(join(file, "..")).some((name) => name.includes("corrupt"))).toBe(false);
   });
@@ -191,15 +200,23 @@ describe("a truncated state file with a good backup", () => {
     const file = stateFileIn(tempDir());
     await addAudit(file, "one");
     writeFileSync(file, "");
-    await expectHmsError(() => createStore({ file }).read(), "STATE_CORRUPT", "there is no backup");
-    await expectHmsError(() => restoreStateBackup(file, { now }), "NOT_FOUND", `${file}.bak`);
+    await expectHmsError(
+      () => createStore({ ...testStore, file }).read(),
+      "STATE_CORRUPT",
+      "there is no backup",
+    );
+    await expectHmsError(
+      () => restoreStateBackup(file, { now, holder: testStore.holder }),
+      "NOT_FOUND",
+      `${file}.bak`,
+    );
   });
 });
 
 describe("a vanished state file", () => {
   it("first use: a missing file reads as empty; the first write creates it and its marker", async () => {
     const file = stateFileIn(tempDir());
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     expect((await store.read()).environments).toEqual([]);
     expect(existsSync(`${file}.created`)).toBe(false);
     await store.update(() => undefined);
@@ -215,9 +232,10 @@ describe("a vanished state file", () => {
     writeFileSync(
       reader,
       `import { existsSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 const [storeUrl, file, ready] = process.argv.slice(2);
 const { createStore } = await import(storeUrl);
-const store = createStore({ file });
+const store = createStore({ holder: { pid: process.pid, host: hostname() }, now: () => new Date(), file });
 const errors = [];
 let after = 0;
 writeFileSync(ready, "");
@@ -244,7 +262,7 @@ process.stdout.write(JSON.stringify(errors));`,
     await addAudit(file, "two");
     rmSync(file);
     // A new process: only the marker beside the file remembers it.
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     await expectHmsError(
       () => store.read(),
       "STATE_MISSING",
@@ -256,7 +274,7 @@ process.stdout.write(JSON.stringify(errors));`,
     expect(existsSync(file)).toBe(false);
     expect(store.health()).toMatchObject({ ok: false, code: "STATE_MISSING" });
     // The backup brings it back (one write behind), and the store is healthy again.
-    await restoreStateBackup(file, { now });
+    await restoreStateBackup(file, { now, holder: testStore.holder });
     expect(targets(readFileSync(file, "utf8"))).toEqual(["one"]);
     await store.read();
     expect(store.health()).toEqual({ ok: true });
@@ -265,7 +283,7 @@ process.stdout.write(JSON.stringify(errors));`,
   it("a process that read it notices even when the whole folder went, and does not remake it", async () => {
     const dir = tempDir();
     const file = stateFileIn(dir);
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     await store.update(() => undefined);
     rmSync(join(dir, "data"), { recursive: true });
     await expectHmsError(() => store.read(), "STATE_MISSING", "this process read it before", "folder");
@@ -277,7 +295,7 @@ process.stdout.write(JSON.stringify(errors));`,
     const file = stateFileIn(tempDir());
     await addAudit(file, "one");
     rmSync(`${file}.created`);
-    await createStore({ file }).read();
+    await createStore({ ...testStore, file }).read();
     expect(existsSync(`${file}.created`)).toBe(true);
   });
 

@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/store.js";
 import { builtStoreModule } from "../helpers/built-store.js";
-import { expectHmsError, useTempDir } from "./support.js";
+import { expectHmsError, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("store-locks");
 const isRoot = process.getuid?.() === 0;
@@ -18,9 +18,10 @@ const isRoot = process.getuid?.() === 0;
  * can pause it there), and prints how it ended: `wrote`, or `failed CODE: message`.
  */
 const UPDATER = `
+import { hostname } from "node:os";
 const [storeUrl, file, name, holdMs, blockMs] = process.argv.slice(2);
 const { createStore } = await import(storeUrl);
-const store = createStore({ file, lock: { holdMs: Number(holdMs), waitMs: 20000 } });
+const store = createStore({ holder: { pid: process.pid, host: hostname() }, now: () => new Date(), file, lock: { holdMs: Number(holdMs), waitMs: 20000 } });
 try {
   await store.update((state) => {
     process.stdout.write("inside\\n");
@@ -36,9 +37,10 @@ try {
 /** Holds the lock until the stop file appears. */
 const HOLDER = `
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 const [lockUrl, file, stopFile] = process.argv.slice(2);
 const { withFileLock } = await import(lockUrl);
-await withFileLock(file, { holdMs: 15000, waitMs: 1000 }, async () => {
+await withFileLock(file, { holdMs: 15000, waitMs: 1000, holder: { pid: process.pid, host: hostname() } }, async () => {
   process.stdout.write("holding\\n");
   while (!existsSync(stopFile)) await new Promise((resolve) => setTimeout(resolve, 20));
 });
@@ -74,7 +76,7 @@ function auditActors(file: string): string[] {
 }
 
 async function seedState(file: string): Promise<void> {
-  await createStore({ file }).update((state) => {
+  await createStore({ ...testStore, file }).update((state) => {
     state.audit.push({ at: new Date(0).toISOString(), actor: "seed", action: "test", target: "seed" });
   });
 }
@@ -152,7 +154,7 @@ describe("a lock held by another process", () => {
     const stopFile = join(dir, "stop");
     const holder = execa(process.execPath, [script(dir, "holder.mjs", HOLDER), lockUrl, file, stopFile]);
     await waitForLine(holder, "holding");
-    const store = createStore({ file, lock: { holdMs: 15_000, waitMs: 300 } });
+    const store = createStore({ ...testStore, file, lock: { holdMs: 15_000, waitMs: 300 } });
     await expectHmsError(
       () => store.update(() => undefined),
       "STATE_LOCKED",

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { emptyState, type StateData } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
 import { builtStoreModule } from "../helpers/built-store.js";
-import { expectHmsError, useTempDir } from "./support.js";
+import { expectHmsError, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("store");
 
@@ -28,9 +28,10 @@ function auditEntry(actor: string, target: string) {
 }
 
 const WRITER = `
+import { hostname } from "node:os";
 const [storeUrl, file, worker, count] = process.argv.slice(2);
 const { createStore } = await import(storeUrl);
-const store = createStore({ file });
+const store = createStore({ holder: { pid: process.pid, host: hostname() }, now: () => new Date(), file });
 await Promise.all(
   Array.from({ length: Number(count) }, (_, index) =>
     store.update((state) => {
@@ -63,14 +64,14 @@ process.stdout.write(JSON.stringify({ reads, invalid, shrank, last, sample }));
 describe("reading", () => {
   it("a missing file reads as the empty state and is not created", async () => {
     const file = stateFileIn(tempDir());
-    expect(await createStore({ file }).read()).toEqual(emptyState());
+    expect(await createStore({ ...testStore, file }).read()).toEqual(emptyState());
     expect(existsSync(file)).toBe(false);
   });
 
   it("fills collections a file leaves out and keeps ones it does not know", async () => {
     const file = stateFileIn(tempDir());
     writeState(file, JSON.stringify({ version: 1, future: { kept: true } }));
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     expect(await store.read()).toMatchObject({ ...emptyState(), future: { kept: true } });
     await store.audit({ actor: "a", action: "test", target: "t" });
     expect(readState(file)).toMatchObject({ future: { kept: true } });
@@ -89,7 +90,7 @@ describe("a corrupt state file stops with STATE_CORRUPT naming it, and is kept b
   ])("%s", async (_, text, reason) => {
     const file = stateFileIn(tempDir());
     const before = writeState(file, text);
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     let changed = false;
     await expectHmsError(() => store.read(), "STATE_CORRUPT", file, reason);
     await expectHmsError(
@@ -109,7 +110,7 @@ describe("a corrupt state file stops with STATE_CORRUPT naming it, and is kept b
 describe("updates in one process", () => {
   it("creates the file and its folder on the first update", async () => {
     const file = stateFileIn(tempDir());
-    const result = await createStore({ file }).update((state) => {
+    const result = await createStore({ ...testStore, file }).update((state) => {
       state.audit.push(auditEntry("a", "first"));
       return "done";
     });
@@ -119,7 +120,7 @@ describe("updates in one process", () => {
 
   it("100 concurrent updates each keep their entry", async () => {
     const file = stateFileIn(tempDir());
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
         store.update((state) => state.audit.push(auditEntry("a", String(index)))),
@@ -131,7 +132,7 @@ describe("updates in one process", () => {
 
   it("a change that throws writes nothing and does not block the next update", async () => {
     const file = stateFileIn(tempDir());
-    const store = createStore({ file });
+    const store = createStore({ ...testStore, file });
     await store.update((state) => state.audit.push(auditEntry("a", "kept")));
     const before = readFileSync(file);
     await expect(
@@ -149,7 +150,7 @@ describe("updates in one process", () => {
     const file = stateFileIn(tempDir());
     const old = Array.from({ length: 2000 }, (_, index) => auditEntry("old", String(index)));
     writeState(file, JSON.stringify({ ...emptyState(), audit: old }));
-    const store = createStore({ file, now: () => new Date("2026-01-02T03:04:05Z") });
+    const store = createStore({ ...testStore, file, now: () => new Date("2026-01-02T03:04:05Z") });
     await store.audit({ actor: "b", action: "extend", target: "env-1" });
     const { audit } = readState(file);
     expect(audit).toHaveLength(2000);

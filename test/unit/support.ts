@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, expect } from "vitest";
 import { type HmsError, type HmsErrorCode, isHmsError } from "../../src/errors.js";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { testProcess } from "../helpers/host.js";
 
 /** A fresh real folder per test (its real path, so comparisons with realpath/pwd -P hold), removed after. */
 export function useTempDir(prefix: string): () => string {
@@ -59,3 +60,6 @@ export function envRecord(id: string, changes: Partial<EnvRecord> = {}): EnvReco
     ...changes,
   };
 }
+
+/** What createStore needs besides its file: this test process as the lock's holder, and wall time. */
+export const testStore = { holder: testProcess(), now: () => new Date() };

@@ -7,7 +7,7 @@ import { systemClock } from "../../src/schedule/system-clock.js";
 import { createTimers, type Timers } from "../../src/schedule/timers.js";
 import { emptyState } from "../../src/store/schema.js";
 import { createStore } from "../../src/store/store.js";
-import { envRecord, expectHmsError, useTempDir } from "./support.js";
+import { envRecord, expectHmsError, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("timers-state");
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
@@ -19,7 +19,7 @@ afterEach(() => timers?.stop());
 
 async function armed(ids: string[]) {
   const file = join(tempDir(), "state.json");
-  const store = createStore({ file });
+  const store = createStore({ ...testStore, file });
   await store.update((state) => {
     state.environments.push(...ids.map(ready));
   });

@@ -7,7 +7,10 @@ import { appFor } from "../environment.js";
 import type { CliIo } from "../io.js";
 
 async function restoreState(context: EnvContext, io: CliIo): Promise<void> {
-  const restored = await restoreStateBackup(context.config.stateFile, { now: () => context.clock.now() });
+  const restored = await restoreStateBackup(context.config.stateFile, {
+    now: () => context.clock.now(),
+    holder: context.self,
+  });
   const aside = restored.keptAside ? `; the damaged file is kept as ${restored.keptAside}` : "";
   io.err(`restored ${restored.file} from ${restored.backup} (${restored.environments} environments)${aside}`);
 }

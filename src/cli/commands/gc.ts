@@ -20,7 +20,7 @@ that no live environment has checked out (they are fetched again when a checkout
     const report = await app.environments.reconcile({ removeOrphans: args.values.orphans === true });
     // After the cleanups: the blobs of the checkouts just removed are among those given back.
     const leftovers = await clearLeftovers(app.envs);
-    const reclaimed = await reclaimMirrors(app.config.cacheDir);
+    const reclaimed = await reclaimMirrors(app.git.withMirrorLock, app.config.cacheDir);
     // Anything that could not be cleaned, now or before (still waiting for its next try), fails gc.
     const failed =
       report.failures.length > 0 ||

@@ -8,7 +8,7 @@ import { createGit } from "../../../src/envs/git.js";
 import { watchEnvironments } from "../../../src/store/env-changes.js";
 import { createStore } from "../../../src/store/store.js";
 import { createTriageMonorepo } from "../../helpers/triage-monorepo.js";
-import { useTempDir } from "../support.js";
+import { testStore, useTempDir } from "../support.js";
 import { NO_ROTATION, NOW } from "./support.js";
 
 const tempDir = useTempDir("triage-service");
@@ -23,7 +23,12 @@ async function setup(repo?: string) {
     `stateFile: ./state.json\nenvRoot: ./envs\n${repo ? `repo: ${JSON.stringify(repo)}\n` : ""}`,
   );
   const config = loadConfig({ explicitPath: join(dir, "hms.config.yaml"), envPath: undefined, cwd: dir });
-  return { dir, config, store: createStore({ file: config.stateFile }), git: createGit() };
+  return {
+    dir,
+    config,
+    store: createStore({ ...testStore, file: config.stateFile }),
+    git: createGit(testStore.holder),
+  };
 }
 
 describe("the triage service", () => {
@@ -47,7 +52,7 @@ describe("the triage service", () => {
     await feed.start();
     try {
       // Another process (the CLI, a second serve) closes one bug and deletes the other.
-      const elsewhere = createStore({ file: store.file });
+      const elsewhere = createStore({ ...testStore, file: store.file });
       await closeBug(elsewhere, "BUG-1", NOW);
       await vi.waitFor(() => expect(service.engine.duplicates.size).toBe(1), { timeout: 5000 });
       expect(service.engine.decide({ text: deadlock }, NO_ROTATION, NOW).duplicates.map((d) => d.id)).toEqual(

@@ -12,7 +12,7 @@ import {
 import { isHmsError } from "../../../src/errors.js";
 import { createStore } from "../../../src/store/store.js";
 import { createRootCauseIndex } from "../../../src/triage/root-cause/index.js";
-import { useTempDir } from "../support.js";
+import { testStore, useTempDir } from "../support.js";
 import { createEngine, NOW, report, SHIPPED_DB, TEAMS } from "./support.js";
 
 const tempDir = useTempDir("triage");
@@ -20,7 +20,7 @@ const tempDir = useTempDir("triage");
 function workspace() {
   const dir = tempDir();
   const file = join(dir, "state.json");
-  return { dir, file, store: () => createStore({ file }) };
+  return { dir, file, store: () => createStore({ ...testStore, file }) };
 }
 
 const smeReport = (n: number) => ({ text: `${report("sme-zeitwerk")}\nseen on run ${n}` });
@@ -147,7 +147,7 @@ describe("adding to the root-cause database file", () => {
     const original = readFileSync(file);
     const before = JSON.parse(original.toString("utf8"));
     const index = createRootCauseIndex(loadRootCauseDb(file).entries);
-    await addRootCauseEntry(file, newEntry, index);
+    await addRootCauseEntry(file, newEntry, { holder: testStore.holder, index });
     const after = JSON.parse(readFileSync(file, "utf8"));
     expect(after.entries.slice(0, -1)).toEqual(before.entries);
     expect(after.entries.at(-1)).toMatchObject({ id: "RC-SME-900", occurrences: 0, lastSeen: null });
@@ -161,20 +161,24 @@ describe("adding to the root-cause database file", () => {
   it("changes nothing when the entry is invalid or its id is taken", async () => {
     const { file } = copy();
     const original = readFileSync(file, "utf8");
-    await expect(addRootCauseEntry(file, { ...newEntry, signatures: [{ regex: "(" }] })).rejects.toThrow(
-      /root-cause entry RC-SME-900: signatures\.0\.regex: not a valid regular expression/,
-    );
-    await expect(addRootCauseEntry(file, { ...newEntry, id: "RC-SME-001" })).rejects.toThrow(
-      /root-cause entry RC-SME-001 already exists in .*root_cause\.json/,
-    );
+    await expect(
+      addRootCauseEntry(file, { ...newEntry, signatures: [{ regex: "(" }] }, { holder: testStore.holder }),
+    ).rejects.toThrow(/root-cause entry RC-SME-900: signatures\.0\.regex: not a valid regular expression/);
+    await expect(
+      addRootCauseEntry(file, { ...newEntry, id: "RC-SME-001" }, { holder: testStore.holder }),
+    ).rejects.toThrow(/root-cause entry RC-SME-001 already exists in .*root_cause\.json/);
     expect(readFileSync(file, "utf8")).toBe(original);
   });
 
   it("keeps both of two additions made at once", async () => {
     const { file } = copy();
     await Promise.all([
-      addRootCauseEntry(file, newEntry),
-      addRootCauseEntry(file, { ...newEntry, id: "RC-SME-901", signatures: ["ward export lock"] }),
+      addRootCauseEntry(file, newEntry, { holder: testStore.holder }),
+      addRootCauseEntry(
+        file,
+        { ...newEntry, id: "RC-SME-901", signatures: ["ward export lock"] },
+        { holder: testStore.holder },
+      ),
     ]);
     const ids = loadRootCauseDb(file).entries.map((item) => item.id);
     expect(ids).toContain("RC-SME-900");
