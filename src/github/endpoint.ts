@@ -83,17 +83,32 @@ async function verified(webhooks: Webhooks, request: IncomingMessage): Promise<V
   }
 }
 
+/** How long work waits for a stream of requests to pause before it starts anyway. */
+const MAX_QUIET_WAIT_MS = 100;
+
 /**
  * `POST /github/webhooks`: the signature is checked (by @octokit/webhooks), the delivery is accepted
  * with 202 at once, and the work happens afterwards in `accept`, since GitHub gives up after 10 seconds
  * and provisioning takes longer. A refused request changes nothing.
+ *
+ * `quiet()` resolves once no request is being read or checked (or after MAX_QUIET_WAIT_MS): work that
+ * waits for it (the state-file write of the delivery ids, with its fsync) does not hold up the answers to
+ * the rest of a burst.
  */
 export function createWebhookEndpoint(options: {
   webhooks: Webhooks;
   accept: (delivery: VerifiedDelivery) => void;
   log: GithubLog;
 }) {
-  return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  let answering = 0;
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const resolve of woken) resolve();
+  };
+
+  async function answerOne(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== "POST") {
       answer(response, 405, { ok: false, error: `${WEBHOOK_PATH} takes POST (GitHub's webhook deliveries)` });
       return;
@@ -109,5 +124,26 @@ export function createWebhookEndpoint(options: {
     }
     answer(response, 202, { ok: true, delivery: delivery.id });
     options.accept(delivery);
+  }
+
+  return {
+    async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+      answering++;
+      try {
+        await answerOne(request, response);
+      } finally {
+        if (--answering === 0) wake();
+      }
+    },
+    quiet(): Promise<void> {
+      if (answering === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, MAX_QUIET_WAIT_MS);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
   };
 }

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type EmitterWebhookEvent, Webhooks } from "@octokit/webhooks";
 import { describeError } from "../errors.js";
-import { firstDelivery } from "../store/deliveries.js";
+import { createDeliveryRecorder, forgetDelivery } from "../store/deliveries.js";
 import type { EnvChange } from "../store/env-changes.js";
-import type { Store } from "../store/store.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
 import { createGithubClient } from "./client.js";
 import { createWebhookEndpoint, type VerifiedDelivery, WEBHOOK_PATH } from "./endpoint.js";
@@ -27,13 +26,6 @@ export interface GithubSideOptions {
 }
 
 export type GithubSide = ReturnType<typeof createGithubSide>;
-
-/** So a delivery whose work failed can be redelivered by hand and tried again. */
-function forgetDelivery(store: Store, id: string): Promise<void> {
-  return store.update((state) => {
-    state.deliveries = state.deliveries.filter((entry) => !(entry.source === "github" && entry.id === id));
-  });
-}
 
 function repositoryOf(payload: unknown): string | undefined {
   return (payload as { repository?: { full_name?: string } }).repository?.full_name;
@@ -101,6 +93,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
   });
 
   const pending = new Set<Promise<void>>();
+  const firstDelivery = createDeliveryRecorder(store, "github", () => services.now());
 
   async function work(delivery: VerifiedDelivery): Promise<void> {
     const from = repositoryOf(delivery.payload);
@@ -111,7 +104,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
       );
       return;
     }
-    if (!(await firstDelivery(store, "github", delivery.id, services.now()))) {
+    if (!(await firstDelivery(delivery.id))) {
       log.info(
         { action: "github" },
         `GitHub delivery ${delivery.id} (${delivery.name}) was handled before: nothing done again`,
@@ -126,7 +119,8 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
         { action: "github" },
         `GitHub delivery ${delivery.id} (${delivery.name}) failed: ${errors.map(describeError).join("; ")}; redeliver it from the webhook's Recent Deliveries to try again`,
       );
-      await forgetDelivery(store, delivery.id).catch(() => undefined);
+      // So the delivery can be redelivered by hand and tried again.
+      await forgetDelivery(store, "github", delivery.id).catch(() => undefined);
     }
   }
 
@@ -134,9 +128,10 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
     webhooks,
     log,
     accept(delivery) {
-      // Started on the next turn of the event loop: the answer goes out first, and answers to a burst
-      // of deliveries are not held up behind the state-file writes of the ones before.
-      const task = new Promise<void>((resolve) => setImmediate(resolve))
+      // The answer has gone out; the work waits until the rest of a burst is answered too, so no
+      // answer waits behind a state-file write.
+      const task = endpoint
+        .quiet()
         .then(() => work(delivery))
         .catch((error: unknown) =>
           log.error({ action: "github" }, `GitHub delivery ${delivery.id}: ${describeError(error)}`),
@@ -154,7 +149,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
     /** `POST /github/webhooks`; any other path is left to the rest of serve. */
     handle(request: IncomingMessage, response: ServerResponse): boolean {
       if ((request.url ?? "/").split("?")[0] !== WEBHOOK_PATH) return false;
-      endpoint(request, response).catch((error: unknown) => {
+      endpoint.handle(request, response).catch((error: unknown) => {
         log.error({ action: "github", err: error }, `${WEBHOOK_PATH} failed`);
         if (!response.headersSent) response.writeHead(500).end();
       });
