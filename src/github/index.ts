@@ -64,6 +64,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
     ],
     ({ payload }) => pulls.ready(asPull(payload)),
   );
+  webhooks.on("pull_request.converted_to_draft", ({ payload }) => pulls.convertedToDraft(asPull(payload)));
   webhooks.on("pull_request.closed", async ({ payload }) => {
     const pull = asPull(payload);
     await pulls.closed(pull);

@@ -177,6 +177,70 @@ describe("pull_request deliveries", () => {
     expect(commentOf(13)).not.toContain("is a draft");
   });
 
+  it("converted_to_draft cleans the environments up and says why; ready_for_review brings them back", async () => {
+    const head = await openPull(21, [SME, SYS]);
+    await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 21, head }));
+    await gh.settle();
+    const before = await live(21);
+    expect(before).toHaveLength(2);
+
+    await deliver(
+      gh.server.url,
+      "pull_request",
+      pullPayload("converted_to_draft", { number: 21, head, draft: true }),
+    );
+    await gh.settle();
+    expect(await live(21)).toHaveLength(0);
+    for (const env of await gh.environments(21)) {
+      expect(`${env.status}:${env.cleanReason}`).toBe("cleaned:draft");
+      expect(existsSync(env.path)).toBe(false);
+    }
+    expect(gh.server.timers.pending().size).toBe(
+      (await gh.environments()).filter((env) => env.status === "ready").length,
+    );
+    let body = commentOf(21);
+    expect(body).toContain("converted to a draft: its environments were cleaned up");
+    expect(body).toContain("made again when it is marked ready for review");
+    expect(body).toContain("| hms-sme | ⚪ cleaned up (draft) |");
+
+    // New commits while it is a draft make nothing.
+    const second = await openPull(21, [SME, SYS]);
+    await deliver(
+      gh.server.url,
+      "pull_request",
+      pullPayload("synchronize", { number: 21, head: second, draft: true }),
+    );
+    await gh.settle();
+    expect(await live(21)).toHaveLength(0);
+
+    await deliver(
+      gh.server.url,
+      "pull_request",
+      pullPayload("ready_for_review", { number: 21, head: second }),
+    );
+    await gh.settle();
+    const after = await live(21);
+    expect(after.map((env) => env.component).sort()).toEqual(["hms-sme", "hms-sys"]);
+    expect(after.every((env) => env.commit === second)).toBe(true);
+    body = commentOf(21);
+    expect(body).not.toContain("draft:");
+    expect(body).toContain("| hms-sme | ✅ ready |");
+  });
+
+  it("converted_to_draft with the keep label keeps the environments", async () => {
+    const head = await openPull(22, [DEV]);
+    await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 22, head }));
+    await gh.settle();
+    await deliver(
+      gh.server.url,
+      "pull_request",
+      pullPayload("converted_to_draft", { number: 22, head, draft: true, labels: ["keep-env"] }),
+    );
+    await gh.settle();
+    expect(await live(22)).toHaveLength(1);
+    expect(commentOf(22)).toContain("with the `keep-env` label its environments stay");
+  });
+
   it("a stranger's fork gets none and the comment says how a maintainer starts one", async () => {
     const head = await openPull(14, [SME]);
     const payload = pullPayload("opened", {
