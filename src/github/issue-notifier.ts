@@ -97,6 +97,8 @@ export function createIssueNotifier(options: {
   }
 
   async function handle(event: BugEvent): Promise<void> {
+    // Notes come from the GitHub side itself (a root cause learned from a merged fix): the issue has it.
+    if (event.kind === "note") return;
     // The stored record has the links other notifiers saved since; the event's copy may predate them.
     const bug = { ...event.bug, links: (await pipeline.get(event.bug.id)).links ?? {} } as PipelineBug;
     const fromGithub = bug.origin?.source === "github";
