@@ -292,9 +292,13 @@ describe("pull_request deliveries", () => {
     expect(commentOf(16)).toContain("hms-dev | ✅ ready");
   });
 
-  it("follows GitHub's Link pagination to every changed file, up to 3,000", async () => {
+  it("follows GitHub's Link pagination to every changed file (renames too), up to 3,000", async () => {
     const head = await openPull(17, [SME]);
-    const many = Array.from({ length: 3200 }, (_, index) => ({ filename: `docs/page-${index}.md` }));
+    // Renames list both paths; it is files GitHub counts to 3,000, not paths.
+    const many = Array.from({ length: 3200 }, (_, index) => ({
+      filename: `docs/page-${index}.md`,
+      ...(index % 2 === 0 && { previous_filename: `docs/old/page-${index}.md` }),
+    }));
     gh.api.files.set(17, [...many.slice(0, 2950), { filename: DEV }, ...many.slice(2950)]);
     await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 17, head }));
     await gh.settle();
