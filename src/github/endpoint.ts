@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Webhooks } from "@octokit/webhooks";
+import type { AnswerGate } from "./answer-gate.js";
 import type { GithubLog } from "./client.js";
 
 export const WEBHOOK_PATH = "/github/webhooks";
@@ -83,31 +84,18 @@ async function verified(webhooks: Webhooks, request: IncomingMessage): Promise<V
   }
 }
 
-/** How long work waits for a stream of requests to pause before it starts anyway. */
-const MAX_QUIET_WAIT_MS = 100;
-
 /**
  * `POST /github/webhooks`: the signature is checked (by @octokit/webhooks), the delivery is accepted
  * with 202 at once, and the work happens afterwards in `accept`, since GitHub gives up after 10 seconds
- * and provisioning takes longer. A refused request changes nothing.
- *
- * `quiet()` resolves once no request is being read or checked (or after MAX_QUIET_WAIT_MS): work that
- * waits for it (the state-file write of the delivery ids, with its fsync) does not hold up the answers to
- * the rest of a burst.
+ * and provisioning takes longer. A refused request changes nothing. `gate` counts the requests being
+ * answered, so the work can wait for a pause.
  */
 export function createWebhookEndpoint(options: {
   webhooks: Webhooks;
   accept: (delivery: VerifiedDelivery) => void;
   log: GithubLog;
+  gate: AnswerGate;
 }) {
-  let answering = 0;
-  let waiters: (() => void)[] = [];
-  const wake = () => {
-    const woken = waiters;
-    waiters = [];
-    for (const resolve of woken) resolve();
-  };
-
   async function answerOne(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== "POST") {
       answer(response, 405, { ok: false, error: `${WEBHOOK_PATH} takes POST (GitHub's webhook deliveries)` });
@@ -126,24 +114,6 @@ export function createWebhookEndpoint(options: {
     options.accept(delivery);
   }
 
-  return {
-    async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-      answering++;
-      try {
-        await answerOne(request, response);
-      } finally {
-        if (--answering === 0) wake();
-      }
-    },
-    quiet(): Promise<void> {
-      if (answering === 0) return Promise.resolve();
-      return new Promise((resolve) => {
-        const timer = setTimeout(resolve, MAX_QUIET_WAIT_MS);
-        waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    },
-  };
+  return (request: IncomingMessage, response: ServerResponse): Promise<void> =>
+    options.gate.answering(() => answerOne(request, response));
 }

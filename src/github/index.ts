@@ -4,6 +4,7 @@ import { describeError } from "../errors.js";
 import { createDeliveryRecorder, forgetDelivery } from "../store/deliveries.js";
 import type { EnvChange } from "../store/env-changes.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
+import { createAnswerGate, gatedStore } from "./answer-gate.js";
 import { createGithubClient } from "./client.js";
 import { createWebhookEndpoint, type VerifiedDelivery, WEBHOOK_PATH } from "./endpoint.js";
 import { createIssueNotifier } from "./issue-notifier.js";
@@ -36,7 +37,10 @@ function repositoryOf(payload: unknown): string | undefined {
  * issues as bug reports (with the bug pipeline shared with Slack), and root-cause learning from merged
  * fixes.
  */
-export function createGithubSide({ settings, services, rootCauses, retryAfterUnitMs }: GithubSideOptions) {
+export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...options }: GithubSideOptions) {
+  const gate = createAnswerGate();
+  // The work writes the state file between bursts of deliveries, never while answers are due.
+  const services = { ...options.services, store: gatedStore(options.services.store, gate) };
   const { store, log } = services;
   const { owner, repo } = settings;
   const served = `${owner}/${repo}`;
@@ -128,11 +132,10 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
   const endpoint = createWebhookEndpoint({
     webhooks,
     log,
+    gate,
     accept(delivery) {
-      // The answer has gone out; the work waits until the rest of a burst is answered too, so no
-      // answer waits behind a state-file write.
-      const task = endpoint
-        .quiet()
+      // The answer has gone out; the work starts on the next turn, and its writes wait for a pause.
+      const task = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => work(delivery))
         .catch((error: unknown) =>
           log.error({ action: "github" }, `GitHub delivery ${delivery.id}: ${describeError(error)}`),
@@ -150,7 +153,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
     /** `POST /github/webhooks`; any other path is left to the rest of serve. */
     handle(request: IncomingMessage, response: ServerResponse): boolean {
       if ((request.url ?? "/").split("?")[0] !== WEBHOOK_PATH) return false;
-      endpoint.handle(request, response).catch((error: unknown) => {
+      endpoint(request, response).catch((error: unknown) => {
         log.error({ action: "github", err: error }, `${WEBHOOK_PATH} failed`);
         if (!response.headersSent) response.writeHead(500).end();
       });

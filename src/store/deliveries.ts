@@ -55,14 +55,21 @@ export function createDeliveryRecorder(store: Store, source: DeliverySource, now
 
   async function drain(): Promise<void> {
     while (queued.length > 0) {
-      const batch = queued;
-      queued = [];
+      let batch: Waiting[] = [];
       try {
-        const firsts = await store.update((state) =>
-          batch.map((waiting) => markDelivery(state, source, waiting.id, now())),
-        );
+        const firsts = await store.update((state) => {
+          // Taken under the lock: ids given while the write waited for it are in this write too.
+          batch = queued;
+          queued = [];
+          return batch.map((waiting) => markDelivery(state, source, waiting.id, now()));
+        });
         for (const [index, waiting] of batch.entries()) waiting.resolve(firsts[index] === true);
       } catch (error) {
+        // A write that failed before it took its ids fails the ids waiting for it.
+        if (batch.length === 0) {
+          batch = queued;
+          queued = [];
+        }
         for (const waiting of batch) waiting.reject(error);
       }
     }

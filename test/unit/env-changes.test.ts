@@ -83,14 +83,29 @@ describe("createDeliveryRecorder", () => {
     expect(await record("d-0")).toBe(false);
   });
 
-  it("records ids given while a write is under way in the next write", async () => {
-    const { store, writes } = countingStore(`${tempDir()}/state.json`);
+  it("records ids given while a write waits for the lock in that write, and later ones in the next", async () => {
+    const inner = createStore({ file: `${tempDir()}/state.json` });
+    let writes = 0;
+    let late: Promise<boolean>[] = [];
+    const store = {
+      ...inner,
+      update: <T>(change: Parameters<typeof inner.update<T>>[0]) => {
+        writes++;
+        return inner.update((state) => {
+          const result = change(state);
+          // Given while this write is under way, after it took its ids.
+          if (writes === 1) late = ["d", "e"].map((id) => record(id));
+          return result;
+        });
+      },
+    };
     const record = createDeliveryRecorder(store, "github", () => new Date());
     const first = record("a");
     await new Promise((resolve) => setImmediate(resolve));
-    const later = ["b", "c", "d"].map((id) => record(id));
-    expect(await Promise.all([first, ...later])).toEqual([true, true, true, true]);
-    expect(writes()).toBe(2);
+    const waiting = ["b", "c"].map((id) => record(id));
+    expect(await Promise.all([first, ...waiting])).toEqual([true, true, true]);
+    expect(await Promise.all(late)).toEqual([true, true]);
+    expect(writes).toBe(2);
   });
 
   it("rejects the ids of a write that failed, and a forgotten id counts as new again", async () => {
