@@ -150,19 +150,26 @@ describe("pull_request deliveries", () => {
     expect(body).toContain("⚪ cleaned up (merged)");
   });
 
-  it("closed with the keep label: the environments stay until their own deadline", async () => {
-    const head = await openPull(12, [SYS]);
-    await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 12, head }));
-    await gh.settle();
-    await deliver(
-      gh.server.url,
-      "pull_request",
-      pullPayload("closed", { number: 12, head, labels: ["keep-env"] }),
-    );
-    await gh.settle();
-    expect(await live(12)).toHaveLength(1);
-    expect(commentOf(12)).toContain("closed with the `keep-env` label");
-  });
+  it.each([
+    { action: "closed", number: 12, says: "closed with the `keep-env` label: its environments stay" },
+    { action: "converted_to_draft", number: 22, says: "with the `keep-env` label its environments stay" },
+  ])(
+    "$action with the keep label: the environments stay until their own deadline",
+    async ({ action, number, says }) => {
+      const head = await openPull(number, [SYS]);
+      await deliver(gh.server.url, "pull_request", pullPayload("opened", { number, head }));
+      await gh.settle();
+      const draft = action === "converted_to_draft";
+      await deliver(
+        gh.server.url,
+        "pull_request",
+        pullPayload(action, { number, head, draft, labels: ["keep-env"] }),
+      );
+      await gh.settle();
+      expect(await live(number)).toHaveLength(1);
+      expect(commentOf(number)).toContain(says);
+    },
+  );
 
   it("a draft gets no environment until ready_for_review", async () => {
     const head = await openPull(13, [SME]);
@@ -225,20 +232,6 @@ describe("pull_request deliveries", () => {
     body = commentOf(21);
     expect(body).not.toContain("draft:");
     expect(body).toContain("| hms-sme | ✅ ready |");
-  });
-
-  it("converted_to_draft with the keep label keeps the environments", async () => {
-    const head = await openPull(22, [DEV]);
-    await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 22, head }));
-    await gh.settle();
-    await deliver(
-      gh.server.url,
-      "pull_request",
-      pullPayload("converted_to_draft", { number: 22, head, draft: true, labels: ["keep-env"] }),
-    );
-    await gh.settle();
-    expect(await live(22)).toHaveLength(1);
-    expect(commentOf(22)).toContain("with the `keep-env` label its environments stay");
   });
 
   it("a stranger's fork gets none and the comment says how a maintainer starts one", async () => {
