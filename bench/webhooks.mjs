@@ -27,6 +27,8 @@ const { values } = parseArgs({
     burst: { type: "string", default: "20" },
     rounds: { type: "string", default: "3" },
     role: { type: "string" },
+    // Another build's dist/cli.js, to compare it with this one under the same load.
+    cli: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -34,7 +36,7 @@ const DELIVERIES = Number(values.deliveries);
 const BURST = Number(values.burst);
 const SECRET = "bench secret";
 const REPOSITORY = "hms-org/hms-monorepo";
-const CLI = resolve(import.meta.dirname, "..", "dist", "cli.js");
+const CLI = values.cli ? resolve(values.cli) : resolve(import.meta.dirname, "..", "dist", "cli.js");
 const webhooks = new Webhooks({ secret: SECRET });
 
 const listen = (server) =>
@@ -184,6 +186,28 @@ const summary = (times) => {
 const ms = (value) => `${value.toFixed(1)} ms`;
 const sleep = (millis) => new Promise((done) => setTimeout(done, millis));
 
+/**
+ * CPU time a process has used, in ms (Linux's /proc, in clock ticks of 10 ms): unlike response times,
+ * it does not move with the load of the machine.
+ */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Waits until a process has been idle for a while: serve's start-up work (reconcile, fetches) is over. */
+async function settled(pid) {
+  for (let tries = 0; tries < 100; tries++) {
+    const before = cpuMs(pid);
+    await sleep(500);
+    if (!(cpuMs(pid) - before > 20)) return;
+  }
+}
+
 /** Polls until `done()` holds; returns how long it took. */
 async function timeUntil(done, what) {
   const started = performance.now();
@@ -248,6 +272,8 @@ async function main() {
     };
 
     // (1) Bursts of concurrent deliveries, alternating between the two servers.
+    await settled(serve.child.pid);
+    const cpuAtStart = { hms: cpuMs(serve.child.pid), baseline: cpuMs(baseline.child.pid) };
     const rounds = [];
     for (let round = 0; round < ROUNDS; round++) {
       const deliveries = await makeDeliveries(DELIVERIES, `hms-${round}`, 1000 + round * DELIVERIES);
@@ -274,6 +300,13 @@ async function main() {
         recordedMs,
       });
     }
+    // The work after the answers goes on (comments at GitHub's one write a second): counted too.
+    await settled(serve.child.pid);
+    const perDelivery = (cpu, pid) => (cpuMs(pid) - cpu) / (DELIVERIES * ROUNDS);
+    const cpu = {
+      hms: perDelivery(cpuAtStart.hms, serve.child.pid),
+      baseline: perDelivery(cpuAtStart.baseline, baseline.child.pid),
+    };
     console.log(`${DELIVERIES} signed deliveries in bursts of ${BURST}, ${ROUNDS} rounds: response time`);
     for (const [index, { hms: a, baseline: b }] of rounds.entries()) {
       console.log(
@@ -289,6 +322,9 @@ async function main() {
       `  p99 ratio ${(a.p99 / b.p99).toFixed(2)}x; target p99 under 50 ms: ${a.p99 < 50 ? "met" : "MISSED"}`,
     );
     console.log(`  every delivery id was in the state file ${ms(middle.recordedMs)} after the last burst`);
+    console.log(
+      `  CPU per delivery, all its work included: hms-env serve ${ms(cpu.hms)}, signature-only ${ms(cpu.baseline)}`,
+    );
 
     // (2) A PR of 3,000 files: listing (API time) and mapping to components, medians of 9 rounds.
     const setup = githubSetupFromEnv(githubEnv, config.github);
