@@ -83,7 +83,9 @@ export type BugEvent =
   | { kind: "provisioning"; bug: PipelineBug }
   | { kind: "ready"; bug: PipelineBug; env: EnvRecord }
   | { kind: "failed"; bug: PipelineBug; error: string }
-  | { kind: "closed"; bug: PipelineBug; actor: string; reason: string };
+  | { kind: "closed"; bug: PipelineBug; actor: string; reason: string }
+  /** Something learned about the bug that changes nothing on it (a recorded root cause): said in its thread. */
+  | { kind: "note"; bug: PipelineBug; actor: string; text: string };
 
 export interface BugNotifier {
   name: string;
@@ -293,6 +295,11 @@ export function createBugPipeline(deps: BugPipelineDeps) {
       const bug = await patch(bugId, { closeReason: reason } as Partial<PipelineBug>);
       tell({ kind: "closed", bug, actor, reason });
       return bug;
+    },
+
+    /** Tells the bug's notifiers something about it without changing it: Slack says it in the thread. */
+    async note(bugId: string, actor: string, text: string): Promise<void> {
+      tell({ kind: "note", bug: await read(bugId), actor, text });
     },
 
     /** Provisions (again) for the bug's assignee: the Provision and Retry buttons. */

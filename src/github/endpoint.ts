@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Webhooks } from "@octokit/webhooks";
+import type { AnswerGate } from "./answer-gate.js";
 import type { GithubLog } from "./client.js";
 
 export const WEBHOOK_PATH = "/github/webhooks";
@@ -86,14 +87,16 @@ async function verified(webhooks: Webhooks, request: IncomingMessage): Promise<V
 /**
  * `POST /github/webhooks`: the signature is checked (by @octokit/webhooks), the delivery is accepted
  * with 202 at once, and the work happens afterwards in `accept`, since GitHub gives up after 10 seconds
- * and provisioning takes longer. A refused request changes nothing.
+ * and provisioning takes longer. A refused request changes nothing. `gate` counts the requests being
+ * answered, so the work can wait for a pause.
  */
 export function createWebhookEndpoint(options: {
   webhooks: Webhooks;
   accept: (delivery: VerifiedDelivery) => void;
   log: GithubLog;
+  gate: AnswerGate;
 }) {
-  return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function answerOne(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== "POST") {
       answer(response, 405, { ok: false, error: `${WEBHOOK_PATH} takes POST (GitHub's webhook deliveries)` });
       return;
@@ -109,5 +112,8 @@ export function createWebhookEndpoint(options: {
     }
     answer(response, 202, { ok: true, delivery: delivery.id });
     options.accept(delivery);
-  };
+  }
+
+  return (request: IncomingMessage, response: ServerResponse): Promise<void> =>
+    options.gate.answering(() => answerOne(request, response));
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type EmitterWebhookEvent, Webhooks } from "@octokit/webhooks";
 import { describeError } from "../errors.js";
-import { firstDelivery } from "../store/deliveries.js";
+import { createDeliveryRecorder, forgetDelivery } from "../store/deliveries.js";
 import type { EnvChange } from "../store/env-changes.js";
-import type { Store } from "../store/store.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
+import { createAnswerGate, gatedStore } from "./answer-gate.js";
 import { createGithubClient } from "./client.js";
 import { createWebhookEndpoint, type VerifiedDelivery, WEBHOOK_PATH } from "./endpoint.js";
 import { createIssueNotifier } from "./issue-notifier.js";
@@ -28,13 +28,6 @@ export interface GithubSideOptions {
 
 export type GithubSide = ReturnType<typeof createGithubSide>;
 
-/** So a delivery whose work failed can be redelivered by hand and tried again. */
-function forgetDelivery(store: Store, id: string): Promise<void> {
-  return store.update((state) => {
-    state.deliveries = state.deliveries.filter((entry) => !(entry.source === "github" && entry.id === id));
-  });
-}
-
 function repositoryOf(payload: unknown): string | undefined {
   return (payload as { repository?: { full_name?: string } }).repository?.full_name;
 }
@@ -44,7 +37,10 @@ function repositoryOf(payload: unknown): string | undefined {
  * issues as bug reports (with the bug pipeline shared with Slack), and root-cause learning from merged
  * fixes.
  */
-export function createGithubSide({ settings, services, rootCauses, retryAfterUnitMs }: GithubSideOptions) {
+export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...options }: GithubSideOptions) {
+  const gate = createAnswerGate();
+  // The work writes the state file between bursts of deliveries, never while answers are due.
+  const services = { ...options.services, store: gatedStore(options.services.store, gate) };
   const { store, log } = services;
   const { owner, repo } = settings;
   const served = `${owner}/${repo}`;
@@ -72,6 +68,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
     ],
     ({ payload }) => pulls.ready(asPull(payload)),
   );
+  webhooks.on("pull_request.converted_to_draft", ({ payload }) => pulls.convertedToDraft(asPull(payload)));
   webhooks.on("pull_request.closed", async ({ payload }) => {
     const pull = asPull(payload);
     await pulls.closed(pull);
@@ -101,6 +98,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
   });
 
   const pending = new Set<Promise<void>>();
+  const firstDelivery = createDeliveryRecorder(store, "github", () => services.now());
 
   async function work(delivery: VerifiedDelivery): Promise<void> {
     const from = repositoryOf(delivery.payload);
@@ -111,7 +109,7 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
       );
       return;
     }
-    if (!(await firstDelivery(store, "github", delivery.id, services.now()))) {
+    if (!(await firstDelivery(delivery.id))) {
       log.info(
         { action: "github" },
         `GitHub delivery ${delivery.id} (${delivery.name}) was handled before: nothing done again`,
@@ -126,16 +124,17 @@ export function createGithubSide({ settings, services, rootCauses, retryAfterUni
         { action: "github" },
         `GitHub delivery ${delivery.id} (${delivery.name}) failed: ${errors.map(describeError).join("; ")}; redeliver it from the webhook's Recent Deliveries to try again`,
       );
-      await forgetDelivery(store, delivery.id).catch(() => undefined);
+      // So the delivery can be redelivered by hand and tried again.
+      await forgetDelivery(store, "github", delivery.id).catch(() => undefined);
     }
   }
 
   const endpoint = createWebhookEndpoint({
     webhooks,
     log,
+    gate,
     accept(delivery) {
-      // Started on the next turn of the event loop: the answer goes out first, and answers to a burst
-      // of deliveries are not held up behind the state-file writes of the ones before.
+      // The answer has gone out; the work starts on the next turn, and its writes wait for a pause.
       const task = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => work(delivery))
         .catch((error: unknown) =>

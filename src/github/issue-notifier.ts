@@ -28,6 +28,9 @@ export function issueBody(bug: PipelineBug): string {
   return lines.join("\n").slice(0, MAX_BODY);
 }
 
+/** Reasons Slack's Close button gives for a report that needs no fix. */
+const NOT_PLANNED = new Set(["not a bug", "duplicate"]);
+
 const isValidationError = (error: unknown) => (error as { status?: number }).status === 422;
 
 /**
@@ -97,6 +100,8 @@ export function createIssueNotifier(options: {
   }
 
   async function handle(event: BugEvent): Promise<void> {
+    // Notes come from the GitHub side itself (a root cause learned from a merged fix): the issue has it.
+    if (event.kind === "note") return;
     // The stored record has the links other notifiers saved since; the event's copy may predate them.
     const bug = { ...event.bug, links: (await pipeline.get(event.bug.id)).links ?? {} } as PipelineBug;
     const fromGithub = bug.origin?.source === "github";
@@ -119,11 +124,18 @@ export function createIssueNotifier(options: {
     if (event.kind === "closed") {
       // A bug closed because its issue closed needs nothing more on GitHub.
       if (event.actor.endsWith("on GitHub")) return;
+      const login = loginOf(config.teams, event.actor);
+      await client.rest.issues.createComment({
+        ...target,
+        issue_number: number,
+        body: `Closed in Slack by ${login === undefined ? `\`${event.actor}\`` : `**${login}**`}: ${event.reason}.`,
+      });
       await client.rest.issues.update({
         ...target,
         issue_number: number,
         state: "closed",
-        state_reason: "completed",
+        // GitHub shows a bug that was none (or a duplicate) apart from one that was fixed.
+        state_reason: NOT_PLANNED.has(event.reason) ? "not_planned" : "completed",
       });
       return;
     }

@@ -13,6 +13,17 @@ function trackedBug(bugs: readonly Record<string, unknown>[], issue: number): Pi
   return (bugs as PipelineBug[]).find((bug) => isBugOfIssue(bug, issue));
 }
 
+/** What the bug's Slack thread is told: which entry, from which fix, and what the cause was. */
+function slackNote(payload: PullPayload, entryId: string, cause: string): string {
+  const pull = payload.pull_request;
+  const summary = cause.length > 500 ? `${cause.slice(0, 499)}…` : cause;
+  return [
+    `Root cause recorded as ${entryId} from the merged fix #${payload.number} "${pull.title}" (${pull.html_url}):`,
+    summary,
+    "The next report with this error gets it as its likely root cause.",
+  ].join("\n");
+}
+
 export interface LearningOptions {
   services: GithubServices;
   rest: () => Promise<GithubRest>;
@@ -80,6 +91,8 @@ export function createRootCauseLearning({ services, rest, owner, repo, rootCause
           issue_number: number,
           body: `hms-env recorded the root cause from #${payload.number} as \`${added.id}\` in the root-cause database: the next report with this error is pointed to it.`,
         });
+        if (bug !== undefined)
+          await services.pipeline?.note(bug.id, "github", slackNote(payload, added.id, cause));
       } catch (error) {
         // A redelivered merge finds its entry already there; anything else is worth a look.
         if (isHmsError(error, "INVALID_INPUT") && /already exists/.test(error.message)) continue;

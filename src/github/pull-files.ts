@@ -9,6 +9,7 @@ export const MAX_PR_FILES = 3000;
 /** The PR's changed paths; a rename counts at both its old and new path (it touches both components). */
 export async function listChangedFiles(rest: GithubRest, pull: IssueRef): Promise<string[]> {
   const paths: string[] = [];
+  let files = 0;
   for await (const page of rest.paginate.iterator(rest.rest.pulls.listFiles, {
     owner: pull.owner,
     repo: pull.repo,
@@ -19,7 +20,9 @@ export async function listChangedFiles(rest: GithubRest, pull: IssueRef): Promis
       paths.push(file.filename);
       if (file.previous_filename) paths.push(file.previous_filename);
     }
-    if (paths.length >= MAX_PR_FILES) break;
+    // Files, not paths: a PR of many renames still has all its pages read.
+    files += page.data.length;
+    if (files >= MAX_PR_FILES) break;
   }
   return paths;
 }

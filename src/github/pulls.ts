@@ -176,30 +176,34 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
     }
   }
 
+  const keeps = (payload: PullPayload) =>
+    payload.pull_request.labels.some((label) => label.name === config.github.keepLabel);
+
+  /** Cleans every live environment of the PR; one that fails is logged and the others still go. */
+  async function cleanAll(number: number, reason: "merged" | "closed" | "draft"): Promise<void> {
+    for (const env of (await environmentsOf(number)).filter(isLive)) {
+      try {
+        await services.cleanup(env.id, reason, ACTOR);
+      } catch (error) {
+        log.error({ action: "github" }, `PR #${number}: cleaning ${env.id} failed: ${describeError(error)}`);
+      }
+    }
+  }
+
   async function close(payload: PullPayload): Promise<void> {
     const number = payload.number;
     const merged = payload.pull_request.merged === true;
     const envs = (await environmentsOf(number)).filter(isLive);
     const tracked = await readPull(store, number);
     if (tracked === undefined && envs.length === 0) return;
-    const kept = payload.pull_request.labels.some((label) => label.name === config.github.keepLabel);
     const state = merged ? "merged" : "closed";
-    if (kept) {
+    if (keeps(payload)) {
       await remember(payload, {
         state,
         note: `The pull request was ${state} with the \`${config.github.keepLabel}\` label: its environments stay until their own deadline.`,
       });
     } else {
-      for (const env of envs) {
-        try {
-          await services.cleanup(env.id, merged ? "merged" : "closed", ACTOR);
-        } catch (error) {
-          log.error(
-            { action: "github" },
-            `PR #${number}: cleaning ${env.id} failed: ${describeError(error)}`,
-          );
-        }
-      }
+      await cleanAll(number, state);
       await remember(payload, {
         state,
         note: `The pull request was ${state}: its environments were cleaned up.`,
@@ -209,6 +213,28 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
     written.delete(number);
   }
 
+  /**
+   * Back to draft: nobody reviews a draft, so its environments are cleaned up (their folders and
+   * timers freed) until it is marked ready for review again, which provisions them anew.
+   */
+  async function toDraft(payload: PullPayload): Promise<void> {
+    const number = payload.number;
+    const envs = (await environmentsOf(number)).filter(isLive);
+    if ((await readPull(store, number)) === undefined && envs.length === 0) return;
+    const ready = "They are made again when it is marked ready for review.";
+    if (keeps(payload) && envs.length > 0) {
+      await remember(payload, {
+        note: `The pull request was converted to a draft; with the \`${config.github.keepLabel}\` label its environments stay until their own deadline.`,
+      });
+    } else {
+      await cleanAll(number, "draft");
+      await remember(payload, {
+        note: `The pull request was converted to a draft: ${envs.length > 0 ? "its environments were cleaned up" : "it has no environment"}. ${ready}`,
+      });
+    }
+    await refreshComment(number);
+  }
+
   return {
     /** `opened`, `reopened`, `ready_for_review`, `synchronize`. */
     ready: (payload: PullPayload) =>
@@ -216,6 +242,9 @@ export function createPullHandler({ services, rest, owner, repo }: PullHandlerOp
         ? inTurn(payload.number, () => provisionForHead(payload))
         : Promise.resolve(),
     closed: (payload: PullPayload) => inTurn(payload.number, () => close(payload)),
+    /** `converted_to_draft`: environments are cleaned up until `ready_for_review`. */
+    convertedToDraft: (payload: PullPayload) =>
+      config.github.prEnvironments ? inTurn(payload.number, () => toDraft(payload)) : Promise.resolve(),
     /** An environment of a tracked PR changed elsewhere (expired, extended, cleaned from the CLI). */
     environmentsChanged: async (numbers: Iterable<number>) => {
       for (const number of new Set(numbers)) await inTurn(number, () => refreshComment(number));

@@ -7,7 +7,7 @@ import { environmentMessage } from "./blocks/environment.js";
 import { SLACK_USER_ID } from "./ids.js";
 import { createMessageRefs, envMessageKey, type MessageRef } from "./message-refs.js";
 import type { SlackServices } from "./services.js";
-import { mention, userText } from "./text.js";
+import { LIMITS, mention, userText } from "./text.js";
 
 type WebClient = webApi.WebClient;
 
@@ -126,11 +126,27 @@ export function createSlackNotifier(deps: {
     if (event.kind === "ready") await refs.set(envMessageKey(event.env.id), ref);
   }
 
+  /** A note goes into the card's thread (under the card when the card started one), beside it. */
+  async function postNote(bug: PipelineBug, text: string): Promise<void> {
+    const links = linksOf(bug);
+    if (!links.cardChannel || !links.cardTs) {
+      services.log.info(`${bug.id}: no card to put this note under: ${text}`);
+      return;
+    }
+    await client.chat.postMessage({
+      channel: links.cardChannel,
+      thread_ts: links.threadTs ?? links.cardTs,
+      text: userText(text, LIMITS.messageText),
+      unfurl_links: false,
+    });
+  }
+
   const notifier: BugNotifier = {
     name: SLACK_LINK,
     async notify(event) {
       // The stored record has the links an earlier notification saved; the event's copy may predate them.
       const bug = { ...event.bug, links: (await pipeline.get(event.bug.id)).links ?? {} } as PipelineBug;
+      if (event.kind === "note") return postNote(bug, event.text);
       const env = event.kind === "ready" ? event.env : await findEnv(bug.environment);
       const current = await upsertCard(bug, env, event.kind === "provisioning");
       if (event.kind === "provisioning" || event.kind === "ready" || event.kind === "failed") {

@@ -8,7 +8,16 @@ export type EnvStatus = z.infer<typeof envStatus>;
  * Why an environment went away: shown in `list`, Slack messages and the audit log. A PR that closes
  * unmerged gives `closed`; new commits on a PR give `replaced` (an environment at the new head follows).
  */
-export const cleanReason = z.enum(["manual", "expired", "merged", "closed", "replaced", "missing", "failed"]);
+export const cleanReason = z.enum([
+  "manual",
+  "expired",
+  "merged",
+  "closed",
+  "replaced",
+  "draft",
+  "missing",
+  "failed",
+]);
 export type CleanReason = z.infer<typeof cleanReason>;
 
 export const claimSchema = z.object({

@@ -1,4 +1,5 @@
 import { exceptionType, type Fingerprint } from "./fingerprint.js";
+import { bm25 } from "./search.js";
 import { clampText, searchTerms } from "./text.js";
 import type { DuplicateMatch } from "./types.js";
 
@@ -19,14 +20,11 @@ interface IndexedBug {
   fingerprint?: Fingerprint | undefined;
 }
 
-/**
- * BM25 as minisearch scores it (k1 1.2, b 0.7, and BM25+'s d 0.5 so that a term present at all always
- * counts), with the inverse document frequency taken over the open bugs: a word in every bug (rails,
- * activesupport, a framework's frames) weighs almost nothing, a word in two of them a lot.
+/*
+ * Words are weighed by BM25 as the root-cause search scores them (search.ts), with the inverse document
+ * frequency taken over the open bugs: a word in every bug (rails, activesupport, a framework's frames)
+ * weighs almost nothing, a word in two of them a lot.
  */
-const K1 = 1.2;
-const B = 0.7;
-const D = 0.5;
 /** The rarest words of a report pick the bugs worth comparing, as in search.ts. */
 const QUERY_TERMS = 12;
 const POSTINGS_BUDGET = 500;
@@ -105,8 +103,7 @@ export function createDuplicateIndex(
     let sum = 0;
     for (const [term, count] of terms) {
       const containing = (postings.get(term)?.size ?? 0) + (inReport(term) ? 1 : 0);
-      const idf = Math.log(1 + (documents - containing + 0.5) / (containing + 0.5));
-      const weight = idf * (D + (count * (K1 + 1)) / (count + K1 * (1 - B + (B * length) / averageLength)));
+      const weight = bm25(count, containing, documents, length, averageLength);
       weights.set(term, weight);
       sum += weight * weight;
     }
@@ -155,7 +152,8 @@ export function createDuplicateIndex(
       text: string,
       { threshold, exclude }: { threshold: number; exclude?: string | undefined },
     ): DuplicateMatch[] {
-      const report = termCounts(clampText(text));
+      const clamped = clampText(text);
+      const report = termCounts(clamped);
       if (report.terms.size === 0 || indexed.size === 0) return [];
       const documents = indexed.size + 1;
       const collection = {
@@ -164,7 +162,7 @@ export function createDuplicateIndex(
         inReport: (term: string) => report.terms.has(term),
       };
       const query = weigh(report.terms, report.length, collection);
-      const fingerprint = fingerprintOf(text);
+      const fingerprint = fingerprintOf(clamped);
       const matches: DuplicateMatch[] = [];
       for (const id of candidates(report.terms)) {
         if (id === exclude) continue;

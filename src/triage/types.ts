@@ -74,7 +74,7 @@ export interface RootCauseSuggestion {
   /** 0.7..1 when an error signature matched; 0.5 or below for text similarity alone. */
   score: number;
   signatureHits: number;
-  /** minisearch's BM25 relevance, after the component boost. */
+  /** BM25 relevance (search.ts), after the component boost. */
   relevance: number;
   /** The matched signatures (with the text they matched) and the shared terms. */
   evidence: string[];

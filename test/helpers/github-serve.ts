@@ -44,7 +44,7 @@ export async function startGithubHarness(
       "rootCauseDb: ./root_cause.json",
       'schedule:\n  reconcileInterval: "1h"',
       "limits:\n  maxEnvsPerOwner: 50",
-      "teams:\n  sme:\n    components: [hms-sme, hms-esr, hms-dev, hms-sys]\n    members:\n      - { slack: U024BE7LH, github: ana }\n      - { slack: U024BE7LJ, github: bo }",
+      "teams:\n  sme:\n    channel: C0SME\n    components: [hms-sme, hms-esr, hms-dev, hms-sys]\n    members:\n      - { slack: U024BE7LH, github: ana }\n      - { slack: U024BE7LJ, github: bo }",
       "triage:\n  fallbackTeam: sme",
       `github:\n  repository: ${TEST_REPOSITORY}`,
       extraConfig,

@@ -77,6 +77,28 @@ export function pullPayload(action: string, options: PullOptions): Payload {
   return payload;
 }
 
+export interface IssueOptions {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  login?: string;
+}
+
+/** An `issues` delivery built on GitHub's example of that action. */
+export function issuePayload(action: string, options: IssueOptions, extra: Partial<Payload> = {}): Payload {
+  const payload = examplePayload("issues", action);
+  Object.assign(payload.issue, {
+    number: options.number,
+    title: options.title,
+    body: options.body,
+    html_url: `https://github.test/${TEST_REPOSITORY}/issues/${options.number}`,
+    labels: options.labels.map((name, index) => ({ id: index + 1, name, color: "d73a4a" })),
+  });
+  payload.issue.user.login = options.login ?? "carol";
+  return { ...payload, ...extra };
+}
+
 export interface DeliveryResult {
   status: number;
   body: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineBug } from "../../src/bugs/pipeline.js";
-import { deliver, examplePayload, type Payload } from "../helpers/github.js";
+import { deliver, issuePayload as issueDelivery, type Payload } from "../helpers/github.js";
 import { type GithubHarness, startGithubHarness } from "../helpers/github-serve.js";
 
 let gh: GithubHarness;
@@ -18,24 +18,14 @@ const REPORT = [
   "  from SYSTEM-COMPONENTS/HMS-SME/app/models/user.rb:3",
 ].join("\n");
 
-/** An `issues` delivery built on GitHub's example of that action. */
 function issuePayload(
   action: string,
   number: number,
   labels: string[],
   extra: Partial<Payload> = {},
 ): Payload {
-  const payload = examplePayload("issues", action);
-  const [title, ...body] = REPORT.split("\n");
-  Object.assign(payload.issue, {
-    number,
-    title,
-    body: body.join("\n"),
-    html_url: `https://github.test/hms-org/hms-monorepo/issues/${number}`,
-    labels: labels.map((name, index) => ({ id: index + 1, name, color: "d73a4a" })),
-  });
-  payload.issue.user.login = "carol";
-  return { ...payload, ...extra };
+  const [title = "", ...body] = REPORT.split("\n");
+  return issueDelivery(action, { number, title, body: body.join("\n"), labels }, extra);
 }
 
 const bugsOf = async (issue: number) =>

@@ -150,19 +150,26 @@ describe("pull_request deliveries", () => {
     expect(body).toContain("⚪ cleaned up (merged)");
   });
 
-  it("closed with the keep label: the environments stay until their own deadline", async () => {
-    const head = await openPull(12, [SYS]);
-    await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 12, head }));
-    await gh.settle();
-    await deliver(
-      gh.server.url,
-      "pull_request",
-      pullPayload("closed", { number: 12, head, labels: ["keep-env"] }),
-    );
-    await gh.settle();
-    expect(await live(12)).toHaveLength(1);
-    expect(commentOf(12)).toContain("closed with the `keep-env` label");
-  });
+  it.each([
+    { action: "closed", number: 12, says: "closed with the `keep-env` label: its environments stay" },
+    { action: "converted_to_draft", number: 22, says: "with the `keep-env` label its environments stay" },
+  ])(
+    "$action with the keep label: the environments stay until their own deadline",
+    async ({ action, number, says }) => {
+      const head = await openPull(number, [SYS]);
+      await deliver(gh.server.url, "pull_request", pullPayload("opened", { number, head }));
+      await gh.settle();
+      const draft = action === "converted_to_draft";
+      await deliver(
+        gh.server.url,
+        "pull_request",
+        pullPayload(action, { number, head, draft, labels: ["keep-env"] }),
+      );
+      await gh.settle();
+      expect(await live(number)).toHaveLength(1);
+      expect(commentOf(number)).toContain(says);
+    },
+  );
 
   it("a draft gets no environment until ready_for_review", async () => {
     const head = await openPull(13, [SME]);
@@ -175,6 +182,56 @@ describe("pull_request deliveries", () => {
     await gh.settle();
     expect((await live(13)).map((env) => env.component)).toEqual(["hms-sme"]);
     expect(commentOf(13)).not.toContain("is a draft");
+  });
+
+  it("converted_to_draft cleans the environments up and says why; ready_for_review brings them back", async () => {
+    const head = await openPull(21, [SME, SYS]);
+    await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 21, head }));
+    await gh.settle();
+    const before = await live(21);
+    expect(before).toHaveLength(2);
+
+    await deliver(
+      gh.server.url,
+      "pull_request",
+      pullPayload("converted_to_draft", { number: 21, head, draft: true }),
+    );
+    await gh.settle();
+    expect(await live(21)).toHaveLength(0);
+    for (const env of await gh.environments(21)) {
+      expect(`${env.status}:${env.cleanReason}`).toBe("cleaned:draft");
+      expect(existsSync(env.path)).toBe(false);
+    }
+    expect(gh.server.timers.pending().size).toBe(
+      (await gh.environments()).filter((env) => env.status === "ready").length,
+    );
+    let body = commentOf(21);
+    expect(body).toContain("converted to a draft: its environments were cleaned up");
+    expect(body).toContain("made again when it is marked ready for review");
+    expect(body).toContain("| hms-sme | ⚪ cleaned up (draft) |");
+
+    // New commits while it is a draft make nothing.
+    const second = await openPull(21, [SME, SYS]);
+    await deliver(
+      gh.server.url,
+      "pull_request",
+      pullPayload("synchronize", { number: 21, head: second, draft: true }),
+    );
+    await gh.settle();
+    expect(await live(21)).toHaveLength(0);
+
+    await deliver(
+      gh.server.url,
+      "pull_request",
+      pullPayload("ready_for_review", { number: 21, head: second }),
+    );
+    await gh.settle();
+    const after = await live(21);
+    expect(after.map((env) => env.component).sort()).toEqual(["hms-sme", "hms-sys"]);
+    expect(after.every((env) => env.commit === second)).toBe(true);
+    body = commentOf(21);
+    expect(body).not.toContain("draft:");
+    expect(body).toContain("| hms-sme | ✅ ready |");
   });
 
   it("a stranger's fork gets none and the comment says how a maintainer starts one", async () => {
@@ -228,9 +285,13 @@ describe("pull_request deliveries", () => {
     expect(commentOf(16)).toContain("hms-dev | ✅ ready");
   });
 
-  it("follows GitHub's Link pagination to every changed file, up to 3,000", async () => {
+  it("follows GitHub's Link pagination to every changed file (renames too), up to 3,000", async () => {
     const head = await openPull(17, [SME]);
-    const many = Array.from({ length: 3200 }, (_, index) => ({ filename: `docs/page-${index}.md` }));
+    // Renames list both paths; it is files GitHub counts to 3,000, not paths.
+    const many = Array.from({ length: 3200 }, (_, index) => ({
+      filename: `docs/page-${index}.md`,
+      ...(index % 2 === 0 && { previous_filename: `docs/old/page-${index}.md` }),
+    }));
     gh.api.files.set(17, [...many.slice(0, 2950), { filename: DEV }, ...many.slice(2950)]);
     await deliver(gh.server.url, "pull_request", pullPayload("opened", { number: 17, head }));
     await gh.settle();

@@ -23,6 +23,9 @@ const CLEAN_REASONS: Record<string, string> = {
   manual: "cleaned up by hand",
   expired: "its time ran out",
   merged: "the pull request was merged",
+  closed: "the pull request was closed",
+  draft: "the pull request went back to draft",
+  replaced: "replaced by one at the pull request's new head",
   missing: "its folder was removed outside hms-env",
   failed: "provisioning failed",
 };

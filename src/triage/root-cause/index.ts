@@ -44,7 +44,7 @@ export type RootCauseIndex = ReturnType<typeof createRootCauseIndex>;
 
 /**
  * The root-cause database, searchable. Signature hits rank first (more distinct signatures first), then
- * minisearch's relevance. Signatures are looked up by their words (signature-index.ts), so a report runs
+ * full-text relevance (search.ts). Signatures are looked up by their words (signature-index.ts), so a report runs
  * a handful of them, not all.
  */
 export function createRootCauseIndex(entries: readonly RootCauseEntry[]) {
@@ -63,7 +63,7 @@ export function createRootCauseIndex(entries: readonly RootCauseEntry[]) {
   for (const list of compiled) signatures.count(list);
   for (const list of compiled) for (const signature of list) signatures.file(signature);
   for (const entry of entries) byId.set(entry.id, entry);
-  search.addAll(entries.map(toDocument));
+  for (const entry of entries) search.add(toDocument(entry));
 
   /** Entry id -> what its signatures matched. */
   function signatureHits(text: string, tokens: ReadonlySet<string>): Map<string, string[]> {
@@ -91,16 +91,14 @@ export function createRootCauseIndex(entries: readonly RootCauseEntry[]) {
     for (const [id, hits] of signatureHits(text, tokens)) {
       if (allowed(entryOf(id))) candidates.set(id, { entry: entryOf(id), hits, relevance: 0, terms: [] });
     }
-    // Filtering and boosting here, once a result, not in minisearch's callbacks, which run once a term.
-    for (const result of search.search(tokens)) {
+    const found = search.search(tokens, { minTerms: MIN_SHARED_TERMS, keep: new Set(candidates.keys()) });
+    for (const result of found) {
       const entry = entryOf(result.id);
       if (!allowed(entry)) continue;
       const relevance = result.score * (scope.boost?.has(entry.component) ? COMPONENT_BOOST : 1);
       const known = candidates.get(result.id);
       if (known) Object.assign(known, { relevance, terms: result.terms });
-      else if (result.queryTerms.length >= MIN_SHARED_TERMS) {
-        candidates.set(result.id, { entry, hits: [], relevance, terms: result.terms });
-      }
+      else candidates.set(result.id, { entry, hits: [], relevance, terms: result.terms });
     }
     return suggestions([...candidates.values()], limit);
   }
@@ -116,7 +114,7 @@ export function createRootCauseIndex(entries: readonly RootCauseEntry[]) {
       const clamped = clampText(text);
       return signatureHits(clamped, uniqueTokens(clamped));
     },
-    /** Validates and indexes a new entry at once: minisearch adds documents without a rebuild. */
+    /** Validates and indexes a new entry at once: the search index adds documents without a rebuild. */
     add(raw: unknown): RootCauseEntry {
       const entry = parseRootCauseEntry(raw);
       if (byId.has(entry.id)) {

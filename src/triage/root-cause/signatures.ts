@@ -7,7 +7,8 @@ export interface CompiledSignature {
   entryId: string;
   /** How people see it: "PG::UndefinedTable" or /relation "[^"]+" does not exist/i. */
   label: string;
-  pattern: RegExp;
+  /** Built on first use. */
+  readonly pattern: RegExp;
   /** Words every match contains; empty when none is certain (then it is tried on every report). */
   words: RequiredWord[];
 }
@@ -19,8 +20,14 @@ export function signaturePattern(signature: Signature): RegExp {
     : new RegExp(signature.regex, signature.flags);
 }
 
+/**
+ * The words are read now, to file the signature under one of them; the regular expression is built the
+ * first time a report has that word. A report runs a handful of the database's signatures, and building
+ * all 20,000 of a large database up front was a quarter of its index build (bench/triage). The database
+ * was validated when it was read (schema.ts compiles every regex once), so building one later cannot fail.
+ */
 export function compileSignature(entryId: string, signature: Signature): CompiledSignature {
-  const pattern = signaturePattern(signature);
+  let pattern: RegExp | undefined;
   // A literal matches as whole words, so each of its words is a whole token of the report.
   const words: RequiredWord[] =
     typeof signature === "string"
@@ -28,7 +35,15 @@ export function compileSignature(entryId: string, signature: Signature): Compile
           .filter((word) => word.length >= 2)
           .map((word) => ({ word, position: "whole" }))
       : requiredWords(signature.regex, signature.flags);
-  return { entryId, label: describeSignature(signature), pattern, words };
+  return {
+    entryId,
+    label: describeSignature(signature),
+    get pattern() {
+      pattern ??= signaturePattern(signature);
+      return pattern;
+    },
+    words,
+  };
 }
 
 export function describeSignature(signature: Signature): string {
