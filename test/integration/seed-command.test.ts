@@ -1,4 +1,4 @@
-import { copyFileSync, lstatSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,19 +20,10 @@ beforeAll(async () => {
   ws = await createWorkspace();
   barePath = (process.env.PATH ?? "")
     .split(delimiter)
-    .filter((dir) => exists(join(dir, "hms-env")) === false)
+    .filter((dir) => !existsSync(join(dir, "hms-env")))
     .join(delimiter);
 });
 afterAll(() => ws.remove());
-
-function exists(file: string): boolean {
-  try {
-    lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function seed(cwd: string, args: string[], path = barePath) {
   return execa(SEED_COMMAND, args, {
