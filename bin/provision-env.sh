@@ -40,13 +40,29 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 
-# Beside an hms-env checkout (bin/ next to dist/), use it; otherwise the installed command.
-case "${BASH_SOURCE[0]}" in */*) here="${BASH_SOURCE[0]%/*}" ;; *) here=. ;; esac
-local_cli="$(cd -- "$here" && pwd -P)/../dist/cli.js"
-if [ -f "$local_cli" ]; then
-  exec node "$local_cli" provision "${args[@]}"
+# This file, resolved through symlinks (a link in a monorepo points at an hms-env checkout or install):
+# readlink -f is GNU and recent BSD only, so each link is followed by hand.
+self="$0"
+while [ -L "$self" ]; do
+  target="$(readlink -- "$self")"
+  case "$target" in
+    /*) self="$target" ;;
+    *) self="$(dirname -- "$self")/$target" ;;
+  esac
+done
+here="$(cd -- "$(dirname -- "$self")" && pwd -P)"
+
+# Inside an hms-env package (bin/ next to a built dist/), use that one; otherwise the command on PATH.
+if [ -f "$here/../dist/cli.js" ]; then
+  exec node "$here/../dist/cli.js" provision "${args[@]}"
 elif command -v hms-env >/dev/null 2>&1; then
   exec hms-env provision "${args[@]}"
 fi
-echo "provision-env.sh: the hms-env command was not found; install it with: npm install -g hms-env" >&2
+cat >&2 <<'ADVICE'
+provision-env.sh: the hms-env command was not found on PATH, and this script is not inside an hms-env
+package. hms-env is installed from its source checkout (it is not on the npm registry):
+  cd /path/to/hms-env && npm ci && npm link
+or link this script instead of copying it:
+  ln -s /path/to/hms-env/bin/provision-env.sh SYSTEM-COMPONENTS/HMS-SYS/provision-env.sh
+ADVICE
 exit 127

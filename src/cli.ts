@@ -2,6 +2,7 @@
 /** The `hms-env` command: the only reader of process.env, process.pid and the host name. */
 import { hostname } from "node:os";
 import { runCli, STOP_SIGNALS } from "./cli/run.js";
+import { signalChildren } from "./envs/child-processes.js";
 import { processIsAlive } from "./envs/claims.js";
 import { systemClock } from "./schedule/system-clock.js";
 
@@ -15,6 +16,9 @@ for (const [signal, number] of Object.entries(STOP_SIGNALS)) {
     interrupt.abort(signal);
   });
 }
+// git and Nix run in process groups of their own: what is still running when the command exits is
+// ended with it, as execa does for children in the command's own group.
+process.on("exit", () => signalChildren("SIGTERM"));
 // After SIGHUP the terminal is gone and writing to it fails (EIO, EPIPE): that must not stop a rollback.
 for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 

@@ -16,6 +16,8 @@ export type HmsErrorCode =
   | "STATE_UNWRITABLE"
   | "STATE_MISSING"
   | "NOT_FOUND"
+  /** An id prefix that matches several environments: the message lists them. */
+  | "AMBIGUOUS_ID"
   | "REF_NOT_FOUND"
   | "LIMIT_REACHED"
   | "GIT_FAILED"
@@ -33,6 +35,7 @@ const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "CONFIG_INVALID",
   "CONFIG_NOT_FOUND",
   "NOT_FOUND",
+  "AMBIGUOUS_ID",
   "REF_NOT_FOUND",
   "LIMIT_REACHED",
   // The request does not fit the environment's status now (cleaning a cleaned one, say): nothing changed.

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { App } from "./app.js";
+import { endChildren, runningChildren } from "./envs/child-processes.js";
+import type { Log } from "./envs/context.js";
 import { clearLeftovers, logLeftovers } from "./envs/leftovers.js";
 import { maintainMirrors } from "./envs/mirror-maintenance.js";
-import type { ReconcileReport } from "./envs/reconcile.js";
+import type { ReconcileReport, SettleResult } from "./envs/reconcile.js";
 import { startMaintenance } from "./schedule/maintenance.js";
 import { type Reconciler, startReconciler } from "./schedule/reconciler.js";
 import { createTimers, type Timers } from "./schedule/timers.js";
@@ -29,7 +31,8 @@ export interface RunningServer {
   idle(): Promise<void>;
   /**
    * Stops at once, but for the pass under way: it stops after the environment it is on, and is waited
-   * for at most PASS_GRACE_MS (a state write in it always finishes: the store renames before unlocking).
+   * for at most PASS_GRACE_MS; the git and Nix commands it still runs then are ended (a state write in
+   * it always finishes: the store renames before unlocking).
    */
   close(): Promise<void>;
 }
@@ -50,8 +53,52 @@ export interface ServerExtension {
   stop?(): Promise<void>;
 }
 
-/** How long `close` waits for the pass under way before it lets go (its claims are finished later). */
+/**
+ * How `close` spends the 5 seconds a stop may take: the pass under way and the extensions get one grace
+ * together; then the git and Nix commands still running are ended (SIGTERM to their process groups,
+ * SIGKILL after CHILD_END_MS), and the pass gets AFTER_END_MS more to finish the state write it is in.
+ */
 const PASS_GRACE_MS = 3000;
+const CHILD_END_MS = 500;
+const AFTER_END_MS = 1000;
+
+/** One log line for each environment a pass finished, saying what it did (`phase`: what ran the pass). */
+const SETTLED: Record<keyof SettleResult["done"], { action: string; says: (id: string) => string }> = {
+  expired: { action: "expire", says: (id) => `expired and cleaned ${id}` },
+  resumed: {
+    action: "resume",
+    says: (id) => `finished cleaning ${id} (its cleanup's process was gone, or its retry was due)`,
+  },
+  abandoned: {
+    action: "abandon",
+    says: (id) => `took down ${id}: its provisioning's process was gone (failed: interrupted)`,
+  },
+  missing: { action: "missing", says: (id) => `marked ${id} cleaned: its folder was gone` },
+};
+
+function logSettled(log: Log, done: SettleResult["done"], phase: "startup" | "deadline"): void {
+  for (const [outcome, { action, says }] of Object.entries(SETTLED)) {
+    for (const env of done[outcome as keyof typeof done]) {
+      log.info({ envId: env.id, action, phase, path: env.path }, says(env.id));
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once when `work` settles first; true when it did. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
 
 /**
  * The long-lived process: timers at every deadline, the periodic reconciler, and the HTTP endpoints
@@ -86,10 +133,7 @@ export async function startServer(options: {
       settleQueued = false;
       // Each failure is logged where it happens (lifecycle.ts), once, with its next attempt.
       const { done } = await environments.settleDue(stopping.signal);
-      for (const env of done.expired)
-        log.info({ envId: env.id, action: "expire", path: env.path }, `expired and cleaned ${env.id}`);
-      for (const env of done.resumed)
-        log.info({ envId: env.id, action: "resume", path: env.path }, `finished cleaning ${env.id}`);
+      logSettled(log, done, "deadline");
       await timers.sync();
     }).catch((error: unknown) => log.error({ action: "settle", err: error }, "settling due work failed"));
   };
@@ -102,9 +146,8 @@ export async function startServer(options: {
     });
 
   // What expired while nothing ran is cleaned first, then every live environment gets its timer.
-  const startup = await reconcileAndSync();
-  for (const env of startup.expired)
-    log.info({ envId: env.id, action: "expire", path: env.path }, `expired while stopped, cleaned ${env.id}`);
+  // Dead claims (a serve killed mid-teardown, a provisioning killed) are finished here too: each is logged.
+  logSettled(log, await reconcileAndSync(), "startup");
   // The app's one follower of the state file: changes from this process or another move the timers
   // and reach Slack and GitHub.
   const unfollow = app.onEnvChanges((changes, state) => {
@@ -196,12 +239,21 @@ export async function startServer(options: {
       // to its claim (this process's pid is gone after the exit, so the next start finishes it). Its
       // state writes are short and run to the end: the store's lock is only given up after the rename.
       // Both waits share one grace, so serve is gone within the 5 seconds a service manager allows.
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([
+      const finished = await settlesWithin(
         Promise.all([current, ...extensions.map((extension) => extension.stop?.())]),
-        new Promise((resolve) => (grace = setTimeout(resolve, PASS_GRACE_MS))),
-      ]);
-      clearTimeout(grace);
+        PASS_GRACE_MS,
+      );
+      const still = runningChildren();
+      if (!finished && still > 0) {
+        // A git or Nix command that outlasts the grace (a slow disk, a held lock) is ended with what it
+        // started; the pass then records nothing more than its claim, which the next start takes over.
+        log.warn(
+          { action: "end-children", count: still },
+          `ending ${still} git or Nix command(s) still running; their environments are finished by the next serve, gc or cleanup`,
+        );
+        await endChildren(CHILD_END_MS);
+        await settlesWithin(current, AFTER_END_MS);
+      }
       server.closeAllConnections();
       await closed;
     },

@@ -1,4 +1,5 @@
 import { formatDuration } from "../config/duration.js";
+import type { Moment } from "../envs/lifecycle.js";
 import { sparseFoldersOf } from "../envs/sparse.js";
 import type { EnvRecord } from "../store/schema.js";
 
@@ -22,9 +23,23 @@ function until(at: string, now: Date): string {
 
 const remaining = (env: EnvRecord, now: Date) => until(env.expiresAt, now);
 
+/** A claim whose holder is gone: nobody works on the environment, and what finishes it. */
+function deadHolder(env: EnvRecord, moment: Moment): string | undefined {
+  if (!env.claim || !moment.claimIsDead(env)) return undefined;
+  return `interrupted: pid ${env.claim.pid} on ${env.claim.host} is gone; \`hms-env cleanup ${env.id}\` finishes it`;
+}
+
+/** Who works on a claimed environment, or that nobody does any more. */
+function holderState(env: EnvRecord, moment: Moment, doing: string): string | undefined {
+  if (!env.claim) return undefined;
+  return deadHolder(env, moment) ?? `${doing} by pid ${env.claim.pid} on ${env.claim.host}`;
+}
+
 /** Why a cleaning environment is still there, in a few words: who works on it, or the last failure and the next try. */
-function cleaningState(env: EnvRecord, now: Date): string {
-  if (env.claim) return `being removed by pid ${env.claim.pid} on ${env.claim.host}`;
+function cleaningState(env: EnvRecord, moment: Moment): string {
+  const { now } = moment;
+  const holder = holderState(env, moment, "being removed");
+  if (holder !== undefined) return holder;
   const next = env.nextAttemptAt ? `retry ${until(env.nextAttemptAt, now)}` : "retry due";
   const person = env.needsAttentionAt ? " (needs a person)" : "";
   return `${next}${person}: ${firstLine(env.lastError) ?? "interrupted"}`;
@@ -53,10 +68,33 @@ function checkoutLine(env: EnvRecord): string {
   return `sparse: ${folders.join(", ") || "(no folders)"}, and the top-level files`;
 }
 
-export function describeEnvironment(env: EnvRecord, now: Date): string {
+/** The status and why: a failed one's own failure (an interrupted provisioning says so), else the reason it went. */
+function statusText(env: EnvRecord): string {
+  const why = env.status === "failed" ? (firstLine(env.failure) ?? env.cleanReason) : env.cleanReason;
+  return why ? `${env.status} (${why})` : env.status;
+}
+
+/** The last column of `list`: when it expires, or why it is not simply there. */
+function stateColumn(env: EnvRecord, moment: Moment): string {
+  switch (env.status) {
+    case "ready":
+      return remaining(env, moment.now);
+    case "cleaning":
+      return cleaningState(env, moment);
+    case "provisioning":
+      return holderState(env, moment, "being provisioned") ?? "-";
+    case "failed":
+      return firstLine(env.failure) ?? env.cleanReason ?? "-";
+    default:
+      return env.cleanReason ?? "-";
+  }
+}
+
+export function describeEnvironment(env: EnvRecord, moment: Moment): string {
+  const { now } = moment;
   const lines = [
     `id:         ${env.id}`,
-    `status:     ${env.status}${env.cleanReason ? ` (${env.cleanReason})` : ""}`,
+    `status:     ${statusText(env)}`,
     `component:  ${env.component}${env.component === "all" ? ` (${env.components.join(", ")})` : ""}`,
     `source:     ${sourceOf(env)}`,
     `commit:     ${env.commit ?? "-"}`,
@@ -72,8 +110,11 @@ export function describeEnvironment(env: EnvRecord, now: Date): string {
   if (env.shell) lines.push(`gc root:    ${env.path}/.hms-env/gcroots/shell -> ${env.shell}`);
   if (env.failure) lines.push(`failure:    ${env.failure}`);
   if (env.claim) {
+    const dead = deadHolder(env, moment);
     lines.push(
-      `claimed:    by pid ${env.claim.pid} on ${env.claim.host} since ${env.claim.since} (attempt ${env.claim.attempt}, lease until ${env.claim.leaseUntil})`,
+      dead === undefined
+        ? `claimed:    by pid ${env.claim.pid} on ${env.claim.host} since ${env.claim.since} (attempt ${env.claim.attempt}, lease until ${env.claim.leaseUntil})`
+        : `claimed:    ${dead} (claimed since ${env.claim.since}, attempt ${env.claim.attempt})`,
     );
   }
   if (env.attempts)
@@ -93,7 +134,7 @@ export function describeEnvironment(env: EnvRecord, now: Date): string {
   return lines.join("\n");
 }
 
-export function environmentTable(envs: readonly EnvRecord[], now: Date): string {
+export function environmentTable(envs: readonly EnvRecord[], moment: Moment): string {
   if (envs.length === 0)
     return "No environments. Make one with `hms-env provision --component hms-dev --branch main`.";
   const rows = envs.map((env) => [
@@ -102,11 +143,7 @@ export function environmentTable(envs: readonly EnvRecord[], now: Date): string 
     env.component,
     sourceOf(env),
     env.owner,
-    env.status === "ready"
-      ? remaining(env, now)
-      : env.status === "cleaning"
-        ? cleaningState(env, now)
-        : (env.cleanReason ?? firstLine(env.failure) ?? "-"),
+    stateColumn(env, moment),
   ]);
   const header = ["ID", "STATUS", "COMPONENT", "SOURCE", "OWNER", "EXPIRES"];
   const widths = header.map((title, column) =>

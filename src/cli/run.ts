@@ -1,3 +1,4 @@
+import { signalChildren } from "../envs/child-processes.js";
 import { describeCauses, describeError, isHmsError } from "../errors.js";
 import { findSubcommand, parseCommandArgs } from "./args.js";
 import type { Command } from "./command.js";
@@ -49,6 +50,11 @@ export function interruptedExitCode(reason: unknown): number {
   return 128 + (typeof reason === "string" ? (STOP_SIGNALS[reason] ?? 2) : 2);
 }
 
+/** The signal that stopped the command, to pass on to its children; SIGINT when it was not a signal. */
+function stopSignalOf(reason: unknown): NodeJS.Signals {
+  return typeof reason === "string" && reason in STOP_SIGNALS ? (reason as NodeJS.Signals) : "SIGINT";
+}
+
 /** Runs one command line and returns its exit code; errors become one clear line on stderr. */
 export async function runCli(argv: readonly string[], io: CliIo, commands = COMMANDS): Promise<number> {
   const { name, rest } = findSubcommand(argv);
@@ -66,6 +72,8 @@ export async function runCli(argv: readonly string[], io: CliIo, commands = COMM
   const verbose = rest.includes("--verbose");
   const report = (line: string, error: unknown) =>
     io.err(verbose ? [line, ...describeCauses(error).map((cause) => `  ${cause}`)].join("\n") : line);
+  const passStopOn = () => signalChildren(stopSignalOf(io.interrupt?.reason));
+  if (!command.endsChildrenItself) io.interrupt?.addEventListener("abort", passStopOn, { once: true });
   try {
     const args = parseCommandArgs(rest, command.options, command.usage);
     if (args.values.help) {
@@ -89,5 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands = COMM
     }
     report(`hms-env ${command.name}: unexpected failure: ${describeError(error)}`, error);
     return 1;
+  } finally {
+    io.interrupt?.removeEventListener("abort", passStopOn);
   }
 }

@@ -1,6 +1,12 @@
 import type { CleanReason, EnvRecord } from "../store/schema.js";
 import type { EnvContext, ProgressListener } from "./context.js";
-import { cleanupEnvironment, extendEnvironment, findEnvironment, listEnvironments } from "./lifecycle.js";
+import {
+  cleanupEnvironment,
+  type ExtendedRecord,
+  extendEnvironment,
+  findEnvironment,
+  listEnvironments,
+} from "./lifecycle.js";
 import type { ProvisionRequest } from "./plan.js";
 import { provision } from "./provision.js";
 import { type ReconcileReport, reconcile, type SettleResult, settleDue } from "./reconcile.js";
@@ -15,8 +21,8 @@ export interface Environments {
     request: ProvisionRequest,
     options?: { progress?: ProgressListener; signal?: AbortSignal },
   ): Promise<EnvRecord>;
-  /** A later deadline for a ready environment. */
-  extend(key: string, duration: string, actor: string): Promise<EnvRecord>;
+  /** A later deadline for a ready environment (`capped` when limits.maxTimeout cut it short). */
+  extend(key: string, duration: string, actor: string): Promise<ExtendedRecord>;
   /** Removes it now (idempotent); finishes a dead holder's job; refuses while a live one works on it. */
   cleanup(key: string, reason: CleanReason, actor: string): Promise<EnvRecord>;
   /** By id, unique id prefix, or folder. */

@@ -5,6 +5,7 @@ import { basename, join } from "node:path";
 import { execa } from "execa";
 import { HmsError } from "../errors.js";
 import { type LockHolder, withFileLock } from "../store/file-lock.js";
+import { OWN_PROCESS_GROUP, tracked } from "./child-processes.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
 
@@ -43,7 +44,9 @@ export interface Git {
 export const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 
 export async function git(args: string[], cwd?: string) {
-  return execa("git", args, { cwd, env: GIT_ENV, reject: false, stdin: "ignore" });
+  return tracked(
+    execa("git", args, { cwd, env: GIT_ENV, reject: false, stdin: "ignore", ...OWN_PROCESS_GROUP }),
+  );
 }
 
 export function gitFailure(what: string, stderr: string, cause?: unknown): HmsError {

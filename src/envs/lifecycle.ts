@@ -2,8 +2,13 @@ import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { Claim, CleanReason, EnvRecord, StateData } from "../store/schema.js";
 import { claimIsDead, describeClaim, isOwnClaim, keepClaim, newClaim, retryDelay } from "./claims.js";
 import type { EnvContext } from "./context.js";
-import { extendedDeadline } from "./plan.js";
+import { extension } from "./plan.js";
 import { holdsFolder, transition } from "./transitions.js";
+
+/** A prefix shorter than this never picks an environment on its own: `e` must not clean the only one. */
+const MIN_PREFIX = 4;
+/** How many candidates an ambiguous prefix names. */
+const SHOWN_CANDIDATES = 10;
 
 /** An id, a unique id prefix, or the environment's folder (absolute or its name). */
 export function findIn(state: StateData, key: string): EnvRecord {
@@ -11,12 +16,20 @@ export function findIn(state: StateData, key: string): EnvRecord {
     (env) => env.id === key || (env.path !== "" && (env.path === key || env.path.endsWith(`/${key}`))),
   );
   if (exact) return exact;
-  const byPrefix = key.length >= 4 ? state.environments.filter((env) => env.id.startsWith(key)) : [];
-  if (byPrefix.length === 1 && byPrefix[0]) return byPrefix[0];
+  const byPrefix = key === "" ? [] : state.environments.filter((env) => env.id.startsWith(key));
+  if (byPrefix.length === 1 && byPrefix[0] && key.length >= MIN_PREFIX) return byPrefix[0];
   if (byPrefix.length > 1) {
+    const shown = byPrefix.slice(0, SHOWN_CANDIDATES).map((env) => `${env.id} (${env.status})`);
+    const more = byPrefix.length > SHOWN_CANDIDATES ? `, and ${byPrefix.length - SHOWN_CANDIDATES} more` : "";
+    throw new HmsError(
+      "AMBIGUOUS_ID",
+      `"${key}" is ambiguous: it matches ${byPrefix.length} environments: ${shown.join(", ")}${more}; give more of the id`,
+    );
+  }
+  if (byPrefix.length === 1) {
     throw new HmsError(
       "INVALID_INPUT",
-      `"${key}" matches ${byPrefix.length} environments; give more of the id`,
+      `"${key}" is too short to name an environment: give at least ${MIN_PREFIX} characters of the id (\`hms-env list\` shows them)`,
     );
   }
   throw new HmsError("NOT_FOUND", `no environment "${key}": \`hms-env list\` shows the ids`);
@@ -32,12 +45,15 @@ export async function listEnvironments(context: EnvContext, options: { all?: boo
   return state.environments.filter((env) => options.all || holdsFolder(env));
 }
 
+/** An extended environment; `capped` when limits.maxTimeout cut the extension short of what was asked for. */
+export type ExtendedRecord = EnvRecord & { capped?: true };
+
 export async function extendEnvironment(
   context: EnvContext,
   key: string,
   durationText: string,
   actor: string,
-): Promise<EnvRecord> {
+): Promise<ExtendedRecord> {
   const { config, store } = context;
   return store.update((state) => {
     const env = findIn(state, key);
@@ -48,7 +64,7 @@ export async function extendEnvironment(
       );
     }
     const now = context.clock.now();
-    const deadline = extendedDeadline(new Date(env.expiresAt), now, durationText, {
+    const { deadline, capped } = extension(new Date(env.expiresAt), now, durationText, {
       minMs: config.timeouts.minMs,
       maxMs: config.timeouts.maxMs,
     });
@@ -58,9 +74,9 @@ export async function extendEnvironment(
       actor,
       action: "extend",
       target: env.id,
-      detail: env.expiresAt,
+      detail: capped ? `${env.expiresAt} (capped at limits.maxTimeout)` : env.expiresAt,
     });
-    return { ...env };
+    return { ...env, ...(capped && { capped: true as const }) };
   });
 }
 
@@ -87,6 +103,13 @@ export interface TakeDown {
   rule: TakeDownRule;
   /** The failure a provisioning taken down is recorded with (it ends `failed`, not `cleaned`). */
   failure?: string;
+  /**
+   * Aborted when the process is stopping (serve ends the git and Nix commands of its pass after a
+   * grace). A teardown that fails then is not counted as a failed attempt, with a backoff: it was cut
+   * short on purpose, and its claim, dead once this process exits, is taken over at once by the next
+   * serve, gc or cleanup.
+   */
+  stopping?: AbortSignal;
 }
 
 export const INTERRUPTED = "interrupted: provisioning never finished";
@@ -237,6 +260,7 @@ export async function takeDown(context: EnvContext, key: string, how: TakeDown):
     await context.runner.tearDown(env);
   } catch (error) {
     held.release();
+    if (how.stopping?.aborted) throw error;
     const failed = await recordFailedAttempt(context, env.id, claim, error);
     const fields = {
       envId: env.id,

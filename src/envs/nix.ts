@@ -3,6 +3,7 @@ import { delimiter, join } from "node:path";
 import { execa } from "execa";
 import type { NixConfig } from "../config/load.js";
 import { HmsError } from "../errors.js";
+import { OWN_PROCESS_GROUP, tracked } from "./child-processes.js";
 import { nixFix, wholeNixError } from "./nix-errors.js";
 import { describeChoice, fetchCommand, nixEnvironment, nixpkgsArgs, PIN_FILE, readPin } from "./nixpkgs.js";
 import { captureCommand } from "./shell-env.js";
@@ -101,12 +102,15 @@ export function createNix({ path, settings, inheritedNixConfig }: NixOptions): N
     args: string[],
     options: { cwd?: string; pinDir?: string } = {},
   ) {
-    const result = await execa(command, args, {
-      env: { ...env, NIX_BUILD_SHELL: bash },
-      reject: false,
-      stdin: "ignore",
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-    });
+    const result = await tracked(
+      execa(command, args, {
+        env: { ...env, NIX_BUILD_SHELL: bash },
+        reject: false,
+        stdin: "ignore",
+        ...OWN_PROCESS_GROUP,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+      }),
+    );
     if (result.exitCode === 0) return result;
     const message = wholeNixError(result.stderr);
     const fix = nixFix(message, {

@@ -148,10 +148,21 @@ export function extendedDeadline(
   durationText: string,
   bounds: { minMs: number; maxMs: number },
 ): Date {
+  return extension(current, now, durationText, bounds).deadline;
+}
+
+/** The new deadline, and whether the cap (max from now) cut it short of what was asked for. */
+export function extension(
+  current: Date,
+  now: Date,
+  durationText: string,
+  bounds: { minMs: number; maxMs: number },
+): { deadline: Date; capped: boolean } {
   const duration = checkTimeout(parseDuration(durationText, "extension"), durationText, {
     min: bounds.minMs,
     max: bounds.maxMs,
   });
-  const from = Math.max(now.getTime(), current.getTime());
-  return new Date(Math.min(from + duration, now.getTime() + bounds.maxMs));
+  const asked = Math.max(now.getTime(), current.getTime()) + duration;
+  const cap = now.getTime() + bounds.maxMs;
+  return { deadline: new Date(Math.min(asked, cap)), capped: asked > cap };
 }

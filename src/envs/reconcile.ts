@@ -66,10 +66,11 @@ const REASONS: Record<Outcome, TakeDown["reason"]> = {
   resumed: "expired",
 };
 
-function takeDownFor(outcome: Outcome): TakeDown {
+function takeDownFor(outcome: Outcome, signal: AbortSignal | undefined): TakeDown {
   return {
     reason: REASONS[outcome],
     actor: "hms-env",
+    ...(signal && { stopping: signal }),
     rule: (env, moment) => (dueAction(env, moment) === outcome ? "take" : "skip"),
     ...(outcome === "abandoned" && { failure: INTERRUPTED }),
   };
@@ -97,7 +98,7 @@ export async function settleDue(context: EnvContext, signal?: AbortSignal): Prom
     const outcome = dueAction(env, moment);
     if (outcome === undefined) continue;
     try {
-      const done = await takeDown(context, env.id, takeDownFor(outcome));
+      const done = await takeDown(context, env.id, takeDownFor(outcome, signal));
       if (done) result.done[outcome].push(done);
     } catch (error) {
       result.failures.push({ id: env.id, error: describeError(error) });

@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync, rmSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { HmsError } from "../errors.js";
 
@@ -32,6 +32,73 @@ export function removeInsideRoot(root: string, target: string): void {
   if (!isInside(root, target)) {
     throw new HmsError("UNSAFE_PATH", `refusing to delete ${target}: it is not inside the env root ${root}`);
   }
-  // rm does not follow symlinks inside the tree: links are unlinked, their targets stay.
-  rmSync(target, { recursive: true, force: true, maxRetries: 3 });
+  try {
+    // rm does not follow symlinks inside the tree: links are unlinked, their targets stay.
+    rmSync(target, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    const blocker = removeEntryByEntry(target);
+    if (blocker !== undefined) {
+      throw new HmsError("CLEANUP_FAILED", `cannot remove ${blocker.path}: ${whyNot(blocker)}`, {
+        cause: blocker.error,
+      });
+    }
+    if (pathExists(target)) throw error;
+  }
+}
+
+interface Blocker {
+  path: string;
+  error: NodeJS.ErrnoException;
+}
+
+/**
+ * rm reports the last call its walk made, not the one that stopped it: an immutable file fails unlink
+ * with EPERM, rm then takes it for a folder and reports `ENOTDIR ... scandir`. This second walk, one
+ * entry at a time and without following links, removes what it can and returns the first entry that
+ * would not go, with the system's own reason for it.
+ */
+function removeEntryByEntry(path: string): Blocker | undefined {
+  try {
+    if (lstatSync(path).isDirectory()) {
+      // Everything else still goes; the first entry that would not is the one reported.
+      const blockers = readdirSync(path).map((name) => removeEntryByEntry(join(path, name)));
+      const blocker = blockers.find((found) => found !== undefined);
+      if (blocker !== undefined) return blocker;
+      rmdirSync(path);
+    } else {
+      unlinkSync(path);
+    }
+    return undefined;
+  } catch (error) {
+    const failure = error as NodeJS.ErrnoException;
+    // Gone already (a concurrent cleanup): nothing is in the way.
+    return failure.code === "ENOENT" ? undefined : { path, error: failure };
+  }
+}
+
+function pathExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What stops a removal, in words, with what to do about it. */
+function whyNot({ path, error }: Blocker): string {
+  const folder = dirname(path);
+  switch (error.code) {
+    case "EPERM":
+      // Root gets EPERM only from an attribute: an immutable or append-only entry, or such a folder.
+      return `operation not permitted; an immutable file? try chattr -i ${path} (lsattr -d shows it; the attribute may be on ${folder})`;
+    case "EACCES":
+      return `permission denied: this user cannot write in ${folder}; fix its permissions (chmod u+w ${folder})`;
+    case "EROFS":
+      return `${folder} is on a read-only file system; remount it read-write`;
+    case "EBUSY":
+      return "it is in use (a mount point?); unmount it first";
+    default:
+      return `${error.code ?? "error"}: ${error.message}`;
+  }
 }

@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { execa } from "execa";
+import { PACKAGE_ROOT } from "../config/package-root.js";
 
 /**
  * A small HMS monorepo: the four components under SYSTEM-COMPONENTS/, a shared library, top-level files,
@@ -27,8 +28,15 @@ const FILES: Record<string, string> = {
   "SYSTEM-COMPONENTS/HMS-DEV/src/index.ts": "export const ready = true;\n",
   "SYSTEM-COMPONENTS/HMS-SYS/Cargo.toml": '[package]\nname = "hms-sys"\nversion = "0.1.0"\n',
   "SYSTEM-COMPONENTS/HMS-SYS/src/main.rs": 'fn main() { println!("hms-sys"); }\n',
-  "SYSTEM-COMPONENTS/HMS-SYS/provision-env.sh": "#!/usr/bin/env bash\n# see hms-env's bin/provision-env.sh\n",
 };
+
+/**
+ * The seed's command. The sample is made by this hms-env, on this machine, so a committed link to the
+ * package's own script works in the sample and in every checkout of it; a real monorepo links or copies
+ * bin/provision-env.sh the same way (README, "Using it").
+ */
+const SEED_COMMAND = "SYSTEM-COMPONENTS/HMS-SYS/provision-env.sh";
+export const PROVISION_SCRIPT = resolve(PACKAGE_ROOT, "bin", "provision-env.sh");
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: "HMS Sample",
@@ -57,6 +65,7 @@ export async function createSampleRepo(
   // As GitHub does: partial clones (--filter=blob:none) are served.
   await git(path, ["config", "uploadpack.allowFilter", "true"]);
   writeFiles(path, { ...FILES, ...extraFiles });
+  if (!(SEED_COMMAND in extraFiles)) symlinkSync(PROVISION_SCRIPT, join(path, SEED_COMMAND));
   await git(path, ["add", "--all"]);
   await git(path, ["commit", "--quiet", "--message", "HMS monorepo"]);
 

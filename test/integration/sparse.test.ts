@@ -8,10 +8,16 @@ import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 /** Every file of a checkout, relative to it, without git's own `.git` file. */
 function filesIn(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && !(entry.parentPath === dir && entry.name === ".git"))
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .sort();
+  return (
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      // Links count as files, as git checks them out (the sample's provision-env.sh is one).
+      .filter(
+        (entry) =>
+          (entry.isFile() || entry.isSymbolicLink()) && !(entry.parentPath === dir && entry.name === ".git"),
+      )
+      .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+      .sort()
+  );
 }
 
 async function git(cwd: string, ...args: string[]) {

@@ -80,7 +80,9 @@ describe("an environment that cannot be removed (an immutable file in its checko
       }
       const waiting = await stored(stuck.id);
       expect(waiting).toMatchObject({ status: "cleaning", attempts: 6, cleanReason: "expired" });
-      expect(waiting.lastError).toContain(locked);
+      expect(waiting.lastError).toContain(
+        `cannot remove ${locked}: operation not permitted; an immutable file? try chattr -i ${locked}`,
+      );
       expect(waiting.claim).toBeUndefined();
       expect(Date.parse(waiting.nextAttemptAt as string) - clock.now().getTime()).toBeGreaterThan(0);
       const audit = (await context.store.read()).audit.filter(

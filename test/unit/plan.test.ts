@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkTimeout, parseDuration } from "../../src/config/duration.js";
 import { type Config, loadConfig } from "../../src/config/load.js";
-import { extendedDeadline, type ProvisionRequest, planProvision } from "../../src/envs/plan.js";
+import { extendedDeadline, extension, type ProvisionRequest, planProvision } from "../../src/envs/plan.js";
 import { expectHmsError, useTempDir } from "./support.js";
 
 const MINUTE = 60_000;
@@ -223,6 +223,12 @@ describe("extendedDeadline", () => {
 
   it("is capped at limits.maxTimeout from now", () => {
     expect(extendedDeadline(at(6 * DAY), NOW, "3d", bounds)).toEqual(at(7 * DAY));
+  });
+
+  it("says when the cap cut it short, and only then", () => {
+    expect(extension(at(6 * DAY), NOW, "3d", bounds)).toEqual({ deadline: at(7 * DAY), capped: true });
+    expect(extension(at(4 * DAY), NOW, "3d", bounds)).toEqual({ deadline: at(7 * DAY), capped: false });
+    expect(extension(at(HOUR), NOW, "8h", bounds)).toEqual({ deadline: at(9 * HOUR), capped: false });
   });
 
   it.each([

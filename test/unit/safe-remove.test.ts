@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { execa } from "execa";
+import { afterEach, describe, expect, it } from "vitest";
 import { isInside, removeInsideRoot } from "../../src/envs/safe-remove.js";
 import { expectHmsError, useTempDir } from "./support.js";
 
@@ -118,6 +119,53 @@ describe("removeInsideRoot", () => {
     expect(isInside(root, env)).toBe(true);
     removeInsideRoot(root, env);
     expect(existsSync(env)).toBe(false);
+  });
+});
+
+describe("removeInsideRoot on a folder it cannot empty", () => {
+  const immutable: string[] = [];
+  const chattr = async (flag: "+i" | "-i", path: string) => {
+    await execa("chattr", [flag, path]);
+    if (flag === "+i") immutable.push(path);
+  };
+  afterEach(async () => {
+    for (const path of immutable.splice(0)) await execa("chattr", ["-i", path], { reject: false });
+  });
+
+  it("names the immutable file and the real reason, not rm's ENOTDIR, and removes it once freed", async () => {
+    const { root } = layout();
+    const env = makeEnv(join(root, "env"));
+    const locked = join(env, "checkout", "README.md");
+    writeFileSync(locked, "# locked\n");
+    await chattr("+i", locked);
+    const error = await expectHmsError(
+      () => removeInsideRoot(root, env),
+      "CLEANUP_FAILED",
+      `cannot remove ${locked}: operation not permitted; an immutable file? try chattr -i ${locked}`,
+    );
+    expect(error.message).not.toContain("ENOTDIR");
+    expect((error.cause as NodeJS.ErrnoException).code).toBe("EPERM");
+    // Everything else went: only the locked file and the folders holding it are left.
+    expect(existsSync(join(env, "launch.sh"))).toBe(false);
+    expect(existsSync(join(env, "checkout", "src"))).toBe(false);
+    expect(readFileSync(locked, "utf8")).toBe("# locked\n");
+
+    await chattr("-i", locked);
+    removeInsideRoot(root, env);
+    expect(existsSync(env)).toBe(false);
+  });
+
+  it("names a file in an immutable folder and points at the folder", async () => {
+    const { root } = layout();
+    const env = makeEnv(join(root, "env"));
+    const folder = join(env, "checkout", "src");
+    await chattr("+i", folder);
+    await expectHmsError(
+      () => removeInsideRoot(root, env),
+      "CLEANUP_FAILED",
+      `cannot remove ${join(folder, "main.rb")}: operation not permitted`,
+      `the attribute may be on ${folder}`,
+    );
   });
 });
 

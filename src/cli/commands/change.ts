@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
+import { formatDuration } from "../../config/duration.js";
 import { environmentInFolder } from "../../envs/env-dir.js";
+import { momentOf } from "../../envs/lifecycle.js";
 import { type Command, stringOption } from "../command.js";
 import { appFor, currentUser } from "../environment.js";
 import { describeEnvironment } from "../render.js";
@@ -19,8 +21,14 @@ limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
       io.err(`${this.usage}\n\nhms-env: extend takes an ID and a DURATION`);
       return 2;
     }
-    const env = await appFor(args, io).environments.extend(key, duration, currentUser(io));
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : `${env.id} now expires at ${env.expiresAt}`);
+    const app = appFor(args, io);
+    const env = await app.environments.extend(key, duration, currentUser(io));
+    const cap = env.capped
+      ? ` (capped at limits.maxTimeout (${formatDuration(app.config.timeouts.maxMs)}) from now; ${duration} would have gone past it)`
+      : "";
+    io.out(
+      args.values.json ? JSON.stringify(env, null, 2) : `${env.id} now expires at ${env.expiresAt}${cap}`,
+    );
     return 0;
   },
 };
@@ -49,7 +57,7 @@ names, made in DIR; anything else is refused and nothing is removed.`,
         ? (key as string)
         : (await environmentInFolder(app.envs, resolve(io.cwd, envDir))).id;
     const env = await app.environments.cleanup(id, "manual", currentUser(io));
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, app.clock.now()));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, momentOf(app.envs)));
     return 0;
   },
 };

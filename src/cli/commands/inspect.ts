@@ -1,3 +1,4 @@
+import { momentOf } from "../../envs/lifecycle.js";
 import type { Command } from "../command.js";
 import { appFor } from "../environment.js";
 import { describeEnvironment, environmentTable } from "../render.js";
@@ -10,7 +11,7 @@ export const listCommand: Command = {
   async run(args, io) {
     const app = appFor(args, io);
     const envs = await app.environments.list({ all: args.values.all === true });
-    io.out(args.values.json ? JSON.stringify(envs, null, 2) : environmentTable(envs, app.clock.now()));
+    io.out(args.values.json ? JSON.stringify(envs, null, 2) : environmentTable(envs, momentOf(app.envs)));
     return 0;
   },
 };
@@ -30,7 +31,7 @@ export const showCommand: Command = {
     }
     const app = appFor(args, io);
     const env = await app.environments.find(key);
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, app.clock.now()));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, momentOf(app.envs)));
     return 0;
   },
 };

@@ -119,6 +119,8 @@ Logs one JSON object a line on stderr (--verbose: every reconcile pass too).
 Port: --port, else $PORT, else 3000. Address: --host, else $HOST, else ${DEFAULT_HOST} (this machine only;
 put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
   options: { port: { type: "string" }, host: { type: "string" } },
+  // The pass under way gets its grace first (src/main.ts close): a stop must not cut its git short at once.
+  endsChildrenItself: true,
   async run(args, io) {
     const port = parsePort(stringOption(args, "port") ?? io.env.PORT ?? "3000");
     const host = parseHost(stringOption(args, "host") ?? (io.env.HOST || DEFAULT_HOST));

@@ -1,3 +1,4 @@
+import { momentOf } from "../../envs/lifecycle.js";
 import { widenEnvironment } from "../../envs/widen.js";
 import type { Command } from "../command.js";
 import { appFor, currentUser } from "../environment.js";
@@ -20,7 +21,7 @@ to the sparse checkout of environment ID (git sparse-checkout add). At most 100 
     }
     const app = appFor(args, io);
     const env = await widenEnvironment(app.envs, key, paths, currentUser(io));
-    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, app.clock.now()));
+    io.out(args.values.json ? JSON.stringify(env, null, 2) : describeEnvironment(env, momentOf(app.envs)));
     return 0;
   },
 };
