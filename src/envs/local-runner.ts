@@ -85,7 +85,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
     chmodSync(join(dir, "launch.sh"), 0o755);
     chmodSync(join(dir, "cleanup.sh"), 0o755);
     writeFileSync(join(dir, ".envrc"), envrc(scripts));
-    writeMetadata(record, config.envRoot);
+    writeMetadata(record, config);
   };
 
   /**

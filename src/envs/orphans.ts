@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describeError, HmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { META_DIR } from "./context.js";
-import { findMarker } from "./metadata.js";
+import { findMarker, type MarkPlace, markedFor } from "./metadata.js";
 import { isInside, removeInsideRoot } from "./safe-remove.js";
 
 /** A folder this young may be a reservation whose record is being written right now. */
@@ -16,6 +16,12 @@ export interface OrphanScan {
   orphans: string[];
   /** Env-named folders without hms-env's mark: never removed, only reported. */
   unmarked: string[];
+  /**
+   * Folders whose mark names another state file (a second configuration sharing the env root), or
+   * none (made by an older hms-env): that state file's records may own them, so they are never
+   * removed, only reported.
+   */
+  foreign: string[];
 }
 
 /** Entries of the env root; a root that is gone (or going) has none. */
@@ -38,20 +44,26 @@ function ageOf(path: string, nowMs: number): number | undefined {
 
 /**
  * The folders under the env root that `gc --orphans` may remove: named like an environment, older than
- * ORPHAN_MIN_AGE_MS, owned by no live record, and carrying hms-env's own mark. A folder someone made
- * by hand, or copied in from elsewhere (its mark names another folder), is left alone whatever its name.
+ * ORPHAN_MIN_AGE_MS, owned by no live record, and carrying hms-env's own mark made for this state
+ * file. A folder someone made by hand, or copied in from elsewhere (its mark names another folder), is
+ * left alone whatever its name, and so is one another state file's records may own.
  */
-export function scanOrphans(envRoot: string, live: readonly EnvRecord[], now: Date): OrphanScan {
+export function scanOrphans(
+  { envRoot, stateFile }: MarkPlace,
+  live: readonly EnvRecord[],
+  now: Date,
+): OrphanScan {
   const owned = new Set(live.map((env) => env.path));
-  const scan: OrphanScan = { orphans: [], unmarked: [] };
+  const scan: OrphanScan = { orphans: [], unmarked: [], foreign: [] };
   for (const entry of entriesOf(envRoot)) {
     if (!entry.isDirectory() || !ENV_FOLDER.test(entry.name)) continue;
     const path = join(envRoot, entry.name);
     const age = ageOf(path, now.getTime());
     if (owned.has(path) || age === undefined || age <= ORPHAN_MIN_AGE_MS) continue;
     const marker = findMarker(path);
-    if (marker !== undefined && marker.path === path) scan.orphans.push(path);
-    else scan.unmarked.push(path);
+    if (marker === undefined || marker.path !== path) scan.unmarked.push(path);
+    else if (markedFor(marker, stateFile)) scan.orphans.push(path);
+    else scan.foreign.push(path);
   }
   return scan;
 }

@@ -91,7 +91,7 @@ async function reserve(context: EnvContext, plan: ProvisionPlan, record: EnvReco
   // Marked at once: `gc --orphans` removes only folders that carry hms-env's mark. A folder that
   // cannot be marked (a full disk) is this environment's own, just made: it goes, the record forgets it.
   try {
-    writeMetadata(record, config.envRoot);
+    writeMetadata(record, config);
   } catch (error) {
     rmSync(record.path, { recursive: true, force: true });
     Object.assign(record, { path: "", workdir: "" });
@@ -126,7 +126,7 @@ async function build(
     // What the runner learnt while preparing it (the built shell, the nixpkgs it came from).
     if (record.shell !== undefined) stored.shell = record.shell;
     if (record.nixpkgs !== undefined) stored.nixpkgs = record.nixpkgs;
-    writeMetadata(stored, config.envRoot);
+    writeMetadata(stored, config);
     return { ...stored };
   });
 }

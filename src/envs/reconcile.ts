@@ -35,6 +35,8 @@ export interface ReconcileReport {
   orphans: string[];
   /** Folders named like environments without hms-env's mark: never removed, only reported. */
   unmarked: string[];
+  /** Marked folders of another state file (or of an older hms-env): never removed, only reported. */
+  foreign: string[];
   removedOrphans: string[];
   failures: TakeDownFailure[];
 }
@@ -142,7 +144,11 @@ export async function reconcile(
   // provisioning that reserves its folder meanwhile is never mistaken for an orphan.
   const { environments } = await context.store.read();
   const { envRoot } = context.config;
-  const { orphans, unmarked } = scanOrphans(envRoot, environments.filter(holdsFolder), context.clock.now());
+  const { orphans, unmarked, foreign } = scanOrphans(
+    context.config,
+    environments.filter(holdsFolder),
+    context.clock.now(),
+  );
   const removal = options.removeOrphans ? removeOrphans(envRoot, orphans) : { removed: [], failures: [] };
   if (options.removeOrphans) {
     // Orphans may have been worktrees: let every mirror forget the ones whose folder is gone.
@@ -157,6 +163,7 @@ export async function reconcile(
     waiting: waitingCleanups(environments),
     orphans,
     unmarked,
+    foreign,
     removedOrphans: removal.removed,
     failures: [...settled.failures, ...removal.failures],
   };
