@@ -26,6 +26,8 @@ export type HmsErrorCode =
   | "PROVISION_FAILED"
   | "INVALID_TRANSITION"
   | "CLEANUP_FAILED"
+  /** A root-cause signature that could backtrack catastrophically (exit 2: fix the entry). */
+  | "UNSAFE_PATTERN"
   /** Some Slack variables set but not all: serve refuses to start rather than run deaf (exit 1). */
   | "SLACK_SETUP";
 
@@ -40,6 +42,7 @@ const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "LIMIT_REACHED",
   // The request does not fit the environment's status now (cleaning a cleaned one, say): nothing changed.
   "INVALID_TRANSITION",
+  "UNSAFE_PATTERN",
 ]);
 
 export class HmsError extends Error {

@@ -4,8 +4,9 @@ import { HmsError } from "../errors.js";
 
 /**
  * The env root is where hms-env deletes folders (cleanup, `gc --orphans`). A root at `/`, at a home
- * folder or at a repository (or any folder above one of those) would put everything a person owns one
- * mistaken rule away from `rm -rf`, so such a root is refused before anything runs.
+ * folder or at a repository (or any folder above one of those), or in the system's own folders, would
+ * put everything a person or the machine needs one mistaken rule away from `rm -rf`, so such a root is
+ * refused before anything runs.
  */
 export interface EnvRootGuards {
   /** The home folders of whoever runs hms-env ($HOME and the account's own), if known. */
@@ -36,7 +37,55 @@ export function enclosingCheckout(dir: string): string | undefined {
   }
 }
 
-/** Throws CONFIG_INVALID (exit 2) naming the rule when `envRoot` is `/`, a home or a repository, or above one. */
+/**
+ * Trees the kernel or the package manager owns: no env root anywhere inside them (/proc and /sys are
+ * the kernel's, /nix/store Nix's, /usr and /etc the distribution's).
+ */
+const SYSTEM_TREES = [
+  "/proc",
+  "/sys",
+  "/dev",
+  "/etc",
+  "/boot",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/usr",
+  "/nix",
+];
+
+/** Shared folders that hold everyone's data: an env root may be made below them, never at them. */
+const SYSTEM_FOLDERS = [
+  "/var",
+  "/var/lib",
+  "/var/cache",
+  "/var/log",
+  "/var/tmp",
+  "/run",
+  "/tmp",
+  "/opt",
+  "/srv",
+  "/mnt",
+  "/media",
+  "/home",
+  "/root",
+  "/snap",
+];
+
+/** The system folder the real path is, or lies in, when that rules it out as an env root. */
+function systemFolderOf(root: string): string | undefined {
+  // Real paths, so /lib linked to /usr/lib (a merged /usr) is named as what it is.
+  const tree = SYSTEM_TREES.map(realPathOf).find((folder) => isSameOrAbove(folder, root));
+  return tree ?? SYSTEM_FOLDERS.map(realPathOf).find((folder) => folder === root);
+}
+
+/**
+ * Throws CONFIG_INVALID (exit 2) naming the rule when `envRoot` is `/`, a system folder (or inside one
+ * of the system's trees), a home or a repository, or above one.
+ */
 export function checkEnvRoot(envRoot: string, guards: EnvRootGuards, where: string): void {
   const root = realPathOf(envRoot);
   const refuse = (what: string) => {
@@ -46,6 +95,12 @@ export function checkEnvRoot(envRoot: string, guards: EnvRootGuards, where: stri
     );
   };
   if (dirname(root) === root) refuse("the root of the file system");
+  const system = systemFolderOf(root);
+  if (system !== undefined) {
+    refuse(
+      root === realPathOf(system) ? `the system folder ${system}` : `inside the system folder ${system}`,
+    );
+  }
   for (const home of guards.homes) {
     if (isSameOrAbove(root, realPathOf(home))) {
       refuse(root === realPathOf(home) ? `the home folder ${home}` : `above the home folder ${home}`);

@@ -1,8 +1,9 @@
 import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { describeError } from "../errors.js";
 import type { EnvContext, Log } from "./context.js";
 import { git, type MirrorLock } from "./git.js";
+import { findMarker } from "./metadata.js";
 import { forEachMirror, type MirrorPass } from "./mirror-maintenance.js";
 import { ORPHAN_MIN_AGE_MS } from "./orphans.js";
 import { holdsFolder } from "./transitions.js";
@@ -86,15 +87,39 @@ function refIsStale(mirror: string, ref: string, nowMs: number): boolean {
 }
 
 /**
+ * Ids of the environments whose folder still carries hms-env's mark, whatever state file made it: the
+ * env-named folders under this env root, and the folders holding the mirror's worktrees (another
+ * configuration sharing the cache folder may keep its environments under another env root).
+ */
+async function markedIds(mirror: string, envRoot: string): Promise<Set<string>> {
+  const listed = await git(["worktree", "list", "--porcelain"], mirror);
+  if (listed.exitCode !== 0) throw new Error(`git worktree list failed: ${listed.stderr.trim()}`);
+  const checkouts = [...listed.stdout.matchAll(/^worktree (.+)$/gm)].map((match) =>
+    dirname(match[1] as string),
+  );
+  const folders = entries(envRoot).map((name) => join(envRoot, name));
+  const ids = new Set<string>();
+  for (const folder of [...folders, ...checkouts]) {
+    const marker = findMarker(folder);
+    if (marker !== undefined) ids.add(marker.id);
+  }
+  return ids;
+}
+
+/**
  * Clears one mirror under its lock, so no fetch or worktree change of hms-env runs meanwhile: partial
  * objects first (a stale ref lock would block the ref's removal), then the refs of environments that
- * no live record holds. Each failure is reported and the rest still goes.
+ * nobody holds. A ref carries no mark of its own, and another configuration (another state file)
+ * may share this mirror, so a ref is pruned only when no live record of this state file has its id and
+ * no folder marked by any state file names it: what is left is a provisioning killed before it made
+ * its folder, whoever ran it. Each failure is reported and the rest still goes.
  */
 export async function clearMirrorLeftovers(
   withMirrorLock: MirrorLock,
   mirror: string,
   liveIds: ReadonlySet<string>,
   now: Date,
+  envRoot: string,
 ): Promise<MirrorLeftovers> {
   const result: MirrorLeftovers = {
     mirror,
@@ -113,13 +138,19 @@ export async function clearMirrorLeftovers(
       }
     }
     let refs: string[] = [];
+    const held = new Set(liveIds);
     try {
       refs = await envRefs(mirror);
+      for (const id of await markedIds(mirror, envRoot)) held.add(id);
     } catch (error) {
-      result.failures.push(`cannot list ${ENV_REFS} in ${mirror}: ${describeError(error)}`);
+      // Without knowing which folders name their refs, none is pruned.
+      result.failures.push(
+        `cannot tell which ${ENV_REFS} refs are in use in ${mirror}: ${describeError(error)}`,
+      );
+      refs = [];
     }
     for (const ref of refs) {
-      if (liveIds.has(ref.slice(ENV_REFS.length)) || !refIsStale(mirror, ref, now.getTime())) continue;
+      if (held.has(ref.slice(ENV_REFS.length)) || !refIsStale(mirror, ref, now.getTime())) continue;
       const deleted = await git(["update-ref", "-d", ref], mirror);
       if (deleted.exitCode === 0) result.prunedRefs.push(ref);
       else result.failures.push(`cannot delete ${ref} in ${mirror}: ${deleted.stderr.trim()}`);
@@ -142,7 +173,7 @@ export async function clearLeftovers(context: EnvContext): Promise<MirrorPass<Mi
   const liveIds = new Set(environments.filter(holdsFolder).map((env) => env.id));
   const now = context.clock.now();
   return forEachMirror(context.config.cacheDir, (mirror) =>
-    clearMirrorLeftovers(context.git.withMirrorLock, mirror, liveIds, now),
+    clearMirrorLeftovers(context.git.withMirrorLock, mirror, liveIds, now, context.config.envRoot),
   );
 }
 

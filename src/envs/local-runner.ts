@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/load.js";
-import { describeError, HmsError } from "../errors.js";
+import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { cleanupTarget } from "./cleanup-target.js";
 import { CHECKOUT_DIR, META_DIR, type ProgressListener } from "./context.js";
@@ -99,7 +99,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
     chmodSync(join(dir, "launch.sh"), 0o755);
     chmodSync(join(dir, "cleanup.sh"), 0o755);
     writeFileSync(join(dir, ".envrc"), envrc(scripts));
-    writeMetadata(record, config.envRoot);
+    writeMetadata(record, config);
   };
 
   /**
@@ -167,20 +167,20 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       mkdirSync(config.envRoot, { recursive: true });
       mkdirSync(record.path);
       try {
-        writeMetadata(record, config.envRoot);
+        writeMetadata(record, config);
       } catch (error) {
         rmSync(record.path, { recursive: true, force: true });
         throw error;
       }
     },
 
-    mark: (record) => writeMetadata(record, config.envRoot),
+    mark: (record) => writeMetadata(record, config),
 
     exists: (env) => existsSync(env.path),
 
     widen: (env, folders) => git.widenWorktree(env.mirror, env.workdir, env.commit ?? "", folders),
 
-    strays: (live, now) => scanOrphans(config.envRoot, live, now),
+    strays: (live, now) => scanOrphans(config, live, now),
 
     async removeStrays(orphans, known) {
       const removal = removeOrphans(config.envRoot, orphans);
@@ -229,7 +229,13 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
     /**
      * The worktree through git (so the mirror keeps no stale entry), the ref, and the folder with the
      * GC roots inside. The folder is checked against the env root before anything is touched: a refused
-     * environment keeps its checkout too. What is already gone is skipped.
+     * environment keeps its checkout too. What is already gone is skipped, so a teardown that stopped
+     * half-way is simply run again.
+     *
+     * That is what a full disk needs: the mirror's steps need the mirror's lock, a file that cannot be
+     * written on a full disk, while removing the folder needs no new file and frees the space. So when
+     * the mirror cannot be locked, the folder still goes, and the teardown then fails saying what is
+     * left for the next try.
      */
     async tearDown(env) {
       const { envRoot } = config;
@@ -239,11 +245,25 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
           `refusing to delete ${env.path}: it is not inside the env root ${envRoot}`,
         );
       }
+      let unlockable: HmsError | undefined;
       if (env.mirror !== "") {
-        if (env.workdir !== "") await git.removeWorktree(env.mirror, env.workdir);
-        await git.deleteRef(env.mirror, envRef(env.id));
+        try {
+          if (env.workdir !== "") await git.removeWorktree(env.mirror, env.workdir);
+          await git.deleteRef(env.mirror, envRef(env.id));
+        } catch (error) {
+          // Only a lock that cannot be made (full disk, quota, read-only): git's own failures stop here.
+          if (!isHmsError(error, "STATE_UNWRITABLE")) throw error;
+          unlockable = error;
+        }
       }
       if (env.path !== "") removeInsideRoot(envRoot, env.path);
+      if (unlockable !== undefined) {
+        throw new HmsError(
+          "CLEANUP_FAILED",
+          `removed the folder ${env.path} (its disk space is free again), but the mirror's part waits: ${unlockable.message}. Its worktree entry and ${envRef(env.id)} stay in ${env.mirror} until the next try (hms-env gc, cleanup ${env.id}, or serve's next pass) can lock it`,
+          { cause: unlockable },
+        );
+      }
     },
   };
 }

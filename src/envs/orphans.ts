@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describeError, HmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { META_DIR } from "./context.js";
-import { findMarker } from "./metadata.js";
+import { findMarker, type MarkPlace, markedFor } from "./metadata.js";
 import type { Strays } from "./ports.js";
 import { isInside, removeInsideRoot } from "./safe-remove.js";
 
@@ -31,22 +31,27 @@ function ageOf(path: string, nowMs: number): number | undefined {
 }
 
 /**
- * The folders under the env root that `gc --orphans` may remove (`orphans`: hms-env made them, as
- * their mark naming that very folder says; `unmarked`: env-named folders without it, never removed): named like an environment, older than
- * ORPHAN_MIN_AGE_MS, owned by no live record, and carrying hms-env's own mark. A folder someone made
- * by hand, or copied in from elsewhere (its mark names another folder), is left alone whatever its name.
+ * The folders under the env root that `gc --orphans` may remove: named like an environment, older than
+ * ORPHAN_MIN_AGE_MS, owned by no live record, and carrying hms-env's own mark made for this state
+ * file. A folder someone made by hand, or copied in from elsewhere (its mark names another folder), is
+ * left alone whatever its name, and so is one another state file's records may own.
  */
-export function scanOrphans(envRoot: string, live: readonly EnvRecord[], now: Date): Strays {
+export function scanOrphans(
+  { envRoot, stateFile }: MarkPlace,
+  live: readonly EnvRecord[],
+  now: Date,
+): Strays {
   const owned = new Set(live.map((env) => env.path));
-  const scan: Strays = { orphans: [], unmarked: [] };
+  const scan: Strays = { orphans: [], unmarked: [], foreign: [] };
   for (const entry of entriesOf(envRoot)) {
     if (!entry.isDirectory() || !ENV_FOLDER.test(entry.name)) continue;
     const path = join(envRoot, entry.name);
     const age = ageOf(path, now.getTime());
     if (owned.has(path) || age === undefined || age <= ORPHAN_MIN_AGE_MS) continue;
     const marker = findMarker(path);
-    if (marker !== undefined && marker.path === path) scan.orphans.push(path);
-    else scan.unmarked.push(path);
+    if (marker === undefined || marker.path !== path) scan.unmarked.push(path);
+    else if (markedFor(marker, stateFile)) scan.orphans.push(path);
+    else scan.foreign.push(path);
   }
   return scan;
 }

@@ -83,8 +83,9 @@ export interface Runner {
   /** Removes all the environment holds. Safe to run twice, and on a half-made environment. */
   tearDown(env: EnvRecord): Promise<void>;
   /**
-   * Workspaces that no record in `live` owns: those hms-env made (`orphans`, which may be removed) and
-   * look-alikes it did not make (`unmarked`, only ever reported). Young ones may be reservations in
+   * Workspaces that no record in `live` owns: those hms-env made for this state (`orphans`, which may
+   * be removed), look-alikes it did not make (`unmarked`) and another state's (`foreign`), both only
+   * ever reported. Young ones may be reservations in
    * flight and are left out.
    */
   strays(live: readonly EnvRecord[], now: Date): Strays;
@@ -95,6 +96,8 @@ export interface Runner {
 export interface Strays {
   orphans: string[];
   unmarked: string[];
+  /** Marked for another state file sharing the place (or by an older hms-env): only ever reported. */
+  foreign: string[];
 }
 
 export interface StrayRemoval {

@@ -33,6 +33,8 @@ export interface ReconcileReport {
   orphans: string[];
   /** Folders named like environments without hms-env's mark: never removed, only reported. */
   unmarked: string[];
+  /** Marked folders of another state file (or of an older hms-env): never removed, only reported. */
+  foreign: string[];
   removedOrphans: string[];
   failures: TakeDownFailure[];
 }
@@ -140,7 +142,7 @@ export async function reconcile(
   // provisioning that reserves its folder meanwhile is never mistaken for an orphan.
   const { environments } = await context.store.read();
   const { runner } = context;
-  const { orphans, unmarked } = runner.strays(environments.filter(holdsFolder), context.clock.now());
+  const { orphans, unmarked, foreign } = runner.strays(environments.filter(holdsFolder), context.clock.now());
   const removal = options.removeOrphans
     ? await runner.removeStrays(orphans, environments)
     : { removed: [], failures: [] };
@@ -149,6 +151,7 @@ export async function reconcile(
     waiting: waitingCleanups(environments),
     orphans,
     unmarked,
+    foreign,
     removedOrphans: removal.removed,
     failures: [...settled.failures, ...removal.failures],
   };

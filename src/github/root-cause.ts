@@ -1,3 +1,4 @@
+import { backtrackingRisk } from "../triage/root-cause/regex-safety.js";
 import { escapeRegExp } from "../triage/text.js";
 
 /**
@@ -61,29 +62,99 @@ export function errorNames(text: string): string[] {
 /**
  * A signature for the bug's error: its first error-looking line, with what changes between two
  * occurrences (numbers, hashes, quoted names, paths) turned into wildcards, as a regular expression.
+ *
+ * Every part of it matches in one way only, so it runs in linear time on any report (regex-safety.ts
+ * refuses anything else): a wildcard is a class that excludes the characters on both sides of it (a
+ * path before `:42` is `[^\s:...]`, never `\S+`, which could also take the `:`), every repetition is
+ * capped, wildcards side by side become one, and the whole pattern stays under MAX_LEARNED characters.
  */
 export function signatureFromReport(text: string): { regex: string; flags: string } | null {
   const line = errorLine(text);
   if (line === undefined) return null;
-  const shortened = line.slice(0, 160);
-  const VARIABLE = /("[^"]*"|'[^']*'|\b[0-9a-f]{7,40}\b|\d+|(?:[\w.-]*\/)+[\w.-]+)/gi;
+  const parts = mergeWildcards(splitLine(line.slice(0, 160)));
   let regex = "";
-  let last = 0;
-  for (const match of shortened.matchAll(VARIABLE)) {
-    regex += escapeRegExp(shortened.slice(last, match.index)) + wildcard(match[0]);
-    last = match.index + match[0].length;
+  for (const [index, part] of parts.entries()) {
+    const next =
+      part.kind === "literal"
+        ? literalPattern(part.text)
+        : wildcard(part, parts[index - 1], parts[index + 1]);
+    if (regex.length + next.length > MAX_LEARNED) break;
+    regex += next;
   }
-  regex += escapeRegExp(shortened.slice(last));
-  regex = regex.replace(/(?:\\s\+|\s)+/g, "\\s+");
   // A pattern of wildcards alone would match any report; it needs some literal words of its own.
-  return /[A-Za-z]{4,}/.test(regex.replace(/\\[a-z]|\[\^?[^\]]*\]/g, "")) ? { regex, flags: "i" } : null;
+  if (!/[A-Za-z]{4,}/.test(regex.replace(/\\[a-z]|\[\^?(?:\\.|[^\]])*\]|\{[\d,]+\}/g, ""))) return null;
+  return backtrackingRisk(regex, "i") === null ? { regex, flags: "i" } : null;
 }
 
-function wildcard(value: string): string {
-  if (value.startsWith('"')) return '"[^"]*"';
-  if (value.startsWith("'")) return "'[^']*'";
-  if (value.includes("/")) return "\\S+";
-  return /^\d+$/.test(value) ? "\\d+" : "[0-9a-f]+";
+/** Longest learned pattern; the shipped database's longest is under 150 characters. */
+const MAX_LEARNED = 600;
+
+type Part = { kind: "literal"; text: string } | { kind: "quoted" | "hex" | "number" | "token"; text: string };
+
+const VARIABLE = /("[^"]*"|'[^']*'|\b[0-9a-f]{7,40}\b|\d+|(?:[\w.-]*\/)+[\w.-]+)/gi;
+
+function splitLine(line: string): Part[] {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const match of line.matchAll(VARIABLE)) {
+    if (match.index > last) parts.push({ kind: "literal", text: line.slice(last, match.index) });
+    const value = match[0];
+    const kind = /^["']/.test(value)
+      ? "quoted"
+      : /^\d+$/.test(value)
+        ? "number"
+        : value.includes("/")
+          ? "token"
+          : "hex";
+    parts.push({ kind, text: value });
+    last = match.index + value.length;
+  }
+  if (last < line.length) parts.push({ kind: "literal", text: line.slice(last) });
+  return parts;
+}
+
+/** `12a/b` is a number then a path: two wildcards in a row could trade characters, so they become one. */
+function mergeWildcards(parts: Part[]): Part[] {
+  const merged: Part[] = [];
+  for (const part of parts) {
+    const previous = merged[merged.length - 1];
+    const loose = (candidate: Part) => candidate.kind !== "literal" && candidate.kind !== "quoted";
+    if (previous !== undefined && loose(previous) && loose(part)) {
+      merged[merged.length - 1] = { kind: "token", text: previous.text + part.text };
+    } else merged.push(part);
+  }
+  return merged;
+}
+
+/** Literal text, escaped, with any run of white space matching any other run (capped). */
+function literalPattern(text: string): string {
+  return text
+    .split(/(\s+)/)
+    .map((piece) => (/^\s+$/.test(piece) ? "\\s{1,40}" : escapeRegExp(piece)))
+    .join("");
+}
+
+/** Characters a path-like wildcard never takes: white space, quotes, brackets and separators. */
+const TOKEN_EXCLUDES = "\\s\"'`<>()\\[\\]{},;:|=";
+
+function wildcard(part: Part, before: Part | undefined, after: Part | undefined): string {
+  switch (part.kind) {
+    case "quoted": {
+      const quote = part.text.charAt(0);
+      return `${quote}[^${quote}\\n]{0,200}${quote}`;
+    }
+    case "hex":
+      return "[0-9a-f]{7,40}";
+    case "number":
+      return "\\d{1,20}";
+    default: {
+      // The neighbours' own characters are excluded too, so the wildcard stops exactly where they start.
+      const edges = [before?.text.slice(-1), after?.text.charAt(0)]
+        .filter((char): char is string => char !== undefined && char !== "" && !/\s/.test(char))
+        .map((char) => char.replace(/[\\\]^-]/g, "\\$&"));
+      return `[^${TOKEN_EXCLUDES}${[...new Set(edges)].join("")}]{1,300}`;
+    }
+  }
 }
 
 export interface LearnedCause {

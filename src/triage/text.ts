@@ -12,9 +12,9 @@ const AFTER_WORD = "(?![A-Za-z0-9_])";
 /** Pasted logs can be megabytes; the error is near the start or the end, so both are kept. */
 const MAX_TEXT = 200_000;
 
-export function clampText(text: string): string {
-  if (text.length <= MAX_TEXT) return text;
-  const half = MAX_TEXT / 2;
+export function clampText(text: string, max = MAX_TEXT): string {
+  if (text.length <= max) return text;
+  const half = max / 2;
   return `${text.slice(0, half)}\n${text.slice(-half)}`;
 }
 

@@ -96,6 +96,23 @@ describe("an env root that would put a person's files in reach of cleanup", () =
     }
   });
 
+  it("a system folder, or a folder in the system's trees, is refused by gc and failed by doctor", async () => {
+    for (const [envRoot, reason] of [
+      ["/proc", "is the system folder /proc"],
+      ["/etc", "is the system folder /etc"],
+      ["/usr/share/hms-envs", "is inside the system folder /usr"],
+      ["/var", "is the system folder /var"],
+    ]) {
+      const config = configWith("system.yaml", envRoot as string);
+      const gc = await withConfig(config, ["gc", "--orphans"]);
+      expect(gc.exitCode, envRoot).toBe(2);
+      expect(gc.stderr).toContain(`envRoot ${envRoot} ${reason}`);
+      const doctor = await withConfig(config, ["doctor"]);
+      expect(doctor.exitCode, envRoot).toBe(1);
+      expect(doctor.stdout).toContain(reason);
+    }
+  });
+
   it("the home folder ($HOME) and the repository, or a folder above it, are refused", async () => {
     const home = join(ws.dir, "home");
     mkdirSync(home, { recursive: true });

@@ -69,7 +69,10 @@ describe("gc", () => {
     // hms-env's own folder whose record is gone: it carries the mark hms-env writes at reservation.
     const orphan = join(ws.envRoot, "20260101_000000_hms-dev_stray");
     mkdirSync(join(orphan, "checkout"), { recursive: true });
-    writeMetadata(envRecord("env-57a40000", { path: orphan }), ws.envRoot);
+    writeMetadata(envRecord("env-57a40000", { path: orphan }), {
+      envRoot: ws.envRoot,
+      stateFile: ws.stateFile,
+    });
     const anHourAgo = new Date(Date.now() - 3600_000);
     utimesSync(orphan, anHourAgo, anHourAgo);
     // Not orphans: a folder too young to judge (its record may be being written), hms-env's own data

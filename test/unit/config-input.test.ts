@@ -68,6 +68,22 @@ describe("the env root", () => {
     await expectHmsError(check(`${repo}/./`), "CONFIG_INVALID", "itself");
   });
 
+  it("is refused at a system folder or inside the system's own trees, and accepted below shared ones", async () => {
+    const home = join(tempDir(), "home");
+    const check = (root: string) => () => checkEnvRoot(root, guards(home), "hms.config.yaml");
+    await expectHmsError(check("/proc"), "CONFIG_INVALID", "envRoot /proc is the system folder /proc");
+    await expectHmsError(check("/sys/fs/envs"), "CONFIG_INVALID", "inside the system folder /sys");
+    await expectHmsError(check("/usr/share/hms-envs"), "CONFIG_INVALID", "inside the system folder /usr");
+    await expectHmsError(check("/nix/store/envs"), "CONFIG_INVALID", "inside the system folder /nix");
+    for (const folder of ["/etc", "/dev", "/boot", "/var", "/var/lib", "/tmp", "/srv", "/opt", "/home"]) {
+      await expectHmsError(check(folder), "CONFIG_INVALID", folder, "give it a folder of its own");
+    }
+    // Below a shared folder is where a service keeps its data.
+    for (const root of ["/var/lib/hms/envs", "/srv/hms-envs", "/tmp/hms-envs", "/opt/hms/envs"]) {
+      expect(() => checkEnvRoot(root, guards(home), "hms.config.yaml")).not.toThrow();
+    }
+  });
+
   it("is judged on real paths: a link to / or to the home folder is refused too", async () => {
     const dir = tempDir();
     const home = join(dir, "home");

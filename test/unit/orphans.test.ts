@@ -8,6 +8,8 @@ import { testApp } from "../helpers/host.js";
 import { envRecord, useTempDir } from "./support.js";
 
 const recordAt = (path: string, id: string) => envRecord(id, { path });
+/** The env root and a state file beside it, as a configuration names them. */
+const place = (envRoot: string, stateFile = join(envRoot, "..", "state.json")) => ({ envRoot, stateFile });
 
 // The stat calls are wrapped so a test can remove a folder at the exact moment it is looked at, as a
 // cleanup in another process would.
@@ -24,7 +26,10 @@ function folder(root: string, name: string, mark: "self" | "other" | "none" = "s
   const path = join(root, name);
   fs.mkdirSync(path, { recursive: true });
   if (mark !== "none")
-    writeMetadata(recordAt(mark === "self" ? path : join(root, "elsewhere"), `env-${name.slice(-4)}`), root);
+    writeMetadata(
+      recordAt(mark === "self" ? path : join(root, "elsewhere"), `env-${name.slice(-4)}`),
+      place(root),
+    );
   if (mark === "other") fs.renameSync(join(root, "elsewhere", ".hms-env"), join(path, ".hms-env"));
   fs.utimesSync(path, anHourAgo(), anHourAgo());
   return path;
@@ -39,13 +44,34 @@ describe("scanOrphans", () => {
     const copied = folder(root, "20260101_000000_hms-dev_dddd", "other");
     const young = join(root, "20260101_000000_hms-dev_eeee");
     fs.mkdirSync(young);
-    writeMetadata(recordAt(young, "env-eeee"), root);
+    writeMetadata(recordAt(young, "env-eeee"), place(root));
     const linked = folder(root, "20260101_000000_hms-dev_ffff", "none");
     fs.symlinkSync(join(orphan, ".hms-env"), join(linked, ".hms-env"));
     fs.utimesSync(linked, anHourAgo(), anHourAgo());
-    const scan = scanOrphans(root, [recordAt(owned, "env-bbbb")], new Date());
+    const scan = scanOrphans(place(root), [recordAt(owned, "env-bbbb")], new Date());
     expect(scan.orphans).toEqual([orphan]);
     expect(scan.unmarked.sort()).toEqual([byHand, copied, linked].sort());
+  });
+
+  it("leaves alone folders marked for another state file, or by an older hms-env that named none", () => {
+    const root = tempDir();
+    const ours = folder(root, "20260101_000000_hms-dev_aaaa");
+    const theirs = join(root, "20260101_000000_hms-dev_bbbb");
+    fs.mkdirSync(theirs);
+    writeMetadata(recordAt(theirs, "env-bbbb"), place(root, join(root, "..", "other-state.json")));
+    const legacy = join(root, "20260101_000000_hms-dev_cccc");
+    fs.mkdirSync(join(legacy, ".hms-env"), { recursive: true });
+    fs.writeFileSync(
+      join(legacy, ".hms-env", "env.json"),
+      JSON.stringify({ id: "env-cccc", path: legacy, envRoot: root }),
+    );
+    for (const path of [theirs, legacy]) fs.utimesSync(path, anHourAgo(), anHourAgo());
+    // The same state file reached through a link is the same file.
+    fs.symlinkSync(join(root, ".."), join(root, "up"));
+    const scan = scanOrphans(place(root, join(root, "up", "state.json")), [], new Date());
+    expect(scan.orphans).toEqual([ours]);
+    expect(scan.foreign.sort()).toEqual([theirs, legacy].sort());
+    expect(scan.unmarked).toEqual([]);
   });
 
   it("a folder removed by a concurrent cleanup between the listing and its stat does not abort reconcile", async () => {

@@ -72,7 +72,7 @@ function recordingRunner() {
       calls.push(`tearDown ${env.id}`);
       workspaces.delete(env.path);
     },
-    strays: () => ({ orphans: ["pod/left-behind"], unmarked: [] }),
+    strays: () => ({ orphans: ["pod/left-behind"], unmarked: [], foreign: [] }),
     async removeStrays(orphans) {
       calls.push(`removeStrays ${orphans.join(",")}`);
       return { removed: [...orphans], failures: [] };

@@ -139,7 +139,10 @@ function makeEnvironment(overrides: Partial<ScriptContext> = {}) {
   writeExecutable(join(envDir, "launch.sh"), launchScript(context));
   writeExecutable(join(envDir, "cleanup.sh"), cleanupScript(context));
   writeFileSync(join(envDir, ".envrc"), envrc(context));
-  writeMetadata(envRecord(context.id, { path: envDir }), root);
+  writeMetadata(envRecord(context.id, { path: envDir }), {
+    envRoot: root,
+    stateFile: join(root, "state.json"),
+  });
   return { root, envDir, context };
 }
 
@@ -334,10 +337,16 @@ describe("cleanup.sh without the hms-env command refuses a folder that is not th
     symlinkSync(join(root, "elsewhere.json"), meta);
     refused(fallback(script, root), "holds no .hms-env/env.json of its own");
     rmSync(meta);
-    writeMetadata(envRecord(context.id, { path: join(root, "another") }), root);
+    writeMetadata(envRecord(context.id, { path: join(root, "another") }), {
+      envRoot: root,
+      stateFile: join(root, "state.json"),
+    });
     renameSync(join(root, "another", ".hms-env", "env.json"), meta);
     refused(fallback(script, root), "does not name this folder and its env root");
-    writeMetadata(envRecord(context.id, { path: envDir }), "/");
+    writeMetadata(envRecord(context.id, { path: envDir }), {
+      envRoot: "/",
+      stateFile: join(root, "state.json"),
+    });
     refused(fallback(script, root), "does not name this folder and its env root");
     expect(existsSync(envDir)).toBe(true);
   });

@@ -57,6 +57,11 @@ that no live environment has checked out (they are fetched again when a checkout
         `named like environments but without hms-env's mark, left alone:\n  ${report.unmarked.join("\n  ")}`,
       );
     }
+    if (report.foreign.length > 0) {
+      lines.push(
+        `marked for another state file (or by an older hms-env that named none), left alone:\n  ${report.foreign.join("\n  ")}`,
+      );
+    }
     lines.push(...describeLeftovers(leftovers));
     lines.push(...describeReclaim(reclaimed));
     io.out(lines.join("\n"));

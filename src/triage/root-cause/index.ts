@@ -4,7 +4,7 @@ import { clampText, uniqueTokens } from "../text.js";
 import type { RootCauseSuggestion } from "../types.js";
 import { parseRootCauseEntry, type RootCauseEntry } from "./schema.js";
 import { createSignatureIndex } from "./signature-index.js";
-import { compileSignature, matchSignature } from "./signatures.js";
+import { compileSignature, matchSignature, signatureText } from "./signatures.js";
 
 /** Entries of this component apply to every component (Nix shells, TLS certificates). */
 export const SHARED_COMPONENT = "all";
@@ -68,8 +68,10 @@ export function createRootCauseIndex(entries: readonly RootCauseEntry[]) {
   /** Entry id -> what its signatures matched. */
   function signatureHits(text: string, tokens: ReadonlySet<string>): Map<string, string[]> {
     const hits = new Map<string, string[]>();
+    let bounded: string | undefined;
     for (const signature of signatures.candidates(tokens)) {
-      const found = matchSignature(signature, text);
+      bounded ??= signatureText(text);
+      const found = matchSignature(signature, bounded);
       if (found === null) continue;
       const list = hits.get(signature.entryId);
       if (list) list.push(found);

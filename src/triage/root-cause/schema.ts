@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { HmsError } from "../../errors.js";
+import { HmsError, type HmsErrorCode } from "../../errors.js";
+import { backtrackingRisk } from "./regex-safety.js";
 
 /**
  * data/root_cause.json: known failures with how to recognise them (signatures, symptoms) and what to do
@@ -26,6 +27,16 @@ const regexSignature = z
         code: "custom",
         path: ["regex"],
         message: `not a valid regular expression: ${(error as Error).message}`,
+      });
+      return;
+    }
+    const risk = backtrackingRisk(regex, flags);
+    if (risk !== null) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regex"],
+        message: `can backtrack catastrophically on a long report: ${risk}`,
+        params: { unsafePattern: true },
       });
       return;
     }
@@ -105,7 +116,7 @@ export function parseRootCauseDb(raw: unknown, source: string): RootCauseDb {
   const result = rootCauseDbSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new HmsError(
-    "CONFIG_INVALID",
+    errorCode(result.error.issues, "CONFIG_INVALID"),
     `root-cause database ${source}: ${describeIssues(result.error.issues, raw)}`,
   );
 }
@@ -116,7 +127,16 @@ export function parseRootCauseEntry(raw: unknown): RootCauseEntry {
   if (result.success) return result.data;
   const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : "(no id)";
   const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "(entry)"}: ${issue.message}`);
-  throw new HmsError("INVALID_INPUT", `root-cause entry ${id}: ${issues.join("; ")}`);
+  throw new HmsError(
+    errorCode(result.error.issues, "INVALID_INPUT"),
+    `root-cause entry ${id}: ${issues.join("; ")}`,
+  );
+}
+
+/** A pattern refused for its backtracking has its own code, so callers and tests can tell it apart. */
+function errorCode(issues: readonly z.core.$ZodIssue[], otherwise: HmsErrorCode): HmsErrorCode {
+  const unsafe = issues.some((issue) => issue.code === "custom" && issue.params?.unsafePattern === true);
+  return unsafe ? "UNSAFE_PATTERN" : otherwise;
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): string {

@@ -1,4 +1,4 @@
-import { compilePhrase, excerpt, tokenize } from "../text.js";
+import { clampText, compilePhrase, excerpt, tokenize } from "../text.js";
 import { type RequiredWord, requiredWords } from "./regex-anchors.js";
 import type { Signature } from "./schema.js";
 
@@ -54,4 +54,21 @@ export function describeSignature(signature: Signature): string {
 export function matchSignature(signature: CompiledSignature, text: string): string | null {
   const match = signature.pattern.exec(text);
   return match === null ? null : `signature ${signature.label} matched "${excerpt(match[0], 80)}"`;
+}
+
+/**
+ * Bounds on the text signatures run on. regex-safety.ts refuses patterns that backtrack as a power of
+ * the text's length, but a single repetition before a literal (`\S+\.rb`) still retries at every start
+ * of a run of characters: a 40,000-character token takes seconds. Runs of non-space characters and lines
+ * are broken after these lengths (an error message's own words and paths are far shorter), and only
+ * the start and the end of a long report are kept, so no signature costs more than about
+ * text × run steps.
+ */
+const SIGNATURE_TEXT = 64 * 1024;
+const LONG_RUN = /\S{256}(?=\S)/g;
+const LONG_LINE = /[^\n]{2000}(?=[^\n])/g;
+
+/** The report as signatures see it; see the bounds above. */
+export function signatureText(text: string): string {
+  return clampText(text, SIGNATURE_TEXT).replace(LONG_RUN, "$&\n").replace(LONG_LINE, "$&\n");
 }

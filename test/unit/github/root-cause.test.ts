@@ -40,18 +40,31 @@ describe("signatures learned from a report", () => {
   const report =
     'Saving fails\nActiveRecord::RecordNotUnique: PG::UniqueViolation: ERROR:  duplicate key value violates unique constraint "index_users_on_email" at /app/models/user.rb:42';
 
-  it("turns the error line into a pattern that matches the next occurrence, not other errors", () => {
-    const signature = signatureFromReport(report);
-    expect(signature).not.toBeNull();
-    const pattern = new RegExp(signature?.regex ?? "", signature?.flags);
-    expect(pattern.test(report)).toBe(true);
-    expect(
-      pattern.test(
-        'ActiveRecord::RecordNotUnique: PG::UniqueViolation: ERROR:  duplicate key value violates unique constraint "index_teams_on_slug" at /srv/app/models/team.rb:7',
-      ),
-    ).toBe(true);
-    expect(pattern.test('PG::UndefinedTable: ERROR:  relation "users" does not exist')).toBe(false);
-  });
+  // The report's own line, the same error from another checkout, and another error.
+  const occurrences: [string, string, string][] = [
+    [
+      report,
+      'ActiveRecord::RecordNotUnique: PG::UniqueViolation: ERROR:  duplicate key value violates unique constraint "index_teams_on_slug" at /srv/app/models/team.rb:7',
+      'PG::UndefinedTable: ERROR:  relation "users" does not exist',
+    ],
+    [
+      "TypeError: Cannot read properties of undefined (reading 'id') at /home/ana/app/src/user.ts:42:7",
+      "TypeError: Cannot read properties of undefined (reading 'name') at /srv/ci/build-7/src/team.ts:9:13",
+      "TypeError: Cannot read properties of null (reading 'id')",
+    ],
+  ];
+
+  it.each(occurrences)(
+    "turns the error line into a pattern that matches the next occurrence, not other errors (%#)",
+    (line, again, other) => {
+      const signature = signatureFromReport(line);
+      expect(signature).not.toBeNull();
+      const pattern = new RegExp(signature?.regex ?? "", signature?.flags);
+      expect(pattern.test(line)).toBe(true);
+      expect(pattern.test(again)).toBe(true);
+      expect(pattern.test(other)).toBe(false);
+    },
+  );
 
   it("names the error classes of the line", () => {
     expect(errorNames(report)).toEqual(
