@@ -18,7 +18,10 @@ export interface SlackCall {
   token?: string;
 }
 
-type Fault = { status: 429; retryAfter: number } | { error: string } | { drop: true };
+type Fault = ({ status: 429; retryAfter: number } | { error: string } | { drop: true }) & {
+  /** Only calls whose arguments match meet this fault (default: the next calls of the method). */
+  when?: (args: Record<string, unknown>) => boolean;
+};
 
 export interface FakeSlack {
   apiUrl: string;
@@ -113,8 +116,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const path = (request.url ?? "").split("?")[0] ?? "";
     const method = path.startsWith("/api/") ? path.slice("/api/".length) : path.slice(1);
     const args = parseArgs(body, request.headers["content-type"]);
-    const pending = faults.get(method);
-    const fault = pending?.shift();
+    const pending = faults.get(method) ?? [];
+    const index = pending.findIndex((candidate) => candidate.when?.(args) ?? true);
+    const fault = index === -1 ? undefined : pending.splice(index, 1)[0];
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
     const call: SlackCall = { method, args, at: Date.now(), ...(token && { token }) };
     calls.push(call);

@@ -324,6 +324,26 @@ describe("Slack's rate limits and outages", () => {
     expect(helpAnsweredAt).toBeLessThan(tries[1]?.at ?? 0);
   });
 
+  it("a ready DM held up by a 429 is still one DM: the environment's change does not post a second", async () => {
+    const h = await open();
+    // The assignee's DM is edited to "ready" only after Retry-After; the state file says ready at once.
+    h.fake.fail("chat.update", {
+      status: 429,
+      retryAfter: 1,
+      when: (args) => / is ready: /.test(String(args.text)),
+    });
+    await h.send.event(report());
+    await settle(
+      h,
+      () => h.fake.calls.filter((call) => / is ready: /.test(String(call.args.text))).length >= 2,
+      "the ready DM, after its retry",
+    );
+    const assignee = String(h.bugs()[0]?.assignee);
+    expect(h.posts(assignee)).toHaveLength(1);
+    const dm = h.posts(assignee)[0]?.answer as { channel: string; ts: string };
+    expect(blockText(h.message(dm.channel, dm.ts).blocks)).toContain("./launch.sh");
+  });
+
   it("with Slack unreachable the environment is still made; messages go out once it is back", async () => {
     const h = await open({ retries: 6 });
     h.fake.down();
