@@ -472,6 +472,20 @@ describe("an environment cleanup gave up on", () => {
     for (const file of immutable.splice(0)) await execa("chattr", ["-i", file], { reject: false });
   });
 
+  /** An environment of Bo's that cannot be removed: a file in its checkout is immutable. */
+  async function uncleanable(h: SlackHarness) {
+    const { env } = await readyEnvironment(h);
+    // Its name would ping the channel if the error quoting it were not escaped.
+    const locked = join(env?.workdir ?? "", "<!channel>");
+    writeFileSync(locked, "stuck\n");
+    await execa("chattr", ["+i", locked]);
+    immutable.push(locked);
+    const id = env?.id ?? "";
+    const told = (person: string) =>
+      h.posts(person).filter((call) => String(call.args.text).includes(`${id} could not be cleaned up`));
+    return { env: env as NonNullable<typeof env>, id, locked, told };
+  }
+
   it("tells its owner and every admin once, with why and what to do, not on later tries nor after a restart", async () => {
     const clock = manualClock(new Date());
     // A person is asked for after the 2nd failed try; tries go on at +10 s, +20 s, +40 s ...
@@ -479,21 +493,12 @@ describe("an environment cleanup gave up on", () => {
       clock,
       config: "cleanup:\n  retryDelay: 10s\n  maxRetryDelay: 1m\n  maxAttempts: 2\n",
     });
-    const { env } = await readyEnvironment(h);
-    const id = env?.id ?? "";
-    // A file that cannot be removed: the checkout, and so the environment, cannot be cleaned up. Its
-    // name would ping the channel if the error quoting it were not escaped.
-    const locked = join(env?.workdir ?? "", "<!channel>");
-    writeFileSync(locked, "stuck\n");
-    await execa("chattr", ["+i", locked]);
-    immutable.push(locked);
+    const { env, id, locked, told } = await uncleanable(h);
     await h.app.store.update((state) => {
       for (const stored of state.environments)
         stored.expiresAt = new Date(clock.now().getTime() + 1000).toISOString();
     });
 
-    const told = (person: string) =>
-      h.posts(person).filter((call) => String(call.args.text).includes(`${id} could not be cleaned up`));
     const passTime = async (ms: number) => {
       for (let passed = 0; passed < ms; passed += 5000) {
         clock.advance(5000);
@@ -514,9 +519,9 @@ describe("an environment cleanup gave up on", () => {
       expect(told(person)).toHaveLength(1);
       const text = blockText(told(person)[0]?.args.blocks);
       // Why: the file the last try could not remove, escaped so that it pings nobody.
-      expect(text).toContain(join(env?.workdir ?? "", "&lt;!channel&gt;"));
+      expect(text).toContain(join(env.workdir, "&lt;!channel&gt;"));
       expect(text).not.toContain("<!channel>");
-      expect(text).toContain(env?.path ?? ""); // where
+      expect(text).toContain(env.path); // where
       expect(text).toContain(`hms-env cleanup ${id}`); // what to do once it is fixed
     }
 
@@ -532,7 +537,24 @@ describe("an environment cleanup gave up on", () => {
     await execa("chattr", ["-i", locked]);
     const cleaned = await h.ws.cli(["cleanup", id], { env: { HMS_CONFIG: h.ws.configFile } });
     expect(cleaned.exitCode, cleaned.stderr).toBe(0);
-    expect(existsSync(env?.path ?? "")).toBe(false);
+    expect(existsSync(env.path)).toBe(false);
+  });
+
+  it("tells them when serve starts if cleanup gave up while it was stopped", async () => {
+    const h = await open({ config: "cleanup:\n  maxAttempts: 2\n" });
+    const { id, told } = await uncleanable(h);
+    await h.restart(async () => {
+      // serve is down; two failed tries from the command line flag the environment.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const tried = await h.ws.cli(["cleanup", id], { env: { HMS_CONFIG: h.ws.configFile } });
+        expect(tried.exitCode).toBe(1);
+      }
+      expect(h.environments().find((candidate) => candidate.id === id)?.needsAttentionAt).toBeDefined();
+      expect(told(PEOPLE.admin)).toEqual([]);
+    });
+    await settle(h, () => told(PEOPLE.admin).length > 0, "the admin's DM");
+    expect(told(PEOPLE.bo)).toHaveLength(1);
+    expect(told(PEOPLE.admin)).toHaveLength(1);
   });
 });
 
