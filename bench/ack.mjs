@@ -6,13 +6,14 @@
 // blocked (bench/loop-delay.mjs).
 // Usage: npm run build && node bench/ack.mjs [--rounds 5] [--commands 50]
 import { spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 import { createSampleRepo } from "../dist/envs/sample-repo.js";
+import { signedPost, slashCommand } from "./slack-requests.mjs";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, commands: { type: "string", default: "50" } },
@@ -114,49 +115,34 @@ function startProcess(args, env) {
   };
 }
 
-function signedPost(url, body, type) {
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac("sha256", SECRET).update(`v0:${timestamp}:${body}`).digest("hex")}`;
-  return fetch(`${url}/slack/events`, {
-    method: "POST",
-    headers: {
-      "content-type": type,
-      "x-slack-request-timestamp": String(timestamp),
-      "x-slack-signature": signature,
-    },
-    body,
-  });
-}
-
 /** Where answers after the ack go: the stand-in Slack, as Slack's response_url would be. */
 let responseUrl = "";
 
-const command = (url, text, user) =>
-  signedPost(
-    url,
-    new URLSearchParams({
-      command: "/hms-env",
-      text,
-      user_id: user,
-      channel_id: "C0GENERAL",
-      team_id: "T0HMS",
-      response_url: responseUrl,
-      trigger_id: "1",
-    }).toString(),
-    "application/x-www-form-urlencoded",
-  );
+const command = (url, text, user) => slashCommand({ url, secret: SECRET, responseUrl, text, user });
 
-/** Times COMMANDS concurrent `list` commands (each reads the state file after its ack) from send to ack. */
-async function burst(url, round) {
-  return Promise.all(
-    Array.from({ length: COMMANDS }, async (_, index) => {
-      const started = performance.now();
-      const response = await command(url, "list", `U0B${round}X${index}`);
-      await response.text();
-      if (response.status !== 200) throw new Error(`command answered ${response.status}`);
-      return performance.now() - started;
-    }),
-  );
+/** Sends bursts from bench/ack-client.mjs, on a thread whose event loop does nothing but time them. */
+function startClient() {
+  const worker = new Worker(join(ROOT, "bench", "ack-client.mjs"), {
+    workerData: { secret: SECRET, responseUrl },
+  });
+  const waiting = new Map();
+  let serial = 0;
+  worker.on("message", ({ id, times, error }) => {
+    const { done, fail } = waiting.get(id);
+    waiting.delete(id);
+    if (error) fail(new Error(error));
+    else done(times);
+  });
+  return {
+    /** Times COMMANDS concurrent `list` commands (each reads the state file after its ack), send to ack. */
+    burst: (url, round) =>
+      new Promise((done, fail) => {
+        const id = ++serial;
+        waiting.set(id, { done, fail });
+        worker.postMessage({ id, url, count: COMMANDS, text: "list", users: `U0B${round}` });
+      }),
+    close: () => worker.terminate(),
+  };
 }
 
 // Environments, mirror and checkouts in a tmpfs where there is one; the state file on the disk, where
@@ -196,6 +182,8 @@ try {
   running.push(baseline);
   const appUrl = await serve.url;
   const baselineUrl = await baseline.url;
+  const client = startClient();
+  const burst = client.burst;
 
   // Warm the mirror, the Nix evaluation and both apps once.
   const warm = readyDms(slackApi, 1, "D0WARM");
@@ -244,10 +232,11 @@ try {
         ts: `1764000100.00000${round}`,
       },
     };
-    await signedPost(appUrl, JSON.stringify(event), "application/json");
+    await signedPost(appUrl, SECRET, JSON.stringify(event), "application/json");
     dmTimes.push((await ready) - started);
   }
 
+  await client.close();
   running.length = 0;
   const appLoop = await serve.stop();
   const baselineLoop = await baseline.stop();
