@@ -235,7 +235,10 @@ const loaded = time(() => loadRootCauseDb(dbFile));
 const { entries } = loaded.result;
 const config = await createLargeRepository(workDir, repositoryPaths());
 process.stderr.write(`made a repository of ${FILES} files in ${workDir}\n`);
-const repository = createRepositoryFiles({ config, git: createGit({ pid: process.pid, host: hostname() }) });
+const repository = createRepositoryFiles({
+  config,
+  git: createGit({ holder: { pid: process.pid, host: hostname() } }),
+});
 const firstFetch = await repository.refresh(); // creates the mirror and fetches main: not what is measured
 const mirror = join(
   config.cacheDir,
@@ -249,13 +252,16 @@ let files;
 let fileIndexBytes = 0;
 for (let round = 0; round < 3; round++) {
   const started = performance.now();
-  const listed = await createGit({ pid: process.pid, host: hostname() }).listFiles(mirror, commit);
+  const listed = await createGit({ holder: { pid: process.pid, host: hostname() } }).listFiles(
+    mirror,
+    commit,
+  );
   listing.ms = Math.min(listing.ms, performance.now() - started);
   const before = heapUsed();
   const built = performance.now();
   const index = createFileIndex(
     commit,
-    await createGit({ pid: process.pid, host: hostname() }).listFiles(mirror, commit),
+    await createGit({ holder: { pid: process.pid, host: hostname() } }).listFiles(mirror, commit),
     createFileOwnership(DEFAULT_COMPONENTS),
   );
   fileIndex.ms = Math.min(fileIndex.ms, performance.now() - built + listing.ms);

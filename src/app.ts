@@ -5,6 +5,7 @@ import { CLI_ENTRY } from "./config/package-root.js";
 import type { ProcessIdentity } from "./envs/claims.js";
 import type { EnvContext, Log } from "./envs/context.js";
 import { createEnvironments, type Environments } from "./envs/environments.js";
+import type { Exec } from "./envs/exec.js";
 import { createGit, type Git } from "./envs/git.js";
 import { createLocalRunner } from "./envs/local-runner.js";
 import { createNix, type Nix } from "./envs/nix.js";
@@ -24,6 +25,8 @@ export interface AppOptions {
   self: ProcessIdentity;
   /** The node binary that an environment's cleanup.sh calls back into. */
   nodeBinary: string;
+  /** What runs git and Nix: this process itself by default; `serve` passes its helper process (exec.ts). */
+  exec?: Exec;
 }
 
 /** One environment's record before and after a change; `before` is undefined for a new one. */
@@ -99,11 +102,13 @@ export function createApp(options: AppOptions): App {
     now: () => clock.now(),
     retention: { ...DEFAULT_RETENTION, recordsMs: config.retention.recordsMs },
   });
-  const git = createGit(options.self);
+  const exec = options.exec && { exec: options.exec };
+  const git = createGit({ holder: options.self, ...exec });
   const nix = createNix({
     path: options.env.PATH,
     settings: config.nix,
     inheritedNixConfig: options.env.NIX_CONFIG,
+    ...exec,
   });
   const runner = createLocalRunner({
     config,

@@ -1,12 +1,7 @@
-import type { CheckoutMode } from "../envs/sparse.js";
-import { HmsError } from "../errors.js";
-import type { OptionSpec } from "./args.js";
+import type { OptionSpec, ParsedArgs } from "../grammar/parse.js";
 import type { CliIo } from "./io.js";
 
-export interface ParsedArgs {
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  positionals: string[];
-}
+export { checkoutModeOption, type ParsedArgs, stringOption } from "../grammar/parse.js";
 
 export interface Command {
   name: string;
@@ -23,18 +18,4 @@ export interface Command {
   endsChildrenItself?: boolean;
   /** Returns the exit code. Errors thrown are HmsErrors, reported by the runner. */
   run(args: ParsedArgs, io: CliIo): Promise<number>;
-}
-
-export function stringOption(args: ParsedArgs, name: string): string | undefined {
-  const value = args.values[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-/** `--sparse` / `--full` (one at most); undefined leaves it to `checkout.mode`. */
-export function checkoutModeOption(args: ParsedArgs): CheckoutMode | undefined {
-  if (args.values.sparse === true && args.values.full === true) {
-    throw new HmsError("USAGE", "give either --sparse or --full, not both");
-  }
-  if (args.values.sparse === true) return "sparse";
-  return args.values.full === true ? "full" : undefined;
 }

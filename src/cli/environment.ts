@@ -2,11 +2,12 @@ import { userInfo } from "node:os";
 import { type App, createApp } from "../app.js";
 import { loadConfig } from "../config/load.js";
 import { type Log, noLog } from "../envs/context.js";
+import type { Exec } from "../envs/exec.js";
 import { type ParsedArgs, stringOption } from "./command.js";
 import type { CliIo } from "./io.js";
 
 /** The app for `--config`, `$HMS_CONFIG` or the defaults: what every command takes its services from. */
-export function appFor(args: ParsedArgs, io: CliIo, overrides: { log?: Log } = {}): App {
+export function appFor(args: ParsedArgs, io: CliIo, overrides: { log?: Log; exec?: Exec } = {}): App {
   const config = loadConfig({
     explicitPath: stringOption(args, "config"),
     envPath: io.env.HMS_CONFIG,
@@ -20,6 +21,7 @@ export function appFor(args: ParsedArgs, io: CliIo, overrides: { log?: Log } = {
     log: overrides.log ?? noLog,
     self: io.host.self,
     nodeBinary: io.host.nodeBinary,
+    ...(overrides.exec && { exec: overrides.exec }),
   });
 }
 

@@ -3,10 +3,7 @@ import type { Moment } from "../envs/lifecycle.js";
 import { sparseFoldersOf } from "../envs/sparse.js";
 import type { EnvRecord } from "../store/schema.js";
 
-/** One line a step: its name, its time, what it did. */
-export function progressLine({ step, detail, ms }: { step: string; detail: string; ms?: number }): string {
-  return `  ${step.padEnd(9)} ${ms === undefined ? "" : `${String(ms).padStart(6)} ms  `}${detail}`;
-}
+export { progressLine } from "../envs/progress-line.js";
 
 export function sourceOf(env: EnvRecord): string {
   return env.pr !== null ? `PR #${env.pr}` : `branch ${env.branch ?? "?"}`;

@@ -1,6 +1,6 @@
 import { signalChildren } from "../envs/child-processes.js";
 import { describeCauses, describeError, isHmsError } from "../errors.js";
-import { findSubcommand, parseCommandArgs } from "./args.js";
+import { findSubcommand, parseCommandArgs } from "../grammar/parse.js";
 import type { Command } from "./command.js";
 import { cleanupCommand, extendCommand } from "./commands/change.js";
 import { demoCommand } from "./commands/demo.js";

@@ -1,5 +1,3 @@
-import type { ResultPromise } from "execa";
-
 /**
  * The git and Nix commands this process runs. Each one starts in a process group of its own
  * (`detached`), so a signal to the group reaches what the command started too: git fetch's index-pack,
@@ -10,13 +8,19 @@ import type { ResultPromise } from "execa";
  * The CLI passes a stop on to them at once (`signalChildren` in src/cli/run.ts), and ends them when it
  * exits; `serve` lets the pass under way finish within its grace and then ends them (src/main.ts).
  */
-const running = new Set<ResultPromise>();
+const running = new Set<RunningChild>();
+
+/**
+ * A command that runs until its promise settles, in the process group `pid`: one this process started
+ * (execa's ResultPromise), or one `serve`'s helper process started for it (src/envs/exec.ts).
+ */
+export type RunningChild = PromiseLike<unknown> & { readonly pid?: number | undefined };
 
 /** The execa options that put a command in a group of its own. */
 export const OWN_PROCESS_GROUP = { detached: true } as const;
 
 /** Remembers a command started with OWN_PROCESS_GROUP until it ends. */
-export function tracked<T extends ResultPromise>(child: T): T {
+export function tracked<T extends RunningChild>(child: T): T {
   running.add(child);
   const forget = () => running.delete(child);
   child.then(forget, forget);

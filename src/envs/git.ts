@@ -2,10 +2,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { execa } from "execa";
 import { HmsError } from "../errors.js";
 import { type LockHolder, withFileLock } from "../store/file-lock.js";
-import { OWN_PROCESS_GROUP, tracked } from "./child-processes.js";
+import { type Exec, execHere } from "./exec.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
 
@@ -43,10 +42,8 @@ export interface Git {
 /** Keeps git from asking for credentials on a terminal nobody watches, and its messages parseable. */
 export const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 
-export async function git(args: string[], cwd?: string) {
-  return tracked(
-    execa("git", args, { cwd, env: GIT_ENV, reject: false, stdin: "ignore", ...OWN_PROCESS_GROUP }),
-  );
+export async function git(args: string[], cwd?: string, exec: Exec = execHere) {
+  return exec("git", args, { cwd, env: GIT_ENV });
 }
 
 export function gitFailure(what: string, stderr: string, cause?: unknown): HmsError {
@@ -77,24 +74,26 @@ export function mirrorLock(holder: LockHolder): MirrorLock {
   return (mirror, task) => withFileLock(mirror, { ...MIRROR_LOCK, holder, what: "mirror" }, task);
 }
 
-/** Git for `holder`, the process whose name goes into the mirror locks it takes (src/cli.ts describes it). */
-export function createGit(holder: LockHolder): Git {
+/**
+ * Git for `holder`, the process whose name goes into the mirror locks it takes (src/cli.ts describes it).
+ * `exec` runs git: `serve` passes its helper process (see exec.ts), the command line runs it itself.
+ */
+export function createGit({ holder, exec = execHere }: { holder: LockHolder; exec?: Exec }): Git {
   const withMirrorLock = mirrorLock(holder);
+  const run = (args: string[], cwd?: string) => git(args, cwd, exec);
   return {
     withMirrorLock,
 
     async toplevel(cwd) {
-      const result = await git(["rev-parse", "--show-toplevel"], cwd);
+      const result = await run(["rev-parse", "--show-toplevel"], cwd);
       return result.exitCode === 0 ? result.stdout.trim() : undefined;
     },
 
     async checkBranchName(branch) {
       // Outside any repository: inside one, git would expand "@{-1}" to the previous branch.
-      const result = await execa("git", ["check-ref-format", "--branch", branch], {
+      const result = await exec("git", ["check-ref-format", "--branch", branch], {
         cwd: tmpdir(),
         env: { ...GIT_ENV, GIT_CEILING_DIRECTORIES: tmpdir() },
-        reject: false,
-        stdin: "ignore",
       });
       if (result.exitCode !== 0 || result.stdout !== branch) {
         throw new HmsError(
@@ -109,13 +108,13 @@ export function createGit(holder: LockHolder): Git {
       const mirror = mirrorPathFor(repo, cacheDir);
       await withMirrorLock(mirror, async () => {
         if (existsSync(join(mirror, "HEAD"))) return;
-        const init = await git(["init", "--bare", "--quiet", mirror]);
+        const init = await run(["init", "--bare", "--quiet", mirror]);
         if (init.exitCode !== 0) throw gitFailure(`cannot create the mirror ${mirror}`, init.stderr);
-        const remote = await git(["remote", "add", "origin", repo], mirror);
+        const remote = await run(["remote", "add", "origin", repo], mirror);
         if (remote.exitCode !== 0)
           throw gitFailure(`cannot set the mirror's origin to ${repo}`, remote.stderr);
         // No default refspec: a fetch then updates only the ref an environment asked for, nothing else.
-        await git(["config", "--unset-all", "remote.origin.fetch"], mirror);
+        await run(["config", "--unset-all", "remote.origin.fetch"], mirror);
         await chooseMirrorKind(mirror, partialClone);
       });
       return mirror;
@@ -128,7 +127,7 @@ export function createGit(holder: LockHolder): Git {
       // one would block the other for good.
       const remembered = `refs/mirror/${createHash("sha256").update(sourceRef).digest("hex").slice(0, 24)}`;
       const fetch = await withMirrorLock(mirror, () =>
-        git(
+        run(
           [
             "fetch",
             "--no-tags",
@@ -147,7 +146,7 @@ export function createGit(holder: LockHolder): Git {
         }
         throw gitFailure(`cannot fetch ${shownAs}`, fetch.stderr);
       }
-      const commit = await git(["rev-parse", "--verify", "--quiet", `${localRef}^{commit}`], mirror);
+      const commit = await run(["rev-parse", "--verify", "--quiet", `${localRef}^{commit}`], mirror);
       if (commit.exitCode !== 0) throw gitFailure(`${shownAs} did not resolve to a commit`, commit.stderr);
       return commit.stdout.trim();
     },
@@ -156,22 +155,22 @@ export function createGit(holder: LockHolder): Git {
     // added by another provisioning at that moment reads as "bad object worktrees/.../HEAD".
     async addWorktree(mirror, dir, commit, sparseFolders) {
       if (sparseFolders !== undefined)
-        return addSparseWorktree(withMirrorLock, mirror, dir, commit, sparseFolders);
+        return addSparseWorktree(withMirrorLock, mirror, dir, commit, sparseFolders, exec);
       const add = await withMirrorLock(mirror, () =>
-        git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror),
+        run(["worktree", "add", "--detach", "--quiet", dir, commit], mirror),
       );
       if (add.exitCode !== 0)
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
     },
 
     widenWorktree: (mirror, dir, commit, folders) =>
-      widenWorktree(withMirrorLock, mirror, dir, commit, folders),
+      widenWorktree(withMirrorLock, mirror, dir, commit, folders, exec),
 
     async removeWorktree(mirror, dir) {
       if (!existsSync(mirror)) return;
       const remove = await withMirrorLock(mirror, async () => {
-        const result = await git(["worktree", "remove", "--force", "--force", dir], mirror);
-        await git(["worktree", "prune"], mirror);
+        const result = await run(["worktree", "remove", "--force", "--force", dir], mirror);
+        await run(["worktree", "prune"], mirror);
         return result;
       });
       if (remove.exitCode !== 0 && !/is not a working tree|No such file/i.test(remove.stderr)) {
@@ -180,17 +179,17 @@ export function createGit(holder: LockHolder): Git {
     },
 
     async pruneWorktrees(mirror) {
-      if (existsSync(mirror)) await withMirrorLock(mirror, () => git(["worktree", "prune"], mirror));
+      if (existsSync(mirror)) await withMirrorLock(mirror, () => run(["worktree", "prune"], mirror));
     },
 
     async resolveCommit(mirror, ref) {
-      const result = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], mirror);
+      const result = await run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], mirror);
       return result.exitCode === 0 ? result.stdout.trim() : undefined;
     },
 
     async listFiles(mirror, commit) {
       // -z: names as they are, not C-quoted (core.quotePath) when they hold non-ASCII characters.
-      const result = await git(["ls-tree", "-r", "-z", "--name-only", commit], mirror);
+      const result = await run(["ls-tree", "-r", "-z", "--name-only", commit], mirror);
       if (result.exitCode !== 0)
         throw gitFailure(`cannot list the files of ${commit.slice(0, 12)}`, result.stderr);
       return result.stdout.split("\0").filter((file) => file !== "");
@@ -198,7 +197,7 @@ export function createGit(holder: LockHolder): Git {
 
     async deleteRef(mirror, localRef) {
       if (!existsSync(mirror)) return;
-      const deleted = await withMirrorLock(mirror, () => git(["update-ref", "-d", localRef], mirror));
+      const deleted = await withMirrorLock(mirror, () => run(["update-ref", "-d", localRef], mirror));
       // A ref already gone exits 0; any other failure would leak the ref and every object it keeps.
       if (deleted.exitCode !== 0) throw gitFailure(`cannot delete ${localRef} in ${mirror}`, deleted.stderr);
     },

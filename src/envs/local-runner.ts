@@ -9,15 +9,7 @@ import type { Git } from "./git.js";
 import { throwIfInterrupted } from "./interrupt.js";
 import { writeMetadata } from "./metadata.js";
 import { describeCounts, type Nix } from "./nix.js";
-import {
-  describeNixpkgs,
-  nixConfigLines,
-  nixEnvironment,
-  nixpkgsArgs,
-  PIN_FILE,
-  PKGS_FILE,
-  pinDir,
-} from "./nixpkgs.js";
+import { nixConfigLines, nixpkgsArgs, PIN_FILE, PKGS_FILE, pinDir } from "./nixpkgs.js";
 import { removeOrphans, scanOrphans } from "./orphans.js";
 import type { ProvisionPlan } from "./plan.js";
 import type { Runner } from "./ports.js";
@@ -114,7 +106,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       });
       return undefined;
     }
-    record.nixpkgs = await describeNixpkgs(config.nix, nixEnvironment(config.nix), record.path);
+    record.nixpkgs = await nix.describeNixpkgs(record.path);
     const started = performance.now();
     const prepared = await nix.prepareShell({
       nixFile: join(record.path, "hms-env.nix"),

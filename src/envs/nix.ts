@@ -1,11 +1,18 @@
 import { accessSync, constants, mkdirSync, readlinkSync, renameSync, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { execa } from "execa";
 import type { NixConfig } from "../config/load.js";
 import { HmsError } from "../errors.js";
-import { OWN_PROCESS_GROUP, tracked } from "./child-processes.js";
+import { type Exec, execHere } from "./exec.js";
 import { nixFix, wholeNixError } from "./nix-errors.js";
-import { describeChoice, fetchCommand, nixEnvironment, nixpkgsArgs, PIN_FILE, readPin } from "./nixpkgs.js";
+import {
+  describeChoice,
+  describeNixpkgs,
+  fetchCommand,
+  nixEnvironment,
+  nixpkgsArgs,
+  PIN_FILE,
+  readPin,
+} from "./nixpkgs.js";
 import { captureCommand } from "./shell-env.js";
 import { shellQuote } from "./shell-quote.js";
 
@@ -50,6 +57,8 @@ export interface Nix {
   prepareShell(target: NixShellTarget): Promise<PreparedShell>;
   /** Writes the shell's environment as nix-shell sets it in `workdir` to `file` (the launch cache). */
   captureShell(drv: string, workdir: string, file: string): Promise<void>;
+  /** What an environment records about the nixpkgs it uses (`pinFolder` holds its nixpkgs.json). */
+  describeNixpkgs(pinFolder: string): Promise<string>;
 }
 
 /** What every "Nix is missing" message tells people to do. */
@@ -77,6 +86,8 @@ export interface NixOptions {
   settings?: NixConfig | undefined;
   /** The caller's own NIX_CONFIG, which the configured binary caches are added to. */
   inheritedNixConfig?: string | undefined;
+  /** Runs the Nix commands: `serve` passes its helper process (see exec.ts). */
+  exec?: Exec;
 }
 
 /** The paths listed under a `nix-store --realise --dry-run` heading such as "these 3 paths will be fetched". */
@@ -90,7 +101,7 @@ function countListed(stderr: string, heading: RegExp): number {
   return count;
 }
 
-export function createNix({ path, settings, inheritedNixConfig }: NixOptions): Nix {
+export function createNix({ path, settings, inheritedNixConfig, exec = execHere }: NixOptions): Nix {
   const env = settings ? nixEnvironment(settings, inheritedNixConfig) : {};
   const selection = settings ? nixpkgsArgs(settings.nixpkgs) : [];
   const bash = settings?.bash ?? findOnPath("bash", path) ?? "/bin/bash";
@@ -102,15 +113,10 @@ export function createNix({ path, settings, inheritedNixConfig }: NixOptions): N
     args: string[],
     options: { cwd?: string; pinDir?: string } = {},
   ) {
-    const result = await tracked(
-      execa(command, args, {
-        env: { ...env, NIX_BUILD_SHELL: bash },
-        reject: false,
-        stdin: "ignore",
-        ...OWN_PROCESS_GROUP,
-        ...(options.cwd ? { cwd: options.cwd } : {}),
-      }),
-    );
+    const result = await exec(command, args, {
+      env: { ...env, NIX_BUILD_SHELL: bash },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     if (result.exitCode === 0) return result;
     const message = wholeNixError(result.stderr);
     const fix = nixFix(message, {
@@ -159,6 +165,9 @@ export function createNix({ path, settings, inheritedNixConfig }: NixOptions): N
       const size = closure.stdout.split("\n").filter((line) => line.startsWith("/")).length;
       return { drv, shell, counts: { present: Math.max(0, size - built - fetched), built, fetched } };
     },
+
+    describeNixpkgs: async (pinFolder) =>
+      settings ? describeNixpkgs(settings, env, pinFolder, exec) : "the default of hms-env.nix",
 
     async captureShell(drv, workdir, file) {
       const partial = `${file}.partial`;

@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import { z } from "zod";
 import type { NixConfig, NixpkgsChoice } from "../config/load.js";
 import { SHIPPED_NIX_FILE } from "../config/package-root.js";
 import { describeError, HmsError } from "../errors.js";
+import { type Exec, execHere } from "./exec.js";
 
 export const PIN_FILE = "nixpkgs.json";
 export const PKGS_FILE = "pkgs.nix";
@@ -97,6 +97,7 @@ export async function locateTree(
   nix: NixConfig,
   env: Record<string, string>,
   pinFolder = pinDir(nix.file),
+  exec: Exec = execHere,
 ): Promise<TreeLocation> {
   const choice = nix.nixpkgs;
   if (choice.kind === "path") {
@@ -109,11 +110,7 @@ export async function locateTree(
         };
   }
   if (choice.kind === "channel") {
-    const found = await execa("nix-instantiate", ["--find-file", "nixpkgs"], {
-      env,
-      reject: false,
-      stdin: "ignore",
-    });
+    const found = await exec("nix-instantiate", ["--find-file", "nixpkgs"], { env });
     return found.exitCode === 0
       ? { found: true, tree: found.stdout.trim() }
       : {
@@ -123,7 +120,7 @@ export async function locateTree(
         };
   }
   const pin = readPin(join(pinFolder, PIN_FILE));
-  const path = await pinStorePath(pin, env);
+  const path = await pinStorePath(pin, env, exec);
   if (existsSync(join(path, "default.nix"))) return { found: true, tree: path, pin };
   return {
     found: false,
@@ -134,15 +131,15 @@ export async function locateTree(
 }
 
 /** The store path fetchTarball gives the pin: fixed by its hash and the name "source". */
-export async function pinStorePath(pin: Pin, env: Record<string, string> = {}): Promise<string> {
-  const printed = await execa(
+export async function pinStorePath(
+  pin: Pin,
+  env: Record<string, string> = {},
+  exec: Exec = execHere,
+): Promise<string> {
+  const printed = await exec(
     "nix-store",
     ["--print-fixed-path", "--recursive", "sha256", pin.sha256, "source"],
-    {
-      env,
-      reject: false,
-      stdin: "ignore",
-    },
+    { env },
   );
   if (printed.exitCode !== 0) {
     throw new HmsError(
@@ -206,12 +203,13 @@ export async function describeNixpkgs(
   nix: NixConfig,
   env: Record<string, string>,
   pinFolder: string,
+  exec: Exec = execHere,
 ): Promise<string> {
   if (nix.nixpkgs.kind === "pinned") {
     const pin = readPin(join(pinFolder, PIN_FILE));
     return `pinned ${pin.rev}${pin.branch ? ` (${pin.branch})` : ""}`;
   }
-  const located = await locateTree(nix, env, pinFolder);
+  const located = await locateTree(nix, env, pinFolder, exec);
   if (!located.found) return `${nix.nixpkgs.kind} (not found)`;
   const read = (name: string) => {
     const file = join(located.tree, name);

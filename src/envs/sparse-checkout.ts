@@ -5,10 +5,11 @@
  * downloading blobs writes into the mirror.
  */
 import { HmsError } from "../errors.js";
+import { type Exec, execHere } from "./exec.js";
 import { git, gitFailure, type MirrorLock } from "./git.js";
 
-async function step(what: string, args: string[], cwd: string): Promise<void> {
-  const result = await git(args, cwd);
+async function step(what: string, args: string[], cwd: string, exec: Exec): Promise<void> {
+  const result = await git(args, cwd, exec);
   if (result.exitCode !== 0) throw gitFailure(what, result.stderr);
 }
 
@@ -18,14 +19,15 @@ export async function addSparseWorktree(
   dir: string,
   commit: string,
   folders: readonly string[],
+  exec: Exec = execHere,
 ): Promise<void> {
   const what = `cannot check out ${commit.slice(0, 12)} sparsely into ${dir}`;
   await withMirrorLock(mirror, async () => {
-    await step(what, ["worktree", "add", "--no-checkout", "--detach", "--quiet", dir, commit], mirror);
+    await step(what, ["worktree", "add", "--no-checkout", "--detach", "--quiet", dir, commit], mirror, exec);
     // The sparse-checkout file and core.sparseCheckout are the worktree's own (extensions.worktreeConfig),
     // so full and sparse environments share one mirror without seeing each other's settings.
-    await step(what, ["sparse-checkout", "set", "--cone", "--sparse-index", "--", ...folders], dir);
-    await step(what, ["read-tree", "-mu", "HEAD"], dir);
+    await step(what, ["sparse-checkout", "set", "--cone", "--sparse-index", "--", ...folders], dir, exec);
+    await step(what, ["read-tree", "-mu", "HEAD"], dir, exec);
   });
 }
 
@@ -36,10 +38,16 @@ export async function widenWorktree(
   dir: string,
   commit: string,
   folders: readonly string[],
+  exec: Exec = execHere,
 ): Promise<void> {
-  for (const folder of folders) await checkIsFolder(mirror, commit, folder);
+  for (const folder of folders) await checkIsFolder(mirror, commit, folder, exec);
   await withMirrorLock(mirror, () =>
-    step(`cannot add ${folders.join(", ")} to ${dir}`, ["sparse-checkout", "add", "--", ...folders], dir),
+    step(
+      `cannot add ${folders.join(", ")} to ${dir}`,
+      ["sparse-checkout", "add", "--", ...folders],
+      dir,
+      exec,
+    ),
   );
 }
 
@@ -47,11 +55,11 @@ export async function widenWorktree(
  * Looks the name up in its parent tree (`ls-tree`, which needs trees only: a partial mirror has them all,
  * and no blob is downloaded to answer).
  */
-async function checkIsFolder(mirror: string, commit: string, folder: string): Promise<void> {
+async function checkIsFolder(mirror: string, commit: string, folder: string, exec: Exec): Promise<void> {
   const slash = folder.lastIndexOf("/");
   const parent = slash === -1 ? "" : folder.slice(0, slash);
   const name = folder.slice(slash + 1);
-  const listed = await git(["ls-tree", "-z", `${commit}:${parent}`], mirror);
+  const listed = await git(["ls-tree", "-z", `${commit}:${parent}`], mirror, exec);
   const entry = listed.exitCode === 0 ? findEntry(listed.stdout, name) : undefined;
   if (entry === "tree") return;
   throw new HmsError(

@@ -127,9 +127,11 @@ export function createSlackApp(options: {
 
   const inFlight = new Set<Promise<unknown>>();
   const background = (label: string, task: () => Promise<unknown>) => {
-    const running = task().catch((error: unknown) =>
-      services.log.error(`slack: ${label}: ${describeError(error)}`),
-    );
+    // Started after the requests already waiting are read and acked (setImmediate runs after the poll
+    // phase): in a burst of commands, the acks go out before the work they started.
+    const running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(task)
+      .catch((error: unknown) => services.log.error(`slack: ${label}: ${describeError(error)}`));
     inFlight.add(running);
     void running.finally(() => inFlight.delete(running));
   };

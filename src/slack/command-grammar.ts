@@ -1,10 +1,14 @@
-import { findSubcommand, parseCommandArgs } from "../cli/args.js";
-import type { Command } from "../cli/command.js";
-import { cleanupCommand, extendCommand } from "../cli/commands/change.js";
-import { listCommand } from "../cli/commands/inspect.js";
-import { provisionCommand, provisionRequestFrom } from "../cli/commands/provision.js";
 import type { ProvisionRequest } from "../envs/plan.js";
 import { HmsError } from "../errors.js";
+import {
+  CLEANUP_GRAMMAR,
+  type CommandGrammar,
+  EXTEND_GRAMMAR,
+  LIST_GRAMMAR,
+  PROVISION_GRAMMAR,
+  provisionRequestFrom,
+} from "../grammar/commands.js";
+import { findSubcommand, parseCommandArgs } from "../grammar/parse.js";
 import { SLASH_COMMAND } from "./ids.js";
 
 /** `/hms-env ...` as parsed: the CLI's grammar, with the caller's Slack ID standing in for --owner. */
@@ -37,7 +41,7 @@ export function splitWords(text: string): string[] {
 const usageError = (message: string) => new HmsError("USAGE", `${message}\n\n${SLASH_USAGE}`);
 
 /** The options of the CLI command, less those that make no sense in Slack (--owner, --config, --json). */
-function parseLike(command: Command, argv: string[]) {
+function parseLike(command: CommandGrammar, argv: string[]) {
   const args = parseCommandArgs(argv, command.options, SLASH_USAGE);
   for (const refused of ["owner", "config", "json", "help", "env-dir"]) {
     if (args.values[refused] !== undefined) {
@@ -69,7 +73,7 @@ export function parseSlashCommand(input: string): SlashCommand {
       return { name: "triage", text: report };
     }
     case "provision": {
-      const args = parseLike(provisionCommand, rest);
+      const args = parseLike(PROVISION_GRAMMAR, rest);
       const component = text(args.values.component);
       if (component === undefined) throw usageError("--component is required");
       // Only what was given, so the request reads as typed; the rules are those of the CLI.
@@ -80,17 +84,17 @@ export function parseSlashCommand(input: string): SlashCommand {
     }
     case "list":
       parseLike(
-        listCommand,
+        LIST_GRAMMAR,
         rest.filter((word) => word !== "--all"),
       );
       return { name: "list" };
     case "extend": {
-      const [id, duration] = parseLike(extendCommand, rest).positionals;
+      const [id, duration] = parseLike(EXTEND_GRAMMAR, rest).positionals;
       if (id === undefined || duration === undefined) throw usageError("extend takes an ID and a DURATION");
       return { name: "extend", id, duration };
     }
     case "cleanup": {
-      const [id] = parseLike(cleanupCommand, rest).positionals;
+      const [id] = parseLike(CLEANUP_GRAMMAR, rest).positionals;
       if (id === undefined) throw usageError("cleanup takes an ID");
       return { name: "cleanup", id };
     }

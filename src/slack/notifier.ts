@@ -162,7 +162,15 @@ export function createSlackNotifier(deps: {
    */
   async function environmentChanged(env: EnvRecord, options: { mayPost?: boolean } = {}): Promise<void> {
     const bug = await pipeline.bugOfEnvironment(env.id);
-    const ref = await refs.get(envMessageKey(env.id));
+    // A bug's environment is shown in its assignee's DM, posted while it was provisioning: that DM is the
+    // environment's message even before the "ready" notification records it (its edit may be waiting
+    // out a 429), so a change seen first in the state file never posts a second DM.
+    const links = bug ? linksOf(bug) : {};
+    const bugDm =
+      links.dmChannel && links.dmTs && links.dmUser === env.owner
+        ? { channel: links.dmChannel, ts: links.dmTs }
+        : undefined;
+    const ref = (await refs.get(envMessageKey(env.id))) ?? bugDm;
     const failures: string[] = [];
     const message = environmentMessage({
       env,

@@ -3,13 +3,13 @@ import type { BugPipeline } from "../bugs/pipeline.js";
 import { type BugServices, createBugServices } from "../bugs/services.js";
 import { readTriageState } from "../bugs/triage-state.js";
 import { describeError } from "../errors.js";
-import { createWarnings } from "../schedule/warnings.js";
 import { firstDelivery } from "../store/deliveries.js";
 import type { EnvChange } from "../store/env-changes.js";
-import type { EnvRecord, StateData } from "../store/schema.js";
+import type { StateData } from "../store/schema.js";
 import { createSlackApp, type RetryPolicy, type SlackApp } from "./app.js";
-import { expiryWarning, needsAttentionMessage } from "./blocks/environment.js";
-import { SLACK_USER_ID } from "./ids.js";
+import { expiryWarning } from "./blocks/environment.js";
+import { createWarnings } from "./expiry-warnings.js";
+import { startNeedsAttentionDms } from "./needs-attention.js";
 import type { SlackLog, SlackServices } from "./services.js";
 import type { SlackSettings } from "./settings.js";
 
@@ -78,24 +78,6 @@ export async function startSlack(options: {
     },
   });
 
-  /** Cleanup gave up on an environment: its owner and the admins hear it once. */
-  const tellNeedsAttention = async (env: EnvRecord) => {
-    if (!(await firstDelivery(store, "slack", `attention:${env.id}:${env.needsAttentionAt}`, clock.now()))) {
-      return;
-    }
-    const people = new Set([...(SLACK_USER_ID.test(env.owner) ? [env.owner] : []), ...config.admins]);
-    for (const person of people) {
-      await app.client.chat
-        .postMessage({ channel: person, ...needsAttentionMessage(env) })
-        .catch((error: unknown) =>
-          log.error(`${env.id}: could not tell ${person} it needs a person: ${describeError(error)}`),
-        );
-    }
-    log.info(
-      `${env.id}: told ${[...people].join(", ") || "nobody (no Slack owner, no admins)"} that it needs a person`,
-    );
-  };
-
   warnings.sync((await store.read()).environments);
   let telling: Promise<void> = Promise.resolve();
   /** What serve's state-file feed found: DMs, cards and App Home follow, the warnings are re-armed. */
@@ -103,9 +85,6 @@ export async function startSlack(options: {
     warnings.sync(state.environments);
     telling = telling.then(async () => {
       for (const { before, after } of changes) {
-        if (after.needsAttentionAt !== undefined && before?.needsAttentionAt === undefined) {
-          await tellNeedsAttention(after);
-        }
         // Only what a person sees: a new deadline or a new status, not a claim's bookkeeping.
         if (before && before.status === after.status && before.expiresAt === after.expiresAt) continue;
         if (!before && after.status === "provisioning") continue;
@@ -119,6 +98,7 @@ export async function startSlack(options: {
     return telling;
   };
   await app.start();
+  const needsAttention = await startNeedsAttentionDms({ hms, client: app.client, log });
   // A card or DM that never went out (Slack was down, then serve stopped) goes out now: nothing is lost.
   const unsent = await pipeline.list(
     (bug) =>
@@ -142,6 +122,7 @@ export async function startSlack(options: {
     environmentsChanged,
     async stop() {
       warnings.stop();
+      await needsAttention.stop();
       await telling;
       await app.stop();
     },

@@ -69,7 +69,7 @@ export async function restoreStateBackup(
     if (existsSync(file)) {
       keptAside = `${file}.corrupt-${options.now().toISOString().replace(/[:.]/g, "-")}`;
       renameSync(file, keptAside);
-      fsyncFolder(dirname(file));
+      await fsyncFolder(dirname(file));
     }
     if (!existsSync(markerOf(file)))
       writeFileSync(markerOf(file), `${JSON.stringify({ restoredAt: options.now().toISOString() })}\n`);

@@ -30,8 +30,8 @@ export interface SlackHarness {
   message(channel: string, ts: string): { channel: string; ts: string; text: string; blocks: unknown[] };
   /** Messages posted to a channel (a DM is posted to the user ID). */
   posts(channel: string): SlackCall[];
-  /** Restarts the Slack side and serve on the same state file, as after a crash. */
-  restart(): Promise<void>;
+  /** Restarts the Slack side and serve on the same state file, as after a crash; `whileStopped` runs between. */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,7 +58,8 @@ export async function startSlackHarness(
   );
   const fake = await startFakeSlack();
   const logs: string[] = [];
-  const app = ws.app(options.clock);
+  // A restart is a new process: a new app, following the state file afresh.
+  let app = ws.app(options.clock);
   const start = async () => {
     const slack = await startSlack({
       hms: app,
@@ -84,7 +85,9 @@ export async function startSlackHarness(
   const harness: SlackHarness = {
     ws,
     fake,
-    app,
+    get app() {
+      return app;
+    },
     logs,
     get slack() {
       return running.slack;
@@ -118,8 +121,11 @@ export async function startSlackHarness(
       };
     },
     posts: (channel) => fake.called("chat.postMessage").filter((call) => call.args.channel === channel),
-    async restart() {
+    async restart(whileStopped) {
       await running.server.close();
+      app.close();
+      await whileStopped?.();
+      app = ws.app(options.clock);
       running = await start();
     },
     async stop() {

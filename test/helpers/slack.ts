@@ -14,9 +14,14 @@ export interface SlackCall {
   at: number;
   /** What the stand-in answered (the ts and channel of a posted message). */
   answer?: Record<string, unknown>;
+  /** The token the call carried (`Authorization: Bearer ...`). */
+  token?: string;
 }
 
-type Fault = { status: 429; retryAfter: number } | { error: string } | { drop: true };
+type Fault = ({ status: 429; retryAfter: number } | { error: string } | { drop: true }) & {
+  /** Only calls whose arguments match meet this fault (default: the next calls of the method). */
+  when?: (args: Record<string, unknown>) => boolean;
+};
 
 export interface FakeSlack {
   apiUrl: string;
@@ -26,6 +31,12 @@ export interface FakeSlack {
   called(method: string): SlackCall[];
   /** The next `count` calls of `method` fail this way. */
   fail(method: string, fault: Fault, count?: number): void;
+  /**
+   * Where `apps.connections.open` sends Socket Mode clients: each call gets this URL with a new
+   * `ticket` (as Slack's `wss://wss-primary.slack.com/link/?ticket=...`); `tickets` lists those issued.
+   */
+  socketModeAt(url: string): void;
+  tickets: string[];
   /** Unreachable: every connection is dropped until `up()`. */
   down(): void;
   up(): void;
@@ -56,8 +67,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let clock = 1_764_000_000;
   let serial = 0;
   const nextTs = () => `${clock}.${String(++serial).padStart(6, "0")}`;
+  let socketUrl: string | undefined;
+  const tickets: string[] = [];
 
-  const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+  const answer = (
+    method: string,
+    args: Record<string, unknown>,
+    token: string | undefined,
+  ): Record<string, unknown> => {
     const channel = String(args.channel ?? "");
     // A DM is posted to a user ID and lives in the bot's D… conversation with them.
     const conversation = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;
@@ -74,6 +91,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           channel,
           permalink: `https://hms.slack.com/archives/${channel}/p${String(args.message_ts).replace(".", "")}`,
         };
+      case "apps.connections.open": {
+        // Only an app-level token opens a connection, as on Slack.
+        if (!token?.startsWith("xapp-")) return { ok: false, error: "not_allowed_token_type" };
+        if (socketUrl === undefined) return { ok: false, error: "socket_mode_not_enabled" };
+        const ticket = `ticket-${++serial}`;
+        tickets.push(ticket);
+        return { ok: true, url: `${socketUrl}?ticket=${ticket}&app_id=A0HMSENV` };
+      }
       case "views.open":
       case "views.publish":
         return { ok: true, view: { id: `V${++serial}`, ...(args.view as object) } };
@@ -91,9 +116,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const path = (request.url ?? "").split("?")[0] ?? "";
     const method = path.startsWith("/api/") ? path.slice("/api/".length) : path.slice(1);
     const args = parseArgs(body, request.headers["content-type"]);
-    const pending = faults.get(method);
-    const fault = pending?.shift();
-    const call: SlackCall = { method, args, at: Date.now() };
+    const pending = faults.get(method) ?? [];
+    const index = pending.findIndex((candidate) => candidate.when?.(args) ?? true);
+    const fault = index === -1 ? undefined : pending.splice(index, 1)[0];
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+    const call: SlackCall = { method, args, at: Date.now(), ...(token && { token }) };
     calls.push(call);
     if (fault && "drop" in fault) {
       request.socket.destroy();
@@ -112,7 +139,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       response.end(JSON.stringify({ ok: false, error: fault.error }));
       return;
     }
-    call.answer = method.startsWith("respond/") ? { ok: true } : answer(method, args);
+    call.answer = method.startsWith("respond/") ? { ok: true } : answer(method, args, token);
     response.end(JSON.stringify(call.answer));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -123,6 +150,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     apiUrl: `${url}/api/`,
     calls,
     called: (method) => calls.filter((call) => call.method === method),
+    socketModeAt(url) {
+      socketUrl = url;
+    },
+    tickets,
     fail(method, fault, count = 1) {
       faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: count }, () => fault)]);
     },

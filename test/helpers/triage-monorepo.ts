@@ -29,7 +29,7 @@ export async function createTriageMonorepo(dir: string): Promise<string> {
 export function repositoryFilesFor(dir: string, origin: string, extra = "") {
   writeFileSync(join(dir, "hms.config.yaml"), `repo: ${JSON.stringify(origin)}\nenvRoot: ./envs\n${extra}`);
   const config = loadConfig({ explicitPath: join(dir, "hms.config.yaml"), envPath: undefined, cwd: dir });
-  return createRepositoryFiles({ config, git: createGit(testProcess()) });
+  return createRepositoryFiles({ config, git: createGit({ holder: testProcess() }) });
 }
 
 /**

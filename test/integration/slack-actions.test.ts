@@ -1,5 +1,7 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ACTIONS } from "../../src/slack/ids.js";
 import { manualClock } from "../helpers/manual-clock.js";
 import { eventually } from "../helpers/serve.js";
@@ -324,6 +326,26 @@ describe("Slack's rate limits and outages", () => {
     expect(helpAnsweredAt).toBeLessThan(tries[1]?.at ?? 0);
   });
 
+  it("a ready DM held up by a 429 is still one DM: the environment's change does not post a second", async () => {
+    const h = await open();
+    // The assignee's DM is edited to "ready" only after Retry-After; the state file says ready at once.
+    h.fake.fail("chat.update", {
+      status: 429,
+      retryAfter: 1,
+      when: (args) => / is ready: /.test(String(args.text)),
+    });
+    await h.send.event(report());
+    await settle(
+      h,
+      () => h.fake.calls.filter((call) => / is ready: /.test(String(call.args.text))).length >= 2,
+      "the ready DM, after its retry",
+    );
+    const assignee = String(h.bugs()[0]?.assignee);
+    expect(h.posts(assignee)).toHaveLength(1);
+    const dm = h.posts(assignee)[0]?.answer as { channel: string; ts: string };
+    expect(blockText(h.message(dm.channel, dm.ts).blocks)).toContain("./launch.sh");
+  });
+
   it("with Slack unreachable the environment is still made; messages go out once it is back", async () => {
     const h = await open({ retries: 6 });
     h.fake.down();
@@ -445,31 +467,94 @@ describe("cleanup at the deadline", () => {
 });
 
 describe("an environment cleanup gave up on", () => {
-  it("tells its owner and the admins once, with the last error", async () => {
-    const h = await open();
+  const immutable: string[] = [];
+  afterEach(async () => {
+    for (const file of immutable.splice(0)) await execa("chattr", ["-i", file], { reject: false });
+  });
+
+  /** An environment of Bo's that cannot be removed: a file in its checkout is immutable. */
+  async function uncleanable(h: SlackHarness) {
     const { env } = await readyEnvironment(h);
-    // What the lifecycle records after cleanup.maxAttempts failed tries.
-    await h.app.store.update((state) => {
-      const stored = state.environments.find((candidate) => candidate.id === env?.id);
-      Object.assign(stored ?? {}, {
-        status: "cleaning",
-        attempts: 5,
-        lastError: "EPERM: operation not permitted, unlink 'checkout/<!channel>'",
-        needsAttentionAt: new Date().toISOString(),
-      });
+    // Its name would ping the channel if the error quoting it were not escaped.
+    const locked = join(env?.workdir ?? "", "<!channel>");
+    writeFileSync(locked, "stuck\n");
+    await execa("chattr", ["+i", locked]);
+    immutable.push(locked);
+    const id = env?.id ?? "";
+    const told = (person: string) =>
+      h.posts(person).filter((call) => String(call.args.text).includes(`${id} could not be cleaned up`));
+    return { env: env as NonNullable<typeof env>, id, locked, told };
+  }
+
+  it("tells its owner and every admin once, with why and what to do, not on later tries nor after a restart", async () => {
+    const clock = manualClock(new Date());
+    // A person is asked for after the 2nd failed try; tries go on at +10 s, +20 s, +40 s ...
+    const h = await open({
+      clock,
+      config: "cleanup:\n  retryDelay: 10s\n  maxRetryDelay: 1m\n  maxAttempts: 2\n",
     });
-    await eventually(async () => {
-      await h.idle();
-      return h.posts(PEOPLE.admin).length === 1;
-    }, "the admin's DM");
-    const told = [h.posts(PEOPLE.bo).at(-1), h.posts(PEOPLE.admin)[0]];
-    for (const call of told) {
-      expect(String(call?.args.text)).toContain(`${env?.id} could not be cleaned up`);
-      const text = blockText(call?.args.blocks);
-      expect(text).toContain("EPERM");
-      expect(text).toContain("&lt;!channel&gt;");
-      expect(text).toContain(`hms-env cleanup ${env?.id}`);
+    const { env, id, locked, told } = await uncleanable(h);
+    await h.app.store.update((state) => {
+      for (const stored of state.environments)
+        stored.expiresAt = new Date(clock.now().getTime() + 1000).toISOString();
+    });
+
+    const passTime = async (ms: number) => {
+      for (let passed = 0; passed < ms; passed += 5000) {
+        clock.advance(5000);
+        await h.idle();
+      }
+    };
+    await eventually(
+      async () => {
+        await passTime(10_000);
+        return told(PEOPLE.admin).length > 0;
+      },
+      "the admin's DM",
+      60_000,
+    );
+    const stuck = h.environments().find((candidate) => candidate.id === id);
+    expect(stuck).toMatchObject({ status: "cleaning", attempts: 2 });
+    for (const person of [PEOPLE.bo, PEOPLE.admin]) {
+      expect(told(person)).toHaveLength(1);
+      const text = blockText(told(person)[0]?.args.blocks);
+      // Why: the file the last try could not remove, escaped so that it pings nobody.
+      expect(text).toContain(join(env.workdir, "&lt;!channel&gt;"));
+      expect(text).not.toContain("<!channel>");
+      expect(text).toContain(env.path); // where
+      expect(text).toContain(`hms-env cleanup ${id}`); // what to do once it is fixed
     }
+
+    // More failed tries, then a restart of serve: nobody is told again.
+    await passTime(120_000);
+    await h.restart();
+    await passTime(120_000);
+    expect(h.environments().find((candidate) => candidate.id === id)?.attempts).toBeGreaterThan(3);
+    expect(told(PEOPLE.bo)).toHaveLength(1);
+    expect(told(PEOPLE.admin)).toHaveLength(1);
+
+    // Fixed, then cleaned up as the DM says: the owner's DM about the environment says it is gone.
+    await execa("chattr", ["-i", locked]);
+    const cleaned = await h.ws.cli(["cleanup", id], { env: { HMS_CONFIG: h.ws.configFile } });
+    expect(cleaned.exitCode, cleaned.stderr).toBe(0);
+    expect(existsSync(env.path)).toBe(false);
+  });
+
+  it("tells them when serve starts if cleanup gave up while it was stopped", async () => {
+    const h = await open({ config: "cleanup:\n  maxAttempts: 2\n" });
+    const { id, told } = await uncleanable(h);
+    await h.restart(async () => {
+      // serve is down; two failed tries from the command line flag the environment.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const tried = await h.ws.cli(["cleanup", id], { env: { HMS_CONFIG: h.ws.configFile } });
+        expect(tried.exitCode).toBe(1);
+      }
+      expect(h.environments().find((candidate) => candidate.id === id)?.needsAttentionAt).toBeDefined();
+      expect(told(PEOPLE.admin)).toEqual([]);
+    });
+    await settle(h, () => told(PEOPLE.admin).length > 0, "the admin's DM");
+    expect(told(PEOPLE.bo)).toHaveLength(1);
+    expect(told(PEOPLE.admin)).toHaveLength(1);
   });
 });
 

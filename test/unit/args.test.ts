@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findSubcommand, parseCommandArgs } from "../../src/cli/args.js";
 import { COMMANDS, mainUsage, runCli } from "../../src/cli/run.js";
+import { findSubcommand, parseCommandArgs } from "../../src/grammar/parse.js";
 import type { EnvRecord } from "../../src/store/schema.js";
 import { testHost } from "../helpers/host.js";
 import { expectHmsError, useTempDir } from "./support.js";

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandArgs } from "../../src/cli/args.js";
-import { provisionCommand, provisionRequestFrom } from "../../src/cli/commands/provision.js";
 import { checkFolder } from "../../src/config/folder.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { ComponentConfig } from "../../src/config/schema.js";
 import { gitIsRecentEnough } from "../../src/envs/doctor.js";
 import { planProvision } from "../../src/envs/plan.js";
 import { folderOfGlob, planCheckout, widenedFolders } from "../../src/envs/sparse.js";
+import { PROVISION_GRAMMAR, provisionRequestFrom } from "../../src/grammar/commands.js";
+import { parseCommandArgs } from "../../src/grammar/parse.js";
 import { expectHmsError, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("sparse");
@@ -113,7 +113,7 @@ describe("the provision options, as the CLI and Slack's /hms-env provision parse
     provisionRequestFrom(
       parseCommandArgs(
         ["--component", "hms-dev", "--branch", "main", ...words],
-        provisionCommand.options,
+        PROVISION_GRAMMAR.options,
         "usage",
       ),
       "hms-dev",

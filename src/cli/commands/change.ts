@@ -2,19 +2,18 @@ import { resolve } from "node:path";
 import { formatDuration } from "../../config/duration.js";
 import { environmentInFolder } from "../../envs/env-dir.js";
 import { momentOf } from "../../envs/lifecycle.js";
+import { CLEANUP_GRAMMAR, EXTEND_GRAMMAR } from "../../grammar/commands.js";
 import { type Command, stringOption } from "../command.js";
 import { appFor, currentUser } from "../environment.js";
 import { describeEnvironment } from "../render.js";
 
 export const extendCommand: Command = {
-  name: "extend",
+  ...EXTEND_GRAMMAR,
   summary: "push an environment's cleanup deadline back",
-  maxPositionals: 2,
   usage: `Usage: hms-env extend ID DURATION [--json] [--config FILE]
 
 The new deadline counts from the later of now and the current deadline, and is capped at
 limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
-  options: {},
   async run(args, io) {
     const [key, duration] = args.positionals;
     if (key === undefined || duration === undefined) {
@@ -34,15 +33,13 @@ limits.maxTimeout from now. DURATION: 30m, 8h, 2d ...`,
 };
 
 export const cleanupCommand: Command = {
-  name: "cleanup",
+  ...CLEANUP_GRAMMAR,
   summary: "remove an environment now",
-  maxPositionals: 1,
   usage: `Usage: hms-env cleanup ID [--json] [--config FILE]
        hms-env cleanup --env-dir DIR [--config FILE]   (what an environment's ./cleanup.sh runs)
 
 With --env-dir, the configured state file must hold the environment that DIR/.hms-env/env.json
 names, made in DIR; anything else is refused and nothing is removed.`,
-  options: { "env-dir": { type: "string" } },
   async run(args, io) {
     const envDir = stringOption(args, "env-dir");
     const [key] = args.positionals;

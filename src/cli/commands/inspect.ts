@@ -1,13 +1,13 @@
 import { momentOf } from "../../envs/lifecycle.js";
+import { LIST_GRAMMAR } from "../../grammar/commands.js";
 import type { Command } from "../command.js";
 import { appFor } from "../environment.js";
 import { describeEnvironment, environmentTable } from "../render.js";
 
 export const listCommand: Command = {
-  name: "list",
+  ...LIST_GRAMMAR,
   summary: "list the live environments (--all: also cleaned and failed ones)",
   usage: "Usage: hms-env list [--all] [--json] [--config FILE]",
-  options: { all: { type: "boolean" } },
   async run(args, io) {
     const app = appFor(args, io);
     const envs = await app.environments.list({ all: args.values.all === true });

@@ -1,25 +1,10 @@
-import type { ProvisionRequest } from "../../envs/plan.js";
-import { type Command, checkoutModeOption, type ParsedArgs, stringOption } from "../command.js";
+import { PROVISION_GRAMMAR, provisionRequestFrom } from "../../grammar/commands.js";
+import { type Command, stringOption } from "../command.js";
 import { appFor, currentUser } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
 
-/**
- * What the provision options ask for, whoever parsed them: `/hms-env provision` in Slack takes the same
- * words with the same options (`provisionCommand.options`), so --sparse and --full work there too. The
- * owner is the caller's to set.
- */
-export function provisionRequestFrom(args: ParsedArgs, component: string): Omit<ProvisionRequest, "owner"> {
-  return {
-    component,
-    branch: stringOption(args, "branch"),
-    pr: stringOption(args, "pr"),
-    timeout: stringOption(args, "timeout"),
-    checkout: checkoutModeOption(args),
-  };
-}
-
 export const provisionCommand: Command = {
-  name: "provision",
+  ...PROVISION_GRAMMAR,
   summary: "make an environment for a component at a branch or PR",
   usage: `Usage: hms-env provision --component <hms-sme|hms-esr|hms-dev|hms-sys|all> (--branch NAME | --pr N)
                          [--sparse | --full] [--timeout 8h] [--owner ID] [--json] [--config FILE]
@@ -32,15 +17,6 @@ export const provisionCommand: Command = {
   --timeout     when to clean it up automatically (default: defaults.timeout, 24h; 5m to limits.maxTimeout)
   --owner       who it belongs to (default: your login name)
   --json        print the environment's record as JSON instead of progress and instructions`,
-  options: {
-    component: { type: "string" },
-    branch: { type: "string" },
-    pr: { type: "string" },
-    timeout: { type: "string" },
-    owner: { type: "string" },
-    sparse: { type: "boolean" },
-    full: { type: "boolean" },
-  },
   async run(args, io) {
     const component = stringOption(args, "component");
     if (component === undefined) {

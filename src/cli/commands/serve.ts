@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { App } from "../../app.js";
 import type { BugServices } from "../../bugs/services.js";
 import type { Log } from "../../envs/context.js";
+import { createExecHelper } from "../../envs/exec.js";
 import { HmsError } from "../../errors.js";
 import { DEFAULT_HOST, startServer } from "../../main.js";
 import { type Command, stringOption } from "../command.js";
@@ -131,7 +132,10 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
       level: args.values.verbose ? "debug" : "info",
       now: () => io.host.clock.now(),
     });
-    const app = appFor(args, io, { log });
+    // git and Nix run from a helper process: starting them from serve would stall every request
+    // (exec.ts). Idle, it keeps nothing alive, so an early failure below needs no cleanup of it.
+    const helper = createExecHelper();
+    const app = appFor(args, io, { log, exec: helper.exec });
     // Checked before anything starts: a half-done GitHub setup stops serve with what is missing.
     const { githubSetupFromEnv } = await import("../../github/settings.js");
     const githubSetup = githubSetupFromEnv(io.env, app.config.github);
@@ -165,6 +169,7 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     log.info({ action: "stop", signal: interrupt?.reason }, "stopping");
     await running.close();
     app.close();
+    helper.close();
     log.info({ action: "stopped" }, "stopped");
     return 0;
   },

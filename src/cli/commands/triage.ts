@@ -1,4 +1,5 @@
 import { readTriageState } from "../../bugs/triage-state.js";
+import { TRIAGE_GRAMMAR } from "../../grammar/commands.js";
 import { renderDecision } from "../../triage/render.js";
 import { type Command, stringOption } from "../command.js";
 import { appFor } from "../environment.js";
@@ -43,16 +44,9 @@ export function createTriageCommand({
   now?: () => Date;
 } = {}): Command {
   return {
-    name: "triage",
+    ...TRIAGE_GRAMMAR,
     summary: "show how a bug report would be routed and assigned (a dry run)",
-    maxPositionals: 1,
     usage: USAGE,
-    options: {
-      files: { type: "string" },
-      labels: { type: "string" },
-      reporter: { type: "string" },
-      component: { type: "string" },
-    },
     async run(args, io) {
       const [source] = args.positionals;
       if (source === undefined) {

@@ -1,7 +1,7 @@
 import type { App, RespondFn } from "@slack/bolt";
-import { progressLine } from "../../cli/render.js";
 import { mayActOnEnvironment } from "../../envs/permissions.js";
 import { planProvision } from "../../envs/plan.js";
+import { progressLine } from "../../envs/progress-line.js";
 import { describeError, isHmsError } from "../../errors.js";
 import type { EnvRecord } from "../../store/schema.js";
 import { renderDecision } from "../../triage/render.js";

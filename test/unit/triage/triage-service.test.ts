@@ -27,7 +27,7 @@ async function setup(repo?: string) {
     dir,
     config,
     store: createStore({ ...testStore, file: config.stateFile }),
-    git: createGit(testStore.holder),
+    git: createGit({ holder: testStore.holder }),
   };
 }
 

@@ -1,7 +1,13 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { CheckoutMode } from "../envs/sparse.js";
 import { HmsError } from "../errors.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
 
 /** Accepted by every subcommand, before or after it. */
 export const GLOBAL_OPTIONS = {
@@ -37,4 +43,18 @@ export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: 
   } catch (error) {
     throw new HmsError("USAGE", `${(error as Error).message}\n\n${usage}`, { cause: error });
   }
+}
+
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const value = args.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** `--sparse` / `--full` (one at most); undefined leaves it to `checkout.mode`. */
+export function checkoutModeOption(args: ParsedArgs): CheckoutMode | undefined {
+  if (args.values.sparse === true && args.values.full === true) {
+    throw new HmsError("USAGE", "give either --sparse or --full, not both");
+  }
+  if (args.values.sparse === true) return "sparse";
+  return args.values.full === true ? "full" : undefined;
 }
