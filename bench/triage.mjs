@@ -7,6 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -301,15 +302,34 @@ for (const text of reports) {
   if (fromIndex === [...new Set(fromScan)].sort().join(",")) identical++;
 }
 
-const measure = (decide) => {
+// Garbage collection pauses, to tell which slow decisions waited for one (their times overlap).
+const pauses = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries())
+    pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+});
+gcObserver.observe({ entryTypes: ["gc"] });
+const measure = async (decide) => {
   for (let round = 0; round < 3; round++) for (const text of reports) decide(text); // warm-up
   const samples = [];
   for (let round = 0; round < ROUNDS; round++)
-    for (const text of reports) samples.push(time(() => decide(text)).ms);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length };
+    for (const text of reports) {
+      const start = performance.now();
+      decide(text);
+      samples.push({ start, ms: performance.now() - start });
+    }
+  await new Promise((resolve) => setTimeout(resolve, 50)); // the observer is told after the loop
+  const times = samples.map((sample) => sample.ms);
+  const p99 = percentile(times, 99);
+  const slow = samples.filter((sample) => sample.ms >= p99);
+  const slowInGc = slow.filter((sample) =>
+    pauses.some((pause) => pause.start < sample.start + sample.ms && pause.end > sample.start),
+  ).length;
+  return { p50: percentile(times, 50), p99, count: samples.length, slow: slow.length, slowInGc };
 };
-const decisions = measure((text) => engine.decide({ text, reporter: "U01ANA" }, rotation, now));
-const baseline = measure(linearHits);
+const decisions = await measure((text) => engine.decide({ text, reporter: "U01ANA" }, rotation, now));
+const baseline = await measure(linearHits);
+gcObserver.disconnect();
 
 const signatures = scan.result.length;
 rmSync(workDir, { recursive: true, force: true });
@@ -332,6 +352,7 @@ console.log(
     `first decision after the build ${firstDecision.ms.toFixed(2)} ms`,
     row("one decision p50 (ms)", decisions.p50, baseline.p50),
     row("one decision p99 (ms)", decisions.p99, baseline.p99),
+    `decisions at or above p99: ${decisions.slow}, of which ${decisions.slowInGc} overlapped a garbage collection pause`,
     "",
     "hms-env triage = the whole decision (components, team, assignee, top 3 root causes, duplicates);",
     "linear regex scan = signature matching alone. ratio = hms-env / scan (below 1: hms-env is faster).",

@@ -91,12 +91,15 @@ export function createDuplicateIndex(
 
   /**
    * BM25 weights of a bag of terms against the open bugs plus the report (so a word of the report alone
-   * is in one document, not none): `inReport` says whether the report has the term.
+   * is in one document, not none): `inReport` says whether the report has the term. The norm needs every
+   * weight, the cosine only those of the words the report has: a bug keeps only those (twenty bugs
+   * compared a decision, fifty words each, were most of what a decision left for the garbage collector).
    */
   const weigh = (
     terms: Map<string, number>,
     length: number,
     collection: { documents: number; averageLength: number; inReport: (term: string) => boolean },
+    keep: (term: string) => boolean = () => true,
   ) => {
     const { documents, averageLength, inReport } = collection;
     const weights = new Map<string, number>();
@@ -104,7 +107,7 @@ export function createDuplicateIndex(
     for (const [term, count] of terms) {
       const containing = (postings.get(term)?.size ?? 0) + (inReport(term) ? 1 : 0);
       const weight = bm25(count, containing, documents, length, averageLength);
-      weights.set(term, weight);
+      if (keep(term)) weights.set(term, weight);
       sum += weight * weight;
     }
     return { weights, norm: Math.sqrt(sum) };
@@ -167,7 +170,7 @@ export function createDuplicateIndex(
       for (const id of candidates(report.terms)) {
         if (id === exclude) continue;
         const bug = indexed.get(id) as IndexedBug;
-        const other = weigh(bug.terms, bug.length, collection);
+        const other = weigh(bug.terms, bug.length, collection, collection.inReport);
         let dot = 0;
         for (const [term, weight] of query.weights) dot += weight * (other.weights.get(term) ?? 0);
         const textual = query.norm === 0 || other.norm === 0 ? 0 : dot / (query.norm * other.norm);
