@@ -11,6 +11,8 @@ export const STAND_IN_NIXPKGS = resolve(PACKAGE_ROOT, "test", "fixtures", "nixpk
 
 export interface DemoWorkspace {
   dir: string;
+  /** The sample monorepo, with the seed's SYSTEM-COMPONENTS/HMS-SYS/provision-env.sh. */
+  repo: string;
   configFile: string;
   /** How the demo's Nix shells find nixpkgs: the machine's channel, or the stand-in. */
   nixpkgs: "channel" | "stand-in" | "no nix";
@@ -48,6 +50,7 @@ export async function prepareDemo(options: { useChannel?: boolean } = {}): Promi
   writeFileSync(configFile, `${lines.join("\n")}\n`);
   return {
     dir,
+    repo: repo.path,
     configFile,
     nixpkgs: channel === undefined ? "no nix" : standIn ? "stand-in" : "channel",
     remove: () => rmSync(dir, { recursive: true, force: true }),

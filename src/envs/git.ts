@@ -174,6 +174,10 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
         return result;
       });
       if (remove.exitCode !== 0 && !/is not a working tree|No such file/i.test(remove.stderr)) {
+        // A file git cannot delete (an immutable one): the removal of the environment's folder that
+        // follows names that file and the real cause, where git only says "failed to delete" the folder.
+        // Once the checkout is gone, the next prune drops the worktree's entry.
+        if (/failed to delete/i.test(remove.stderr)) return;
         throw gitFailure(`cannot remove the worktree ${dir}`, remove.stderr);
       }
     },

@@ -108,3 +108,28 @@ describe("the seed's provision-env.sh in a monorepo", () => {
     expect(result.stdout).toMatch(/is ready: hms-dev at PR #123/);
   });
 });
+
+describe("the seed's command in `hms-env demo --keep`'s sample monorepo", () => {
+  it("is printed, and runs as printed", async () => {
+    const demo = await execa("node", [CLI, "demo", "--keep"], {
+      reject: false,
+      stdin: "ignore",
+      env: { USER: "tester", HMS_CONFIG: "" },
+    });
+    const kept = /sample monorepo and hms.config.yaml in (\S+)/.exec(demo.stderr)?.[1] ?? "";
+    try {
+      expect(demo.exitCode, demo.stderr).toBe(0);
+      const line = /^ {2}(cd .*provision-env\.sh .*)$/m.exec(demo.stdout)?.[1] ?? "";
+      expect(line).toContain("./SYSTEM-COMPONENTS/HMS-SYS/provision-env.sh --component hms-sme");
+      const result = await execa("bash", ["-c", line], {
+        reject: false,
+        stdin: "ignore",
+        env: { USER: "tester", PATH: barePath },
+      });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toContain("is ready: hms-sme at branch feature/new-feature");
+    } finally {
+      if (kept !== "") rmSync(kept, { recursive: true, force: true });
+    }
+  });
+});

@@ -169,3 +169,27 @@ describe("an environment that cannot be removed (an immutable file in its checko
     expect(existsSync(env.path)).toBe(false);
   });
 });
+
+describe("`hms-env cleanup` of an environment with an immutable file", () => {
+  it("names the file and the cause from the first attempt, and removes it once freed", async () => {
+    const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
+    const locked = join(env.workdir, "README.md");
+    await execa("chattr", ["+i", locked]);
+    immutable.push(locked);
+    const first = await ws.cli(["cleanup", env.id]);
+    expect(first.exitCode).toBe(1);
+    expect(first.stderr).toContain(
+      `cannot remove ${locked}: operation not permitted; an immutable file? try chattr -i ${locked}`,
+    );
+    expect(first.stderr).toContain("attempt 1");
+    expect(first.stderr).not.toContain("ENOTDIR");
+
+    await execa("chattr", ["-i", locked]);
+    const freed = await ws.cli(["cleanup", env.id]);
+    expect(freed.exitCode, freed.stderr).toBe(0);
+    expect(await stored(env.id)).toMatchObject({ status: "cleaned", attempts: 1 });
+    expect(existsSync(env.path)).toBe(false);
+    const worktrees = (await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout;
+    expect(worktrees).not.toContain(env.workdir);
+  });
+});

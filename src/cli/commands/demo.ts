@@ -1,11 +1,15 @@
 import { existsSync } from "node:fs";
 import { prepareDemo, runCleanupScript, runInEnvironment } from "../../envs/demo.js";
+import { shellQuote } from "../../envs/shell-quote.js";
 import type { Command } from "../command.js";
 import { appFor, currentUser } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
 
 const SHOW_VARIABLES =
   'echo "HMS_COMPONENT=$HMS_COMPONENT"; echo "HMS_DEV_ROOT=$HMS_DEV_ROOT"; echo "HMS_ROOT_CAUSE_DB=$HMS_ROOT_CAUSE_DB"; echo "NODE_ENV=$NODE_ENV"; command -v node tsc cargo';
+
+const SEED_COMMAND =
+  "./SYSTEM-COMPONENTS/HMS-SYS/provision-env.sh --component hms-sme --branch feature/new-feature";
 
 export const demoCommand: Command = {
   name: "demo",
@@ -45,6 +49,9 @@ seconds and downloads nothing; --channel uses your nixpkgs channel instead (real
       }
       if (args.values.keep) {
         io.out(`\nKept: ${workspace.dir} (run ${env.path}/cleanup.sh, then rm -rf ${workspace.dir})`);
+        io.out(
+          `The seed's command works in the sample monorepo:\n  cd ${shellQuote(workspace.repo)} && HMS_CONFIG=${shellQuote(workspace.configFile)} ${SEED_COMMAND}`,
+        );
         return 0;
       }
       io.out("\n$ ./cleanup.sh");
