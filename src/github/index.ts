@@ -38,6 +38,9 @@ function repositoryOf(payload: unknown): string | undefined {
  * fixes.
  */
 export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...options }: GithubSideOptions) {
+  // Node loads its fetch (undici, which Octokit calls) when first used: loaded now, at start-up, the
+  // first REST call does not pause the answers to the deliveries that arrive beside it.
+  void globalThis.fetch;
   const gate = createAnswerGate();
   // The work writes the state file between bursts of deliveries, never while answers are due.
   const services = { ...options.services, store: gatedStore(options.services.store, gate) };
