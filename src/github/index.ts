@@ -8,11 +8,18 @@ import { createAnswerGate, gatedStore } from "./answer-gate.js";
 import { createGithubClient } from "./client.js";
 import { createWebhookEndpoint, type VerifiedDelivery, WEBHOOK_PATH } from "./endpoint.js";
 import { createIssueNotifier } from "./issue-notifier.js";
-import { createIssueHandler, type IssuePayload } from "./issues.js";
+import { createIssueHandler } from "./issues.js";
 import { createKeyedQueue } from "./keyed-queue.js";
 import { createRootCauseLearning } from "./learning.js";
+import {
+  createPayloadCheck,
+  type IssuePayload,
+  type PullPayload,
+  READY_ACTIONS,
+  repositoryOf,
+} from "./payloads.js";
 import { readPull } from "./pull-state.js";
-import { createPullHandler, type PullPayload } from "./pulls.js";
+import { createPullHandler } from "./pulls.js";
 import type { GithubServices } from "./services.js";
 import type { GithubSettings } from "./settings.js";
 
@@ -27,10 +34,6 @@ export interface GithubSideOptions {
 }
 
 export type GithubSide = ReturnType<typeof createGithubSide>;
-
-function repositoryOf(payload: unknown): string | undefined {
-  return (payload as { repository?: { full_name?: string } }).repository?.full_name;
-}
 
 /**
  * The GitHub side of `serve`: the webhook endpoint, pull request environments with their one comment,
@@ -63,12 +66,7 @@ export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...op
 
   const asPull = (payload: unknown) => payload as PullPayload;
   webhooks.on(
-    [
-      "pull_request.opened",
-      "pull_request.reopened",
-      "pull_request.ready_for_review",
-      "pull_request.synchronize",
-    ],
+    READY_ACTIONS.map((action) => `pull_request.${action}` as const),
     ({ payload }) => pulls.ready(asPull(payload)),
   );
   webhooks.on("pull_request.converted_to_draft", ({ payload }) => pulls.convertedToDraft(asPull(payload)));
@@ -105,10 +103,11 @@ export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...op
 
   async function work(delivery: VerifiedDelivery): Promise<void> {
     const from = repositoryOf(delivery.payload);
-    if (from !== undefined && from.toLowerCase() !== served.toLowerCase()) {
+    // A ping is about the hook (an App's names no repository); everything else must be about ours.
+    if (delivery.name !== "ping" && from?.toLowerCase() !== served.toLowerCase()) {
       log.info(
         { action: "github" },
-        `GitHub delivery ${delivery.id} (${delivery.name}) is for ${from}, not ${served} (github.repository): ignored`,
+        `GitHub delivery ${delivery.id} (${delivery.name}) is for ${from ?? "no repository"}, not ${served} (github.repository): ignored`,
       );
       return;
     }
@@ -136,6 +135,7 @@ export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...op
     webhooks,
     log,
     gate,
+    check: createPayloadCheck({ issues: pipeline !== undefined }),
     accept(delivery) {
       // The answer has gone out; the work starts on the next turn, and its writes wait for a pause.
       const task = new Promise<void>((resolve) => setImmediate(resolve))

@@ -1,22 +1,8 @@
 import type { BugPipeline, PipelineBug } from "../bugs/pipeline.js";
 import type { Config } from "../config/load.js";
 import type { GithubLog } from "./client.js";
+import type { IssuePayload } from "./payloads.js";
 import { slackIdOf } from "./people.js";
-
-/** The parts of an `issues` payload this side reads. */
-export interface IssuePayload {
-  action: string;
-  issue: {
-    number: number;
-    title: string;
-    body?: string | null;
-    html_url: string;
-    user: { login: string } | null;
-    labels?: ({ name: string } | string)[];
-  };
-  label?: { name: string };
-  sender: { login: string };
-}
 
 /** The link the GitHub side keeps on a bug: `bug.links.github`. */
 export const GITHUB_LINK = "github";

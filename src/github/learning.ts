@@ -4,7 +4,7 @@ import { describeError, isHmsError } from "../errors.js";
 import type { RootCauseIndex } from "../triage/root-cause/index.js";
 import type { GithubRest } from "./client.js";
 import { isBugOfIssue } from "./issues.js";
-import type { PullPayload } from "./pulls.js";
+import type { PullPayload } from "./payloads.js";
 import { closedIssues, rootCauseEntry, rootCauseSection } from "./root-cause.js";
 import type { GithubServices } from "./services.js";
 

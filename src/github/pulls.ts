@@ -3,31 +3,13 @@ import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { GithubRest } from "./client.js";
 import { createKeyedQueue } from "./keyed-queue.js";
+import type { PullPayload } from "./payloads.js";
 import { slackIdOf } from "./people.js";
 import { latestByComponent, renderPullComment } from "./pull-comment.js";
 import { createComponentMapper, listChangedFiles } from "./pull-files.js";
 import { type PullRecord, readPull, updatePull } from "./pull-state.js";
 import type { GithubServices } from "./services.js";
 import { upsertStickyComment } from "./sticky-comment.js";
-
-/** The parts of a `pull_request` payload this side reads (GitHub sends much more). */
-export interface PullPayload {
-  action: string;
-  number: number;
-  pull_request: {
-    number: number;
-    title: string;
-    html_url: string;
-    body: string | null;
-    draft?: boolean;
-    merged?: boolean | null;
-    user: { login: string } | null;
-    author_association: string;
-    labels: { name: string }[];
-    head: { sha: string; repo: { full_name: string } | null };
-    base: { repo: { full_name: string } };
-  };
-}
 
 /** Authors whose code may be checked out without anyone asking: GitHub's own trust levels. */
 const TRUSTED = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);

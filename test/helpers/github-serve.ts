@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BugServices, createBugServices } from "../../src/bugs/services.js";
@@ -25,6 +25,8 @@ export interface GithubHarness {
   /** Waits until every accepted delivery has been worked through. */
   settle(): Promise<void>;
   environments(pr?: number): Promise<EnvRecord[]>;
+  /** The state file's text ("" before its first write): a refused delivery leaves it as it was. */
+  stateText(): string;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,13 @@ export async function startGithubHarness(
       await bugs?.pipeline.idle();
       await server.idle();
       await slack?.app.idle();
+    },
+    stateText: () => {
+      try {
+        return readFileSync(ws.stateFile, "utf8");
+      } catch {
+        return "";
+      }
     },
     environments: async (pr) =>
       (await app.store.read()).environments.filter((env) => pr === undefined || env.pr === pr),

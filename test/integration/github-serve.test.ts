@@ -39,7 +39,7 @@ describe("hms-env serve and GitHub", () => {
     });
     expect(serve.log()).not.toContain("GitHub: off");
     const unsigned = await deliver(serve.url, "pull_request", {}, { signature: null });
-    expect(unsigned.status).toBe(401);
+    expect(unsigned.status).toBe(400);
     const answer = await deliver(
       serve.url,
       "pull_request",

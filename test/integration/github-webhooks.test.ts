@@ -11,29 +11,21 @@ beforeAll(async () => {
 });
 afterAll(async () => gh.close());
 
-const stateText = () => {
-  try {
-    return readFileSync(gh.ws.stateFile, "utf8");
-  } catch {
-    return "";
-  }
-};
-
 describe("POST /github/webhooks refuses what GitHub did not sign, and changes nothing", () => {
   const payload = () => pullPayload("opened", { number: 40, head: "0".repeat(40) });
 
   it.each([
-    ["a missing signature", { signature: null }, 401, "X-Hub-Signature-256 is missing"],
+    ["a missing signature", { signature: null }, 400, "X-Hub-Signature-256 is missing"],
     ["another secret's signature", { secret: "not the secret" }, 401, "does not match"],
     ["a malformed signature", { signature: "sha256=zz" }, 401, "does not match"],
     ["a signature without its sha256= prefix", { signature: "abc" }, 401, "does not match"],
   ])("%s is refused", async (_what, options, status, message) => {
-    const before = stateText();
+    const before = gh.stateText();
     const answer = await deliver(gh.server.url, "pull_request", payload(), options);
     expect(answer.status).toBe(status);
     expect(JSON.parse(answer.body).error).toContain(message);
     await gh.settle();
-    expect(stateText()).toBe(before);
+    expect(gh.stateText()).toBe(before);
     expect(gh.api.calls).toHaveLength(0);
   });
 
