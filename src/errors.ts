@@ -29,7 +29,9 @@ export type HmsErrorCode =
   /** A root-cause signature that could backtrack catastrophically (exit 2: fix the entry). */
   | "UNSAFE_PATTERN"
   /** Some Slack variables set but not all: serve refuses to start rather than run deaf (exit 1). */
-  | "SLACK_SETUP";
+  | "SLACK_SETUP"
+  /** GitHub variables set but not all, or not valid: serve refuses to start, as for Slack (exit 1). */
+  | "GITHUB_SETUP";
 
 const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "USAGE",

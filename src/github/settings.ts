@@ -37,28 +37,47 @@ const present = (env: Env, name: string): string | undefined => {
   return value === undefined || value === "" ? undefined : value;
 };
 
+const GITHUB_SETUP_HINT = 'see the README\'s "GitHub setup" section';
+
+/** A GitHub setup serve cannot start with: exit 1, as for a half-configured Slack. */
+const setupError = (message: string) => new HmsError("GITHUB_SETUP", `${message} (${GITHUB_SETUP_HINT})`);
+
+/** Variables a GitHub App is given for hms-env alone: set without the secret, they are half a setup. */
+const APP_VARIABLES = ["GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_INSTALLATION_ID"];
+
+/** "A is set", "A and B are set", "A, B and C are set". */
+function areSet(names: readonly string[]): string {
+  const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names.join("");
+  return `${list} ${names.length === 1 ? "is" : "are"} set`;
+}
+
 /**
- * Reads the GitHub variables. Without GITHUB_WEBHOOK_SECRET GitHub is off (serve says so once, and
- * why): a GITHUB_TOKEN exported for other tools does not switch it on. With the secret, everything
- * else it needs must be there too, or the error names what is missing: a half-done setup never
- * fails quietly.
+ * Reads the GitHub variables. Without GITHUB_WEBHOOK_SECRET and the App's variables GitHub is off
+ * (serve says so once, and why): a GITHUB_TOKEN exported for other tools does not switch it on. With
+ * the secret, or an App variable, everything else it needs must be there too, or the error names what
+ * is missing: a half-done setup never fails quietly.
  */
 export function githubSetupFromEnv(env: Env, config: GithubConfig): GithubSetup {
   const set = VARIABLES.filter((name) => present(env, name) !== undefined);
+  const missing = (what: string) =>
+    setupError(
+      `GitHub is half configured: ${areSet(set)} but ${what}; set it, or unset the GitHub variables to run without GitHub`,
+    );
   const webhookSecret = present(env, "GITHUB_WEBHOOK_SECRET");
   if (webhookSecret === undefined) {
+    if (set.some((name) => APP_VARIABLES.includes(name))) {
+      throw missing("GITHUB_WEBHOOK_SECRET (the secret of the App's webhook) is missing");
+    }
     return {
       enabled: false,
       reason:
         set.length === 0
           ? "no GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_ID is set"
-          : `${set.join(", ")} ${set.length === 1 ? "is" : "are"} set but GITHUB_WEBHOOK_SECRET is not`,
+          : `${areSet(set)} but GITHUB_WEBHOOK_SECRET is not`,
     };
   }
-  const missing = (what: string) =>
-    new HmsError("CONFIG_INVALID", `GitHub is half set up (${set.join(", ")} set): ${what}`);
   if (config.repository === undefined) {
-    throw missing("set github.repository (owner/name) in hms.config.yaml to the repository served");
+    throw missing("github.repository is missing from hms.config.yaml (owner/name of the repository served)");
   }
   const [owner, repo] = config.repository.split("/") as [string, string];
   return {
@@ -77,21 +96,22 @@ function authFromEnv(env: Env, missing: (what: string) => HmsError): GithubAuth 
   const token = present(env, "GITHUB_TOKEN");
   const appIdText = present(env, "GITHUB_APP_ID");
   if (appIdText === undefined) {
+    if (present(env, "GITHUB_PRIVATE_KEY") !== undefined) throw missing("GITHUB_APP_ID is missing");
     if (token === undefined) {
-      throw missing("set GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY for a GitHub App");
+      throw missing("GITHUB_TOKEN (or GITHUB_APP_ID and GITHUB_PRIVATE_KEY for a GitHub App) is missing");
     }
     return { kind: "token", token };
   }
-  if (!/^\d{1,12}$/.test(appIdText)) throw missing(`GITHUB_APP_ID "${appIdText}" is not a number`);
+  if (!/^\d{1,12}$/.test(appIdText)) throw setupError(`GITHUB_APP_ID "${appIdText}" is not a number`);
   const keyText = present(env, "GITHUB_PRIVATE_KEY");
   if (keyText === undefined) {
     throw missing(
-      "set GITHUB_PRIVATE_KEY to the App's private key (the PEM text or the path of the .pem file)",
+      "GITHUB_PRIVATE_KEY (the App's private key: the PEM text or the path of the .pem file) is missing",
     );
   }
   const installationText = present(env, "GITHUB_INSTALLATION_ID");
   if (installationText !== undefined && !/^\d{1,15}$/.test(installationText)) {
-    throw missing(`GITHUB_INSTALLATION_ID "${installationText}" is not a number`);
+    throw setupError(`GITHUB_INSTALLATION_ID "${installationText}" is not a number`);
   }
   return {
     kind: "app",
@@ -105,8 +125,7 @@ function authFromEnv(env: Env, missing: (what: string) => HmsError): GithubAuth 
 function readPrivateKey(value: string): string {
   if (value.includes("-----BEGIN")) return value.replace(/\\n/g, "\n");
   if (!existsSync(value)) {
-    throw new HmsError(
-      "CONFIG_INVALID",
+    throw setupError(
       "GITHUB_PRIVATE_KEY is neither a PEM private key (-----BEGIN ...) nor the path of an existing .pem file",
     );
   }
@@ -119,13 +138,10 @@ function apiUrlFromEnv(env: Env): string {
   try {
     url = new URL(text);
   } catch {
-    throw new HmsError(
-      "CONFIG_INVALID",
-      `GITHUB_API_URL "${text}" is not a URL, e.g. https://github.example.com/api/v3`,
-    );
+    throw setupError(`GITHUB_API_URL "${text}" is not a URL, e.g. https://github.example.com/api/v3`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new HmsError("CONFIG_INVALID", `GITHUB_API_URL "${text}" must be an http(s) URL`);
+    throw setupError(`GITHUB_API_URL "${text}" must be an http(s) URL`);
   }
   return text.replace(/\/+$/, "");
 }

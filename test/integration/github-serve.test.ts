@@ -54,12 +54,29 @@ describe("hms-env serve and GitHub", () => {
     expect(api.calls[0]?.authorization).toBe("token ghp_serve");
   });
 
-  it("a half setup stops serve with exit 2 and names what is missing", async () => {
-    ws = await createWorkspace(`github:\n  repository: ${TEST_REPOSITORY}`);
-    const result = await ws.cli(["serve", "--port", "0"], {
-      env: { ...NO_GITHUB, GITHUB_WEBHOOK_SECRET: "s" },
-    });
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("set GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY");
-  });
+  it.each([
+    ["a secret without a token or App", { GITHUB_WEBHOOK_SECRET: "s" }, "GITHUB_TOKEN (or GITHUB_APP_ID"],
+    [
+      "an App id without its private key",
+      { GITHUB_WEBHOOK_SECRET: "s", GITHUB_APP_ID: "12" },
+      "GITHUB_PRIVATE_KEY (the App's private key",
+    ],
+    [
+      "an App without the webhook secret",
+      { GITHUB_APP_ID: "12", GITHUB_PRIVATE_KEY: "k" },
+      "GITHUB_WEBHOOK_SECRET",
+    ],
+  ])(
+    "a half setup (%s) stops serve with exit 1, as Slack's does, and names what is missing",
+    async (_what, env, missing) => {
+      ws = await createWorkspace(`github:\n  repository: ${TEST_REPOSITORY}`);
+      const result = await ws.cli(["serve", "--port", "0"], { env: { ...NO_GITHUB, ...env } });
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stderr).toContain("GitHub is half configured");
+      expect(result.stderr).toContain(`but ${missing}`);
+      expect(result.stderr).toContain('see the README\'s "GitHub setup" section');
+      // It stopped before listening: nothing was served.
+      expect(result.stderr).not.toContain('"action":"listen"');
+    },
+  );
 });

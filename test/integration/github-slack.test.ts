@@ -123,7 +123,7 @@ describe("GitHub and Slack in one serve", () => {
     expect(JSON.stringify(card?.args.blocks)).toContain(entry);
   });
 
-  it("an issue with the bug label: its card goes to the team's channel, the assignee gets the DM; closing the issue updates the card", async () => {
+  it("an issue with the bug label: assigned and labelled on GitHub, its card in the team's channel, the DM and the environment for the assignee; closing the issue updates the card", async () => {
     const report = {
       number: 70,
       title: "Saving a user crashes",
@@ -141,6 +141,17 @@ describe("GitHub and Slack in one serve", () => {
     expect(JSON.stringify(posted?.args.blocks)).toContain("/issues/70|report>");
     const dm = slack.called("chat.postMessage").find((call) => call.args.channel === bug?.assignee);
     expect(JSON.stringify(dm?.args.blocks)).toContain("launch.sh");
+    // On GitHub: the assignee's mapped login and the component's label, through the REST API.
+    const login = LOGINS[bug?.assignee ?? ""];
+    const rest = (suffix: string) =>
+      gh.api.calls.find((call) => call.method === "POST" && call.path.endsWith(`/issues/70/${suffix}`));
+    expect(rest("assignees")?.body).toEqual({ assignees: [login] });
+    expect(rest("labels")?.body).toEqual({ labels: [bug?.components[0]] });
+    expect(gh.api.issues.get(70)?.assignees).toEqual([login]);
+    // And the assignee's environment, the one the DM describes.
+    const env = (await gh.environments()).find((candidate) => candidate.id === bug?.environment);
+    expect(env).toMatchObject({ status: "ready", owner: bug?.assignee, component: bug?.components[0] });
+    expect(JSON.stringify(dm?.args.blocks)).toContain(env?.id ?? "no environment");
 
     await deliver(gh.server.url, "issues", issuePayload("closed", report, { sender: { login: "carol" } }));
     await gh.settle();
@@ -149,6 +160,7 @@ describe("GitHub and Slack in one serve", () => {
     expect(last?.args.ts).toBe(posted?.answer?.ts);
     expect(JSON.stringify(last?.args.blocks)).toContain("Closed");
     expect(JSON.stringify(last?.args.blocks)).toContain("issue #70 closed");
+    expect((await gh.bugs?.pipeline.get(bug?.id ?? ""))?.status).toBe("closed");
   });
 
   it("Reassign on the Slack card (by a team member) reassigns on GitHub; Close as not a bug closes the issue as not planned", async () => {

@@ -80,8 +80,11 @@ describe("GitHub variables", () => {
   });
 
   it.each([
-    [{ GITHUB_WEBHOOK_SECRET: "s" }, "set GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY"],
-    [{ GITHUB_WEBHOOK_SECRET: "s", GITHUB_APP_ID: "12" }, "set GITHUB_PRIVATE_KEY"],
+    [{ GITHUB_WEBHOOK_SECRET: "s" }, "set but GITHUB_TOKEN (or GITHUB_APP_ID and GITHUB_PRIVATE_KEY"],
+    [{ GITHUB_WEBHOOK_SECRET: "s", GITHUB_APP_ID: "12" }, "set but GITHUB_PRIVATE_KEY (the App's"],
+    [{ GITHUB_WEBHOOK_SECRET: "s", GITHUB_PRIVATE_KEY: "k" }, "set but GITHUB_APP_ID is missing"],
+    [{ GITHUB_APP_ID: "12", GITHUB_PRIVATE_KEY: "k" }, "are set but GITHUB_WEBHOOK_SECRET"],
+    [{ GITHUB_INSTALLATION_ID: "7", GITHUB_TOKEN: "t" }, "are set but GITHUB_WEBHOOK_SECRET"],
     [
       { GITHUB_WEBHOOK_SECRET: "s", GITHUB_APP_ID: "twelve", GITHUB_PRIVATE_KEY: "k" },
       'GITHUB_APP_ID "twelve" is not a number',
@@ -92,9 +95,14 @@ describe("GitHub variables", () => {
     ],
     [{ GITHUB_WEBHOOK_SECRET: "s", GITHUB_TOKEN: "t", GITHUB_API_URL: "api.github.com" }, "is not a URL"],
     [{ GITHUB_WEBHOOK_SECRET: "s", GITHUB_TOKEN: "t", GITHUB_API_URL: "ftp://x" }, "must be an http(s) URL"],
-  ])("half a setup is an error that names what is missing: %j", async (env, message) => {
-    await expectHmsError(() => githubSetupFromEnv(env, github), "CONFIG_INVALID", message);
-  });
+  ])(
+    "half a setup is an error (exit 1, as for Slack) that names what is missing: %j",
+    async (env, message) => {
+      const error = await expectHmsError(() => githubSetupFromEnv(env, github), "GITHUB_SETUP", message);
+      expect(error.exitCode).toBe(1);
+      expect(error.message).toContain('see the README\'s "GitHub setup" section');
+    },
+  );
 
   it("github.repository is required once GitHub is set up", async () => {
     await expectHmsError(
@@ -103,8 +111,8 @@ describe("GitHub variables", () => {
           { GITHUB_WEBHOOK_SECRET: "s", GITHUB_TOKEN: "t" },
           { ...github, repository: undefined },
         ),
-      "CONFIG_INVALID",
-      "set github.repository (owner/name)",
+      "GITHUB_SETUP",
+      "set but github.repository is missing from hms.config.yaml",
     );
   });
 });
