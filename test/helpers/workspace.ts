@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
@@ -7,7 +7,7 @@ import type { Clock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { EnvContext, Log } from "../../src/envs/context.js";
 import { createSampleRepo, type SampleRepo } from "../../src/envs/sample-repo.js";
-import type { EnvRecord } from "../../src/store/schema.js";
+import type { EnvRecord, StateData } from "../../src/store/schema.js";
 import { testApp } from "./host.js";
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
@@ -28,6 +28,10 @@ export interface Workspace {
   context(clock?: Clock): EnvContext;
   /** The app the CLI builds, on `clock` (the real one by default). */
   app(clock?: Clock, log?: Log): App;
+  /** The state file as it is on disk now, read without the store (no lock, no marker written). */
+  state(): StateData;
+  /** Environment `id`'s record as the state file holds it now. */
+  stored(id: string): EnvRecord;
   remove(): void;
 }
 
@@ -80,6 +84,12 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
     },
     context: (clock) => workspace.app(clock).envs,
     app: (clock, log) => testApp(loadConfig({ explicitPath: configFile, cwd: dir }), clock, log),
+    state: () => JSON.parse(readFileSync(workspace.stateFile, "utf8")) as StateData,
+    stored(id) {
+      const env = workspace.state().environments.find((candidate) => candidate.id === id);
+      if (!env) throw new Error(`the state file ${workspace.stateFile} holds no environment ${id}`);
+      return env;
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
   return workspace;

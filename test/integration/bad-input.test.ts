@@ -165,7 +165,7 @@ describe("a failure half-way", () => {
       const result = await broken.cli(["provision", "--component", "hms-dev", "--branch", "main"]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain("nix-instantiate of the shell failed");
-      const state = JSON.parse(readFileSync(broken.stateFile, "utf8")) as StateData;
+      const state = broken.state();
       expect(state.environments).toHaveLength(1);
       const [env] = state.environments as [EnvRecord];
       expect(env.status).toBe("failed");
@@ -186,9 +186,7 @@ describe("a failure half-way", () => {
       const result = await broken.cli(["provision", "--component", "hms-dev", "--branch", "main"]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain("missing/root_cause.json");
-      const [env] = (JSON.parse(readFileSync(broken.stateFile, "utf8")) as StateData).environments as [
-        EnvRecord,
-      ];
+      const [env] = broken.state().environments as [EnvRecord];
       expect(env).toMatchObject({ status: "failed" });
       expect(existsSync(env.path)).toBe(false);
       const list = (await execa("git", ["worktree", "list", "--porcelain"], { cwd: env.mirror })).stdout;
@@ -266,7 +264,7 @@ describe("limits and safety", () => {
     // Someone replaces the environment's folder with a link to a folder outside the env root.
     await execa("rm", ["-rf", env.path]);
     symlinkSync(precious, env.path);
-    const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
+    const state = ws.state();
     const stored = state.environments.find((e) => e.id === env.id) as EnvRecord;
     stored.path = join(ws.envRoot, "link", "..", "..", "precious");
     writeFileSync(ws.stateFile, JSON.stringify(state));

@@ -12,8 +12,7 @@ beforeAll(async () => {
 afterAll(() => ws.remove());
 
 /** The status the configured state file holds for `id`. */
-const statusOf = async (id: string) =>
-  (await ws.context().store.read()).environments.find((env) => env.id === id)?.status;
+const statusOf = (id: string) => ws.stored(id).status;
 
 /** `hms-env cleanup --env-dir DIR` from `cwd`, with only the environment variables given. */
 const cleanupDir = (
@@ -70,7 +69,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
     expect(result.stderr).toContain(`refusing to clean up ${decoy}`);
     expect(result.stderr).toContain(`whose folder is ${env.path}`);
     expect(existsSync(decoy)).toBe(true);
-    expect(await statusOf(env.id)).toBe("ready");
+    expect(statusOf(env.id)).toBe("ready");
     expect(existsSync(env.workdir)).toBe(true);
     await ws.cli(["cleanup", env.id]);
   });
@@ -84,7 +83,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
     const result = await cleanupDir(a.path);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`names environment ${b.id}, whose folder is ${b.path}`);
-    expect([await statusOf(a.id), await statusOf(b.id)]).toEqual(["ready", "ready"]);
+    expect([statusOf(a.id), statusOf(b.id)]).toEqual(["ready", "ready"]);
     expect(existsSync(a.path) && existsSync(b.path)).toBe(true);
     await ws.cli(["cleanup", a.id]);
     await ws.cli(["cleanup", b.id]);
@@ -98,7 +97,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
     expect(existsSync(viaFlag.path)).toBe(true);
     const configured = await cleanupDir(viaFlag.path, { cwd: "/", args: ["--config", ws.configFile] });
     expect(configured.exitCode, configured.stderr).toBe(0);
-    expect(await statusOf(viaFlag.id)).toBe("cleaned");
+    expect(statusOf(viaFlag.id)).toBe("cleaned");
     expect(existsSync(viaFlag.path)).toBe(false);
 
     const viaScript = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
@@ -111,7 +110,7 @@ describe("cleanup --env-dir: the configuration decides, never the folder's own f
       env: { HMS_CONFIG: other },
     });
     expect(script.exitCode, script.stderr).toBe(0);
-    expect(await statusOf(viaScript.id)).toBe("cleaned");
+    expect(statusOf(viaScript.id)).toBe("cleaned");
     expect(existsSync(viaScript.path)).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { execaSync } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvRecord, StateData } from "../../src/store/schema.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 import { withWrapper } from "../helpers/git-wrapper.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -13,11 +13,6 @@ beforeAll(async () => {
   ws = await createWorkspace("limits:\n  maxEnvsPerOwner: 20\n  maxTimeout: 2d");
 });
 afterAll(() => ws.remove());
-
-function stored(id: string): EnvRecord {
-  const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
-  return state.environments.find((env) => env.id === id) as EnvRecord;
-}
 
 const provision = (component: string) => ws.provision(["--component", component, "--branch", "main"]);
 
@@ -35,8 +30,7 @@ async function killedProvisioning(): Promise<EnvRecord> {
     env: { PATH: withWrapper(wrapper) },
   });
   expect(killed.exitCode).not.toBe(0);
-  const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
-  const env = state.environments.find((candidate) => candidate.status === "provisioning");
+  const env = ws.state().environments.find((candidate) => candidate.status === "provisioning");
   expect(env?.claim).toBeDefined();
   return env as EnvRecord;
 }
@@ -54,7 +48,7 @@ describe("a claim whose process is gone", () => {
     // Finished by a person: it ends failed, and says it was an interrupted provisioning.
     const cleanup = await ws.cli(["cleanup", env.id]);
     expect(cleanup.exitCode, cleanup.stderr).toBe(0);
-    expect(stored(env.id)).toMatchObject({ status: "failed", cleanReason: "manual" });
+    expect(ws.stored(env.id)).toMatchObject({ status: "failed", cleanReason: "manual" });
     const all = await ws.cli(["list", "--all"]);
     expect(all.stdout).toMatch(
       new RegExp(`${env.id}\\s+failed\\s+hms-esr.*interrupted: provisioning never finished$`, "m"),
@@ -108,10 +102,10 @@ describe("extend capped at limits.maxTimeout", () => {
     const env = await provision("hms-dev");
     const plain = await ws.cli(["extend", env.id, "1h"]);
     expect(plain.exitCode, plain.stderr).toBe(0);
-    expect(plain.stdout).toBe(`${env.id} now expires at ${stored(env.id).expiresAt}`);
+    expect(plain.stdout).toBe(`${env.id} now expires at ${ws.stored(env.id).expiresAt}`);
     const capped = await ws.cli(["extend", env.id, "2d"]);
     expect(capped.exitCode, capped.stderr).toBe(0);
-    const { expiresAt } = stored(env.id);
+    const { expiresAt } = ws.stored(env.id);
     expect(capped.stdout).toContain(`${env.id} now expires at ${expiresAt}`);
     expect(capped.stdout).toContain("capped at limits.maxTimeout (2d) from now");
   });

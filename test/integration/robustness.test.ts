@@ -4,7 +4,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extendEnvironment, findEnvironment } from "../../src/envs/lifecycle.js";
 import { settleDue } from "../../src/envs/reconcile.js";
-import type { EnvRecord, StateData } from "../../src/store/schema.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 import { startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -160,8 +160,7 @@ pkgs.mkShell { buildInputs = [ (derivation { name = "slow-\${builtins.toString b
     expect(result.exitCode).toBe(exitCode);
     expect(result.stderr).toContain("interrupted");
     const id = /reserve\s+(env-[0-9a-f]+)/.exec(output)?.[1] as string;
-    const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
-    const env = state.environments.find((candidate) => candidate.id === id) as EnvRecord;
+    const env = ws.stored(id);
     expect(env).toMatchObject({ status: "failed" });
     expect(env.failure).toContain("interrupted");
     expect(env.claim).toBeUndefined();

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { execa, execaSync } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvRecord, StateData } from "../../src/store/schema.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 import { withWrapper } from "../helpers/git-wrapper.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -13,11 +13,6 @@ beforeAll(async () => {
   ws = await createWorkspace('limits:\n  maxEnvsPerOwner: 20\nschedule:\n  reconcileInterval: "1h"');
 });
 afterAll(() => ws.remove());
-
-function stored(id: string): EnvRecord {
-  const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
-  return state.environments.find((env) => env.id === id) as EnvRecord;
-}
 
 const provision = (component: string) => ws.provision(["--component", component, "--branch", "main"]);
 
@@ -79,7 +74,7 @@ describe("serve stopped while a git command of its pass runs", () => {
     );
     const sleeper = Number(readFileSync(pidFile, "utf8").trim());
     expect(isRunning(sleeper)).toBe(true);
-    expect(stored(env.id)).toMatchObject({ status: "cleaning", claim: { pid: serve.process.pid } });
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaning", claim: { pid: serve.process.pid } });
 
     serve.process.kill("SIGTERM");
     const exited = await Promise.race([
@@ -96,11 +91,11 @@ describe("serve stopped while a git command of its pass runs", () => {
 
     // The state file is whole; the cut-short teardown counts as no failed attempt: its claim, dead now,
     // is finished by the next cleanup at once.
-    expect(stored(env.id)).toMatchObject({ status: "cleaning", claim: { pid: serve.process.pid } });
-    expect(stored(env.id).attempts).toBeUndefined();
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaning", claim: { pid: serve.process.pid } });
+    expect(ws.stored(env.id).attempts).toBeUndefined();
     const cleanup = await ws.cli(["cleanup", env.id]);
     expect(cleanup.exitCode, cleanup.stderr).toBe(0);
-    expect(stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
     expect(existsSync(env.path)).toBe(false);
   });
 });
@@ -146,9 +141,9 @@ describe("serve's start-up", () => {
     } finally {
       await serve.stop();
     }
-    expect(stored(resumed.id).status).toBe("cleaned");
-    expect(stored(abandoned.id).status).toBe("failed");
-    expect(stored(missing.id)).toMatchObject({ status: "cleaned", cleanReason: "missing" });
-    expect(stored(expired.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
+    expect(ws.stored(resumed.id).status).toBe("cleaned");
+    expect(ws.stored(abandoned.id).status).toBe("failed");
+    expect(ws.stored(missing.id)).toMatchObject({ status: "cleaned", cleanReason: "missing" });
+    expect(ws.stored(expired.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
   });
 });

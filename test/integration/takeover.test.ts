@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { execa, type ResultPromise } from "execa";
 import lockfile from "proper-lockfile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvRecord, StateData } from "../../src/store/schema.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -11,11 +11,6 @@ beforeAll(async () => {
   ws = await createWorkspace('limits:\n  maxEnvsPerOwner: 20\nschedule:\n  reconcileInterval: "1h"');
 });
 afterAll(() => ws.remove());
-
-async function stored(id: string): Promise<EnvRecord> {
-  const state = JSON.parse(readFileSync(ws.stateFile, "utf8")) as StateData;
-  return state.environments.find((env) => env.id === id) as EnvRecord;
-}
 
 /**
  * Holds the mirror's lock as another hms-env would: a teardown claims its environment, then waits here,
@@ -37,7 +32,7 @@ function spawnCli(args: string[]): ResultPromise {
 /** Waits until `pid` holds the environment's cleanup claim. */
 async function claimedBy(id: string, pid: number | undefined) {
   await eventually(async () => {
-    const env = await stored(id);
+    const env = ws.stored(id);
     return env.status === "cleaning" && env.claim?.pid === pid;
   }, `the cleanup claim of pid ${pid}`);
 }
@@ -60,7 +55,7 @@ describe("a cleanup killed after its claim", () => {
 
     const again = await ws.cli(["cleanup", env.id]);
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(await stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
     expect(existsSync(env.path)).toBe(false);
     expect((await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout).not.toContain(env.workdir);
     // Twice is safe: a cleaned environment is cleaned.
@@ -80,7 +75,7 @@ describe("a cleanup killed after its claim", () => {
     const gc = await ws.cli(["gc"]);
     expect(gc.exitCode, gc.stdout + gc.stderr).toBe(0);
     expect(gc.stdout).toContain(`interrupted or retried cleanup finished: ${env.id}`);
-    expect(await stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
     expect(existsSync(env.path)).toBe(false);
   });
 });
@@ -113,7 +108,7 @@ describe("serve stopped or killed in the middle of a teardown", () => {
     await release();
     const gc = await ws.cli(["gc"]);
     expect(gc.stdout).toContain(`interrupted or retried cleanup finished: ${env.id}`);
-    expect(await stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
   });
 
   it("SIGKILL: the next serve finishes it at start", async () => {
@@ -124,9 +119,9 @@ describe("serve stopped or killed in the middle of a teardown", () => {
     expect(existsSync(env.path)).toBe(true);
     const restarted = await startServe(ws);
     try {
-      await eventually(async () => (await stored(env.id)).status === "cleaned", "the restarted serve");
+      await eventually(async () => ws.stored(env.id).status === "cleaned", "the restarted serve");
       expect(existsSync(env.path)).toBe(false);
-      expect((await stored(env.id)).claim).toBeUndefined();
+      expect(ws.stored(env.id).claim).toBeUndefined();
     } finally {
       await restarted.stop();
     }

@@ -35,11 +35,6 @@ function recordingLog(clock: ManualClock) {
   return { log, lines };
 }
 
-async function stored(id: string): Promise<EnvRecord> {
-  const state = await ws.context().store.read();
-  return state.environments.find((env) => env.id === id) as EnvRecord;
-}
-
 /** Fake time goes on in 5 s steps; after each, whatever fell due is done before time moves again. */
 async function letTimePass(clock: ManualClock, server: RunningServer, ms: number) {
   for (let passed = 0; passed < ms; passed += 5000) {
@@ -75,10 +70,10 @@ describe("an environment that cannot be removed (an immutable file in its checko
       // Ten minutes of fake time after the deadline: attempts at +0, +10, +30, +70, +150 and +310 s.
       await letTimePass(clock, server, 60_000 + 600_000);
       for (const env of [other, third]) {
-        expect(await stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
+        expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "expired" });
         expect(existsSync(env.path)).toBe(false);
       }
-      const waiting = await stored(stuck.id);
+      const waiting = ws.stored(stuck.id);
       expect(waiting).toMatchObject({ status: "cleaning", attempts: 6, cleanReason: "expired" });
       expect(waiting.lastError).toContain(
         `cannot remove ${locked}: operation not permitted; an immutable file? try chattr -i ${locked}`,
@@ -113,7 +108,7 @@ describe("an environment that cannot be removed (an immutable file in its checko
       // Freed: the next attempt removes it, and nothing is tried again.
       await execa("chattr", ["-i", locked]);
       await letTimePass(clock, server, 330_000);
-      const cleaned = await stored(stuck.id);
+      const cleaned = ws.stored(stuck.id);
       expect(cleaned).toMatchObject({ status: "cleaned", attempts: 6 });
       expect(cleaned.lastError).toBeUndefined();
       expect(existsSync(stuck.path)).toBe(false);
@@ -148,7 +143,7 @@ describe("an environment that cannot be removed (an immutable file in its checko
         `still waiting to be cleaned: ${env.id} \\(1 failed attempts; next try .*\\): refusing to delete`,
       ),
     );
-    expect((await stored(env.id)).attempts).toBe(1);
+    expect(ws.stored(env.id).attempts).toBe(1);
     expect(existsSync(join(outside, "checkout", "README.md"))).toBe(true);
     // `cleanup ID` tries at once, and says the same.
     const manual = await ws.cli(["cleanup", env.id]);
@@ -165,7 +160,7 @@ describe("an environment that cannot be removed (an immutable file in its checko
     writeFileSync(join(env.path, "note.txt"), "moved back");
     const done = await ws.cli(["cleanup", env.id]);
     expect(done.exitCode, done.stderr).toBe(0);
-    expect(await stored(env.id)).toMatchObject({ status: "cleaned", attempts: 2 });
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", attempts: 2 });
     expect(existsSync(env.path)).toBe(false);
   });
 });
@@ -187,7 +182,7 @@ describe("`hms-env cleanup` of an environment with an immutable file", () => {
     await execa("chattr", ["-i", locked]);
     const freed = await ws.cli(["cleanup", env.id]);
     expect(freed.exitCode, freed.stderr).toBe(0);
-    expect(await stored(env.id)).toMatchObject({ status: "cleaned", attempts: 1 });
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", attempts: 1 });
     expect(existsSync(env.path)).toBe(false);
     const worktrees = (await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout;
     expect(worktrees).not.toContain(env.workdir);

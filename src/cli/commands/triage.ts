@@ -1,5 +1,6 @@
 import { readTriageState } from "../../bugs/triage-state.js";
-import { TRIAGE_GRAMMAR } from "../../grammar/commands.js";
+import { TRIAGE_GRAMMAR, TRIAGE_OPTIONS } from "../../grammar/commands.js";
+import { helpList, optionHelp } from "../../grammar/options.js";
 import { renderDecision } from "../../triage/render.js";
 import { type Command, stringOption } from "../command.js";
 import { appFor } from "../environment.js";
@@ -14,12 +15,11 @@ root causes from the root-cause database, and possible duplicates among the open
 Inside the repository (or with repo: configured), paths in the report are resolved against the
 files of the default branch, fetched into the shared mirror.
 
-  TEXT          the report: title, body, pasted logs and stack traces ("-" reads it from stdin)
-  --files       changed or affected files, comma-separated, relative to the repository root
-  --labels      GitHub labels, comma-separated (e.g. comp:hms-dev)
-  --reporter    Slack user ID or GitHub login of the reporter (never assigned their own report)
-  --component   a component chosen by hand; it outranks every other evidence
-  --json        print the decision as JSON`;
+${helpList({
+  TEXT: 'the report: title, body, pasted logs and stack traces ("-" reads it from stdin)',
+  ...optionHelp(TRIAGE_OPTIONS),
+  "--json": "print the decision as JSON",
+})}`;
 
 function list(text: string | undefined): string[] {
   return (text ?? "")
