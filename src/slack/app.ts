@@ -7,6 +7,7 @@ import { registerActions } from "./listeners/actions.js";
 import { registerCommand } from "./listeners/command.js";
 import { registerReportDoors } from "./listeners/reports.js";
 import { createSlackNotifier } from "./notifier.js";
+import { type IsSlackRecipient, slackRecipients } from "./recipients.js";
 import type { SlackServices } from "./services.js";
 import type { SlackSettings } from "./settings.js";
 
@@ -62,6 +63,8 @@ export interface SlackApp {
   notifier: ReturnType<typeof createSlackNotifier>["notifier"];
   environmentChanged: SlackContext["environmentChanged"];
   client: webApi.WebClient;
+  /** Owners that are Slack users; others (a login name, a channel) get no DM, warning or App Home. */
+  isRecipient: IsSlackRecipient;
   registered: Registered;
   start(): Promise<void>;
   /** Resolves when the work after every ack so far is done (tests, SIGTERM). */
@@ -136,6 +139,7 @@ export function createSlackApp(options: {
     void running.finally(() => inFlight.delete(running));
   };
 
+  const isRecipient = slackRecipients(services.log);
   const homeTimers = new Map<string, NodeJS.Timeout>();
   const publishHome = async (userId: string) => {
     const envs = (await services.listEnvironments()).filter((env) => env.owner === userId);
@@ -146,6 +150,7 @@ export function createSlackApp(options: {
     });
   };
   const homeChanged = (userId: string) => {
+    if (!isRecipient(userId)) return;
     clearTimeout(homeTimers.get(userId));
     homeTimers.set(
       userId,
@@ -156,7 +161,7 @@ export function createSlackApp(options: {
     );
   };
 
-  const slack = createSlackNotifier({ client, services, homeChanged });
+  const slack = createSlackNotifier({ client, services, homeChanged, isRecipient });
   const shared: SlackContext = {
     services,
     client,
@@ -188,6 +193,7 @@ export function createSlackApp(options: {
     notifier: slack.notifier,
     environmentChanged: slack.environmentChanged,
     client,
+    isRecipient,
     registered,
     async start() {
       void learnIdentity();

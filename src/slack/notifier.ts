@@ -4,8 +4,8 @@ import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { bugCard, phaseOf } from "./blocks/card.js";
 import { environmentMessage } from "./blocks/environment.js";
-import { SLACK_USER_ID } from "./ids.js";
 import { createMessageRefs, envMessageKey, type MessageRef } from "./message-refs.js";
+import type { IsSlackRecipient } from "./recipients.js";
 import type { SlackServices } from "./services.js";
 import { LIMITS, mention, userText } from "./text.js";
 
@@ -38,6 +38,7 @@ export function createSlackNotifier(deps: {
   services: SlackServices;
   /** Called after any change a person may see on App Home. */
   homeChanged(userId: string): void;
+  isRecipient: IsSlackRecipient;
 }) {
   const { client, services } = deps;
   const { config, pipeline } = services;
@@ -183,7 +184,7 @@ export function createSlackNotifier(deps: {
     // is posted here only for a later change whose message never went out.
     const sent = ref
       ? client.chat.update({ ...ref, ...message })
-      : options.mayPost === false || !SLACK_USER_ID.test(env.owner)
+      : options.mayPost === false || !deps.isRecipient(env.owner)
         ? Promise.resolve()
         : client.chat
             .postMessage({ channel: env.owner, ...message, unfurl_links: false })

@@ -66,6 +66,7 @@ export async function startSlack(options: {
     warnBeforeMs: config.slack.warnBeforeMs,
     clock: clock,
     onWarn: (env) => {
+      if (!app.isRecipient(env.owner)) return;
       void (async () => {
         // Once per deadline, across restarts: an extension earns a new warning, a restart does not.
         if (!(await firstDelivery(store, "slack", `warn:${env.id}:${env.expiresAt}`, clock.now()))) return;

@@ -9,6 +9,8 @@ import type { TriageDecision } from "../triage/types.js";
 export interface SlackLog {
   info(message: string): void;
   error(message: string): void;
+  /** What is worth a line only when looking closely (`serve --verbose`). */
+  debug?(message: string): void;
 }
 
 /**

@@ -3,6 +3,8 @@
  * everything is cut to Block Kit's limits so a long log never makes Slack refuse the whole message.
  */
 
+import { SLACK_USER_ID } from "./ids.js";
+
 /** Slack's limits: https://docs.slack.dev/reference/block-kit/blocks */
 export const LIMITS = {
   blocks: 50,
@@ -26,6 +28,22 @@ export function fromSlackText(text: string): string {
   return text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
 }
 
+/**
+ * A slash command's text as the person typed it. Slack sends what was typed with &, < and > escaped, so
+ * a bare `<…>` is always Slack's own markup: a link (`<https://x.io/a|x.io/a>`, the typed form after the
+ * `|`), a mention (`<@U024BE7LH|bob>`), a channel (`<#C024BE7LR|general>`) or a special one (`<!here>`).
+ * Each becomes what was typed, then the entities are undone, once.
+ */
+export function fromCommandText(text: string): string {
+  const typed = text.replace(/<([^<>|]*)(?:\|([^<>]*))?>/g, (_, target: string, label?: string) => {
+    const sigil = target.charAt(0);
+    if (sigil === "@" || sigil === "#") return `${sigil}${label || target.slice(1)}`;
+    if (sigil === "!") return label || `@${target.slice(1)}`;
+    return label || target;
+  });
+  return fromSlackText(typed);
+}
+
 /** Cuts text to `max` characters, ending with "…" when something was left out. */
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -47,7 +65,8 @@ export function slackDate(date: Date | string): string {
   return `<!date^${seconds}^{date_short_pretty} {time}|${at.toISOString().replace(/\.\d{3}Z$/, "Z")}>`;
 }
 
-export const mention = (userId: string) => `<@${userId}>`;
+/** A person as Slack shows them; a login name or channel (an environment's `--owner`) as plain code. */
+export const mention = (userId: string) => (SLACK_USER_ID.test(userId) ? `<@${userId}>` : code(userId));
 
 /** Code in mrkdwn: backticks inside would end the span early, so they are replaced. */
 export function code(text: string): string {

@@ -69,7 +69,11 @@ export async function startSlackHarness(
         signingSecret: SIGNING_SECRET,
         apiUrl: fake.apiUrl,
       },
-      log: { info: (line) => logs.push(line), error: (line) => logs.push(`error: ${line}`) },
+      log: {
+        info: (line) => logs.push(line),
+        error: (line) => logs.push(`error: ${line}`),
+        debug: (line) => logs.push(`debug: ${line}`),
+      },
       retry: { retries: options.retries ?? 4, factor: 2, minTimeout: 50, maxTimeout: 400, randomize: false },
       homeDebounceMs: 5,
     });

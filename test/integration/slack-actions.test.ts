@@ -273,6 +273,62 @@ describe("/hms-env", () => {
     expect(h.fake.called("chat.postMessage")).toHaveLength(0);
   });
 
+  it("reads the text as typed: Slack's &amp; &lt; &gt; and its <…> markup are undone once, and shown escaped once", async () => {
+    const h = await open();
+    // A branch whose name holds "&", in the real origin, with a file only it has.
+    const origin = h.ws.repo.path;
+    await execa("git", ["-C", origin, "checkout", "--quiet", "-b", "feature/a&b", "main"]);
+    writeFileSync(join(origin, "SYSTEM-COMPONENTS/HMS-DEV/AMPERSAND.md"), "on feature/a&b only\n");
+    await execa("git", ["-C", origin, "add", "--all"]);
+    await execa("git", ["-C", origin, "commit", "--quiet", "--message", "A branch with & in its name"]);
+    await execa("git", ["-C", origin, "checkout", "--quiet", "main"]);
+
+    // What Slack sends for `/hms-env provision --component hms-dev --branch feature/a&b`.
+    const ack = JSON.parse(
+      (
+        await h.send.command({
+          text: "provision --component hms-dev --branch feature/a&amp;b",
+          user_id: PEOPLE.dee,
+        })
+      ).body,
+    );
+    expect(ack.text).toContain("feature/a&amp;b");
+    expect(ack.text).not.toContain("&amp;amp;");
+    await settle(h, anyReady(h), "the environment of feature/a&b");
+    const env = h.environments()[0];
+    expect(env).toMatchObject({ branch: "feature/a&b", owner: PEOPLE.dee });
+    expect(existsSync(join(env?.workdir ?? "", "SYSTEM-COMPONENTS/HMS-DEV/AMPERSAND.md"))).toBe(true);
+
+    // Bad values come back escaped once: Slack shows them as they were typed.
+    const bad = JSON.parse(
+      (
+        await h.send.command({
+          text: "provision --component a&amp;b&lt;x&gt; --branch main",
+          user_id: PEOPLE.dee,
+        })
+      ).body,
+    );
+    expect(bad.text).toContain('unknown component "a&amp;b&lt;x&gt;"');
+    expect(bad.text).not.toMatch(/&amp;(amp|lt|gt);/);
+
+    // Links, mentions and channels arrive as Slack's markup; the value named is what the person typed.
+    const answers: string[] = [];
+    for (const text of [
+      "cleanup <#C0BUGS|bugs>",
+      "extend <@U0ANA|ana> 4h",
+      "cleanup <https://env-1.example.com|env-1.example.com>",
+    ]) {
+      const before = ephemerals(h).length;
+      expect((await h.send.command({ text, user_id: PEOPLE.dee })).status).toBe(200);
+      await h.idle();
+      answers.push(ephemerals(h).slice(before).join("\n"));
+    }
+    expect(answers[0]).toContain('no environment "#bugs"');
+    expect(answers[1]).toContain('no environment "@ana"');
+    expect(answers[2]).toContain('no environment "env-1.example.com"');
+    expect(h.environments()).toHaveLength(1);
+  });
+
   it("keeps the owner limit: one over it is told so and nothing is created", async () => {
     const h = await open({ config: "limits:\n  maxEnvsPerOwner: 1\n" });
     await h.send.command({ text: "provision --component hms-dev --branch main", user_id: PEOPLE.dee });
@@ -443,6 +499,58 @@ describe("the warning before a deadline", () => {
     clock.advance(60_000);
     await h.idle();
     expect(h.posts(PEOPLE.bo)).toHaveLength(2);
+  });
+});
+
+describe("owners that are not Slack users", () => {
+  it("a login name or a channel as owner gets no warning and no App Home; a Slack user's warning still goes", async () => {
+    const clock = manualClock(new Date());
+    const h = await open({ clock, config: "  warnBefore: 1h\n" });
+    const made: Record<string, string> = {};
+    // Made on the command line: by `root`, for a channel by mistake, and for a Slack user.
+    for (const owner of ["root", CHANNELS.bugs, PEOPLE.dee]) {
+      const env = await h.ws.provision(["--component", "hms-dev", "--branch", "main", "--owner", owner]);
+      made[owner] = env.id;
+    }
+    // Dee's App Home follows her environment, the last one made: serve has seen all three.
+    await settle(
+      h,
+      () => h.fake.called("views.publish").some((call) => call.args.user_id === PEOPLE.dee),
+      "serve seeing them",
+    );
+    const deadline = Math.max(...h.environments().map((env) => Date.parse(env.expiresAt)));
+    clock.advance(deadline - 3_600_000 - clock.now().getTime() - 5_000);
+    await eventually(async () => {
+      clock.advance(1000);
+      await h.idle();
+      return h
+        .posts(PEOPLE.dee)
+        .some((call) => String(call.args.text).includes(`${made[PEOPLE.dee]} expires`));
+    }, "Dee's warning");
+    clock.advance(60_000);
+    // Extended from the command line: a change serve tells Slack about, and a new deadline to warn of.
+    await h.ws.cli(["extend", made.root ?? "", "4h"], { env: { HMS_CONFIG: h.ws.configFile } });
+    await h.ws.cli(["extend", made[CHANNELS.bugs] ?? "", "4h"], { env: { HMS_CONFIG: h.ws.configFile } });
+    await eventually(async () => {
+      await h.idle();
+      return h.environments().every((env) => env.status === "ready");
+    }, "the extensions");
+    clock.advance(4 * 3_600_000);
+    await h.idle();
+
+    for (const owner of ["root", CHANNELS.bugs]) {
+      expect(h.posts(owner), owner).toEqual([]);
+      expect(
+        h.fake.called("views.publish").filter((call) => call.args.user_id === owner),
+        owner,
+      ).toEqual([]);
+      // Skipped without fuss: one debug line for each, not an error.
+      expect(h.logs.filter((line) => line.includes(`owner "${owner}" is not a Slack user ID`))).toHaveLength(
+        1,
+      );
+      expect(h.logs.filter((line) => line.startsWith("error:") && line.includes(owner))).toEqual([]);
+    }
+    expect(h.fake.called("views.publish").some((call) => call.args.user_id === PEOPLE.dee)).toBe(true);
   });
 });
 

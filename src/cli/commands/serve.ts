@@ -53,6 +53,7 @@ function bugTaggedLog(log: Log, action: string) {
   return {
     info: (message: string) => log.info(fields(message), message),
     error: (message: string) => log.error(fields(message), message),
+    debug: (message: string) => log.debug(fields(message), message),
   };
 }
 

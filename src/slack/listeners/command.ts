@@ -10,7 +10,7 @@ import { environmentMessage, sourceText } from "../blocks/environment.js";
 import { parseSlashCommand, SLASH_USAGE, type SlashCommand } from "../command-grammar.js";
 import { SLASH_COMMAND } from "../ids.js";
 import { envMessageKey, type MessageRef } from "../message-refs.js";
-import { cut, escapeText, LIMITS, slackDate } from "../text.js";
+import { code, cut, escapeText, fromCommandText, LIMITS, mention, slackDate } from "../text.js";
 
 /** Progress edits of the DM, at most one a second (chat.update is rate limited per channel). */
 const PROGRESS_EVERY_MS = 1000;
@@ -52,7 +52,7 @@ export function registerCommand(app: App, ctx: SlackContext): void {
     const userId = command.user_id;
     let parsed: SlashCommand;
     try {
-      parsed = parseSlashCommand(command.text ?? "");
+      parsed = parseSlashCommand(fromCommandText(command.text ?? ""));
     } catch (error) {
       await ack(ephemeral(errorText(error)));
       return;
@@ -117,13 +117,15 @@ export function registerCommand(app: App, ctx: SlackContext): void {
       case "list":
         return listText((await services.listEnvironments()).filter((env) => env.owner === userId));
       case "extend": {
-        await mayAct(parsed.id, userId);
-        const env = await services.extend(parsed.id, parsed.duration, userId);
+        const found = await services.findEnvironment(parsed.id);
+        if (!mayActOnEnvironment(found, userId, config)) return refusal(found);
+        const env = await services.extend(found.id, parsed.duration, userId);
         ctx.background(`extend ${env.id}`, () => ctx.environmentChanged(env));
         return `\`${env.id}\` now expires ${slackDate(env.expiresAt)}.`;
       }
       case "cleanup": {
-        const env = await mayAct(parsed.id, userId);
+        const env = await services.findEnvironment(parsed.id);
+        if (!mayActOnEnvironment(env, userId, config)) return refusal(env);
         await respond(ephemeral(`Cleaning up \`${env.id}\`…`));
         const done = await services.cleanup(env.id, userId);
         ctx.background(`cleanup ${env.id}`, () => ctx.environmentChanged(done));
@@ -132,14 +134,9 @@ export function registerCommand(app: App, ctx: SlackContext): void {
     }
   }
 
-  async function mayAct(key: string, userId: string): Promise<EnvRecord> {
-    const env = await services.findEnvironment(key);
-    if (!mayActOnEnvironment(env, userId, config)) {
-      throw new Error(
-        `only the owner <@${env.owner}>, the team owning ${env.component} and admins can change \`${env.id}\`; nothing was changed`,
-      );
-    }
-    return env;
+  /** Already Slack text: the owner is a mention, everything else is escaped. */
+  function refusal(env: EnvRecord): string {
+    return `Only the owner ${mention(env.owner)}, the team owning ${escapeText(env.component)} and admins can change ${code(env.id)}; nothing was changed.`;
   }
 
   /**

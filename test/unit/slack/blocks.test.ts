@@ -5,7 +5,7 @@ import { bugCard } from "../../../src/slack/blocks/card.js";
 import { environmentMessage } from "../../../src/slack/blocks/environment.js";
 import { homeView } from "../../../src/slack/blocks/home.js";
 import { limitBlocks, section } from "../../../src/slack/blocks/kit.js";
-import { escapeText, slackDate } from "../../../src/slack/text.js";
+import { escapeText, fromCommandText, mention, slackDate } from "../../../src/slack/text.js";
 import type { EnvRecord } from "../../../src/store/schema.js";
 
 const huge = "E".repeat(10_000);
@@ -136,6 +136,29 @@ describe("text from users", () => {
     expect(escapeText("<!channel> <@U1> & <http://x|y>")).toBe(
       "&lt;!channel&gt; &lt;@U1&gt; &amp; &lt;http://x|y&gt;",
     );
+  });
+
+  it("reads a slash command's text as typed: entities undone once, Slack's <…> markup back to what was typed", () => {
+    expect(fromCommandText("--branch feature/a&amp;b&lt;c&gt;")).toBe("--branch feature/a&b<c>");
+    // Someone who typed an entity gets that entity, not the character.
+    expect(fromCommandText("&amp;lt;")).toBe("&lt;");
+    expect(fromCommandText("see <https://ci.example.com/42|ci.example.com/42> and <https://x.io>")).toBe(
+      "see ci.example.com/42 and https://x.io",
+    );
+    expect(fromCommandText("<@U024BE7LH|bob> <@U024BE7LH> in <#C024BE7LR|general> <#C024BE7LR|>")).toBe(
+      "@bob @U024BE7LH in #general #C024BE7LR",
+    );
+    expect(fromCommandText("<!here> <!subteam^S0SME|@sme-team> <mailto:a@b.io|a@b.io>")).toBe(
+      "@here @sme-team a@b.io",
+    );
+  });
+
+  it("mentions Slack users only: an owner that is a login name or a channel is shown as code", () => {
+    expect(mention("U024BE7LH")).toBe("<@U024BE7LH>");
+    expect(mention("W024BE7LH")).toBe("<@W024BE7LH>");
+    expect(mention("root")).toBe("`root`");
+    expect(mention("C0BUGS")).toBe("`C0BUGS`");
+    expect(mention("!channel>")).toBe("`!channel&gt;`");
   });
 
   it("shows dates as Slack date tokens, each reader in their own timezone", () => {
