@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 /**
@@ -50,8 +51,6 @@ function fillDisk(name: string): void {
   }
 }
 
-const worktrees = async (mirror: string) =>
-  (await execa("git", ["worktree", "list", "--porcelain"], { cwd: mirror })).stdout;
 const refOf = async (mirror: string, id: string) =>
   (await execa("git", ["for-each-ref", `refs/hms-env/${id}`], { cwd: mirror })).stdout;
 
@@ -61,9 +60,8 @@ describe("a full disk under the env root", () => {
     async () => {
       const kept = await ws.provision(["--component", "hms-dev", "--branch", "main", "--sparse"]);
       const expired = await ws.provision(["--component", "hms-sme", "--branch", "main", "--sparse"]);
-      await ws.context().store.update((state) => {
-        const env = state.environments.find((candidate) => candidate.id === expired.id);
-        if (env) env.expiresAt = new Date(Date.now() - 1000).toISOString();
+      await ws.rewrite(expired.id, (env) => {
+        env.expiresAt = new Date(Date.now() - 1000).toISOString();
       });
       fillDisk("filler-1");
       // Nothing can be written: not even the owner file inside the mirror lock's folder.

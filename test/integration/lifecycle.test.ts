@@ -4,6 +4,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMetadata } from "../../src/envs/metadata.js";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { CLI, createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
 import { envRecord } from "../unit/support.js";
 
@@ -61,9 +62,8 @@ describe("gc", () => {
     const expired = await ws.provision(["--component", "hms-sme", "--branch", "main"]);
     const vanished = await ws.provision(["--component", "hms-esr", "--branch", "main"]);
     const kept = await ws.provision(["--component", "hms-sys", "--branch", "main"]);
-    await ws.context().store.update((state) => {
-      const env = state.environments.find((e) => e.id === expired.id);
-      if (env) env.expiresAt = new Date(Date.now() - 1000).toISOString();
+    await ws.rewrite(expired.id, (env) => {
+      env.expiresAt = new Date(Date.now() - 1000).toISOString();
     });
     rmSync(vanished.path, { recursive: true, force: true });
     // hms-env's own folder whose record is gone: it carries the mark hms-env writes at reservation.
@@ -91,9 +91,9 @@ describe("gc", () => {
     expect(report.stdout).toContain(orphan);
     expect(existsSync(orphan)).toBe(true);
     expect(existsSync(expired.path)).toBe(false);
-    const worktrees = (await execa("git", ["worktree", "list"], { cwd: kept.mirror })).stdout;
-    expect(worktrees).not.toContain(vanished.workdir);
-    expect(worktrees).toContain(kept.workdir);
+    const list = await worktrees(kept.mirror);
+    expect(list).not.toContain(vanished.workdir);
+    expect(list).toContain(kept.workdir);
 
     const removal = JSON.parse((await ws.cli(["gc", "--orphans", "--json"])).stdout) as {
       removedOrphans: string[];
@@ -111,18 +111,16 @@ describe("gc and interrupted provisioning", () => {
   it("takes down a provisioning that never finished and frees its owner's slot", async () => {
     const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
     // As if the process had died half-way, 31 minutes ago.
-    await ws.context().store.update((state) => {
-      const stored = state.environments.find((e) => e.id === env.id);
-      if (stored)
-        Object.assign(stored, {
-          status: "provisioning",
-          createdAt: new Date(Date.now() - 31 * 60_000).toISOString(),
-        });
-    });
+    await ws.rewrite(env.id, (stored) =>
+      Object.assign(stored, {
+        status: "provisioning",
+        createdAt: new Date(Date.now() - 31 * 60_000).toISOString(),
+      }),
+    );
     const report = await ws.cli(["gc"]);
     expect(report.stdout).toContain(`unfinished provisioning taken down: ${env.id}`);
     expect(existsSync(env.path)).toBe(false);
-    expect((await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout).not.toContain(env.workdir);
+    expect(await worktrees(env.mirror)).not.toContain(env.workdir);
     expect(await show(env.id)).toMatchObject({
       status: "failed",
       failure: "interrupted: provisioning never finished",

@@ -4,7 +4,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extendEnvironment, findEnvironment } from "../../src/envs/lifecycle.js";
 import { settleDue } from "../../src/envs/reconcile.js";
-import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -14,22 +14,12 @@ beforeAll(async () => {
 });
 afterAll(() => ws.remove());
 
-async function rewrite(id: string, change: (env: EnvRecord) => void) {
-  await ws.context().store.update((state) => {
-    const env = state.environments.find((candidate) => candidate.id === id);
-    if (env) change(env);
-  });
-}
-
-const worktreeList = async (env: EnvRecord) =>
-  (await execa("git", ["worktree", "list", "--porcelain"], { cwd: env.mirror })).stdout;
-
 describe("an expiry racing an extension", () => {
   it("ends either extended and ready or cleaned with the extension refused, never both", async () => {
     const context = ws.context();
     for (let round = 0; round < 4; round++) {
       const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
-      await rewrite(env.id, (stored) => {
+      await ws.rewrite(env.id, (stored) => {
         stored.expiresAt = new Date(Date.now() - 1000).toISOString();
       });
       const [, extended] = await Promise.allSettled([
@@ -60,7 +50,7 @@ describe("an environment that cannot be cleaned", () => {
     renameSync(stuck.path, elsewhere);
     await execa("git", ["worktree", "repair", join(elsewhere, "checkout")], { cwd: stuck.mirror });
     for (const env of [stuck, due]) {
-      await rewrite(env.id, (stored) => {
+      await ws.rewrite(env.id, (stored) => {
         stored.expiresAt = new Date(Date.now() - 1000).toISOString();
         if (stored.id === stuck.id)
           Object.assign(stored, { path: elsewhere, workdir: join(elsewhere, "checkout") });
@@ -72,7 +62,7 @@ describe("an environment that cannot be cleaned", () => {
     expect(gc.stdout).toContain(`could not clean ${stuck.id}: refusing to delete ${elsewhere}`);
     expect(existsSync(due.path)).toBe(false);
     expect(existsSync(join(elsewhere, "checkout", "README.md"))).toBe(true);
-    expect(await worktreeList(stuck)).toContain(join(elsewhere, "checkout"));
+    expect(await worktrees(stuck.mirror)).toContain(join(elsewhere, "checkout"));
     // It stays claimed for cleanup, says why, and waits for its next attempt instead of being retried at once.
     const after = await findEnvironment(ws.context(), stuck.id);
     expect(after).toMatchObject({ status: "cleaning", attempts: 1, cleanReason: "expired" });
@@ -88,7 +78,7 @@ describe("an environment that cannot be cleaned", () => {
     renameSync(env.path, join(outside, "env"));
     symlinkSync(outside, join(ws.envRoot, "link"));
     const throughLink = join(ws.envRoot, "link", "env");
-    await rewrite(env.id, (stored) =>
+    await ws.rewrite(env.id, (stored) =>
       Object.assign(stored, { path: throughLink, workdir: join(throughLink, "checkout") }),
     );
     const result = await ws.cli(["cleanup", env.id]);
@@ -165,7 +155,7 @@ pkgs.mkShell { buildInputs = [ (derivation { name = "slow-\${builtins.toString b
     expect(env.failure).toContain("interrupted");
     expect(env.claim).toBeUndefined();
     expect(existsSync(env.path)).toBe(false);
-    expect(await worktreeList(env)).not.toContain(env.workdir);
+    expect(await worktrees(env.mirror)).not.toContain(env.workdir);
   });
 });
 

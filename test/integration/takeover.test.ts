@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { execa, type ResultPromise } from "execa";
 import lockfile from "proper-lockfile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -57,7 +57,7 @@ describe("a cleanup killed after its claim", () => {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
     expect(existsSync(env.path)).toBe(false);
-    expect((await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout).not.toContain(env.workdir);
+    expect(await worktrees(env.mirror)).not.toContain(env.workdir);
     // Twice is safe: a cleaned environment is cleaned.
     const twice = await ws.cli(["cleanup", env.id]);
     expect(twice.exitCode).toBe(0);
@@ -86,8 +86,7 @@ describe("serve stopped or killed in the middle of a teardown", () => {
     const env = await provision(component);
     const release = await holdMirror(env.mirror);
     const serve = await startServe(ws);
-    await ws.context().store.update((state) => {
-      const due = state.environments.find((candidate) => candidate.id === env.id) as EnvRecord;
+    await ws.rewrite(env.id, (due) => {
       due.expiresAt = new Date(Date.now() + 500).toISOString();
     });
     await claimedBy(env.id, serve.process.pid);
