@@ -1,22 +1,16 @@
 import type { Clock } from "../clock.js";
+import type { LockHolder } from "../store/lock-holder.js";
 import type { Claim, EnvRecord } from "../store/schema.js";
 
-/** The process making changes: cli.ts fills it in, so nothing else reads process.pid or the host name. */
-export interface ProcessIdentity {
-  pid: number;
-  host: string;
+export { processIsAlive } from "../store/lock-holder.js";
+
+/**
+ * The process making changes: cli.ts fills it in (its pid, host and /proc facts), so nothing else reads
+ * process.pid or the host name. Its locks and claims name it.
+ */
+export interface ProcessIdentity extends LockHolder {
   /** Whether a process with this pid runs on this host (a signal 0 probe). */
   isAlive(pid: number): boolean;
-}
-
-/** Whether a process with this pid runs here: signal 0 checks without sending anything (EPERM: it runs, as another user). */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export function newClaim(self: ProcessIdentity, now: Date, leaseMs: number, attempt: number): Claim {

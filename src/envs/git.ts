@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { HmsError } from "../errors.js";
-import { type LockHolder, withFileLock } from "../store/file-lock.js";
+import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
@@ -43,7 +43,9 @@ export interface Git {
 export const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 
 export async function git(args: string[], cwd?: string, exec: Exec = execHere) {
-  return exec("git", args, { cwd, env: GIT_ENV });
+  // Under a mirror lock that is lost meanwhile (this process was paused past its stale time and another
+  // took it over), git stops at once rather than work on another's mirror.
+  return exec("git", args, { cwd, env: GIT_ENV, signal: currentLockSignal() });
 }
 
 export function gitFailure(what: string, stderr: string, cause?: unknown): HmsError {
@@ -61,17 +63,24 @@ export function mirrorPathFor(repo: string, cacheDir: string): string {
 /**
  * A fetch of a large monorepo can take minutes: the holder refreshes the lock (a heartbeat every
  * holdMs/3) for as long as git runs, so the lock itself can be short-lived. A holder killed with
- * kill -9 stops beating, and the next provisioning takes the lock over after holdMs: seconds, not the
- * minutes a fetch may last. Waiting for a live holder still has the whole of waitMs.
+ * kill -9 on this machine is taken over at once (its pid is gone); one on another host stops beating
+ * and is taken over after holdMs: seconds, not the minutes a fetch may last. Waiting for a live holder
+ * still has the whole of waitMs. A holder that loses its lock (paused past holdMs) has its git command
+ * stopped and fails with MIRROR_LOCK_LOST.
  */
-export const MIRROR_LOCK = { holdMs: 15_000, waitMs: 600_000 };
+export const MIRROR_LOCK: LockOptions = {
+  holdMs: 15_000,
+  waitMs: 600_000,
+  what: "mirror",
+  lostCode: "MIRROR_LOCK_LOST",
+};
 
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
 export type MirrorLock = <T>(mirror: string, task: () => Promise<T>) => Promise<T>;
 
 /** The mirror lock as `holder` takes it: its owner file names that process. */
 export function mirrorLock(holder: LockHolder): MirrorLock {
-  return (mirror, task) => withFileLock(mirror, { ...MIRROR_LOCK, holder, what: "mirror" }, task);
+  return (mirror, task) => withFileLock(mirror, { ...MIRROR_LOCK, holder }, task);
 }
 
 /**
