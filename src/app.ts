@@ -105,6 +105,8 @@ export function createApp(options: AppOptions): App {
     holder: options.self,
     now: () => clock.now(),
     retention: { ...DEFAULT_RETENTION, recordsMs: config.retention.recordsMs },
+    // Where its environments and mirrors live keeps a record of it: losing its whole folder is noticed.
+    witnesses: [config.envRoot, config.cacheDir],
   });
   const exec = options.exec && { exec: options.exec };
   const git = createGit({ holder: options.self, ...exec });

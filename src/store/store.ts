@@ -9,6 +9,7 @@ import { fileSystemReason } from "./fs-reason.js";
 import { DEFAULT_RETENTION, pruneState, type Retention } from "./retention.js";
 import { type AuditEntry, emptyState, type StateData } from "./schema.js";
 import { markerOf, parseState, stateMissing } from "./state-file.js";
+import { stateWitnesses } from "./witness.js";
 
 /** The audit log keeps the newest entries; older ones are of no use to anyone answering "what happened?". */
 const AUDIT_LIMIT = 2000;
@@ -46,6 +47,11 @@ export interface StoreOptions {
   retention?: Retention;
   /** The lock's stale and wait times; tests shorten them. */
   lock?: LockOptions;
+  /**
+   * Folders outside the state file's own (the env root, the mirror cache) that keep a record of its
+   * existence, so that losing the whole state folder is noticed by a new process too.
+   */
+  witnesses?: readonly string[];
 }
 
 export function createStore({
@@ -54,6 +60,7 @@ export function createStore({
   now,
   retention = DEFAULT_RETENTION,
   lock = QUICK_CHANGE,
+  witnesses = [],
 }: StoreOptions): Store {
   // lowdb reads (a missing file reads as null); writes go through writeDurably, which lowdb's steno lacks.
   const reader = new DataFile<StateData>(file, {
@@ -71,12 +78,16 @@ export function createStore({
     else if (isHmsError(error) && FILE_PROBLEMS.has(error.code)) problem = error;
   };
 
+  const records = stateWitnesses(file, witnesses);
+
   const whyItExisted = (): string | undefined => {
     if (seen) return "this process read it before";
     if (existsSync(markerOf(file))) return `${markerOf(file)} records that it was created`;
     if (existsSync(backupOf(file))) return `its backup ${backupOf(file)} is there`;
-    return undefined;
+    return records.evidence();
   };
+
+  const missing = (evidence: string) => stateMissing(file, evidence, records.files);
 
   const readNow = async (attempt = 0): Promise<StateData> => {
     let data: StateData | null;
@@ -95,9 +106,10 @@ export function createStore({
       if (evidence === undefined) return emptyState();
       // The first write may have landed (file, then marker) between the read and the check: read again.
       if (attempt === 0 && existsSync(file)) return readNow(1);
-      throw stateMissing(file, evidence);
+      throw missing(evidence);
     }
     if (!seen) recordExisting();
+    records.record(now());
     seen = true;
     return data;
   };
@@ -135,8 +147,10 @@ export function createStore({
     serialize(() =>
       tracked(async () => {
         if (!existsSync(dirname(file))) {
-          // First use makes the folder; a folder that vanished under a running process is not remade.
-          if (seen) throw stateMissing(file, "this process read it before");
+          // First use makes the folder; a folder that vanished (under a running process, or between
+          // two commands, as its records elsewhere tell) is not remade.
+          const evidence = whyItExisted();
+          if (evidence !== undefined) throw missing(evidence);
           mkdirSync(dirname(file), { recursive: true });
         }
         return withFileLock(
@@ -157,6 +171,7 @@ export function createStore({
             } catch (error) {
               throw writeFailure(file, error);
             }
+            records.record(now());
             seen = true;
             return result;
           },
