@@ -56,21 +56,23 @@ function forgeLock(file: string, holder: Partial<LockOwner>): void {
 const quickStore = (file: string) =>
   createStore({ ...testStore, file, lock: { holdMs: HOLD_MS, waitMs: WAIT_MS } });
 
+/** A state file whose lock is still there after its holder was killed with kill -9 while holding it. */
+async function lockOfKilledHolder() {
+  const dir = tempDir();
+  const file = join(dir, "data", "state.json");
+  await seedState(file);
+  const holder = execa(process.execPath, [script(dir, "holder.mjs", HOLDER), lockUrl, file, join(dir, "x")], {
+    reject: false,
+  });
+  await waitForLine(holder, "holding");
+  holder.kill("SIGKILL");
+  await holder;
+  return { dir, file, holderPid: holder.pid as number };
+}
+
 describe("a holder killed with kill -9", () => {
   it("is taken over by the next process at once, with a log line naming it", async () => {
-    const dir = tempDir();
-    const file = join(dir, "data", "state.json");
-    await seedState(file);
-    const holder = execa(
-      process.execPath,
-      [script(dir, "holder.mjs", HOLDER), lockUrl, file, join(dir, "x")],
-      {
-        reject: false,
-      },
-    );
-    await waitForLine(holder, "holding");
-    holder.kill("SIGKILL");
-    await holder;
+    const { file, holderPid } = await lockOfKilledHolder();
     expect(readdirSync(dirname(file))).toContain("state.json.lock");
 
     setLockLog(capture);
@@ -81,7 +83,7 @@ describe("a holder killed with kill -9", () => {
     expect(warnings).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^took over the lock on the state file ${file} from process ${holder.pid} on this host .*: process ${holder.pid} is gone$`,
+          `^took over the lock on the state file ${file} from process ${holderPid} on this host .*: process ${holderPid} is gone$`,
         ),
       ),
     ]);
@@ -90,19 +92,7 @@ describe("a holder killed with kill -9", () => {
   });
 
   it("with several waiters racing for it, each gets the lock in turn and no update is lost", async () => {
-    const dir = tempDir();
-    const file = join(dir, "data", "state.json");
-    await seedState(file);
-    const holder = execa(
-      process.execPath,
-      [script(dir, "holder.mjs", HOLDER), lockUrl, file, join(dir, "x")],
-      {
-        reject: false,
-      },
-    );
-    await waitForLine(holder, "holding");
-    holder.kill("SIGKILL");
-    await holder;
+    const { dir, file } = await lockOfKilledHolder();
     const updater = script(dir, "updater.mjs", UPDATER);
     const names = ["a", "b", "c", "d"];
     const results = await Promise.all(
