@@ -2,16 +2,13 @@
 // The state store at scale: 5,000 live and 50,000 cleaned environment records (all within retention).
 // (1) One locked update (lock, read and validate, change one deadline, prune, fsync, keep .bak, rename,
 //     fsync the folder) against a plain `writeFile` of the same text, interleaved in the same run.
-// (2) serve's start-up: its timers reading that file and arming a timer for each of the 5,000 live ones.
+// serve's start-up on the same file: bench/serve-start.mjs.
 // Usage: npm run build && node bench/store.mjs [--live 5000] [--cleaned 50000] [--rounds 7]
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { noLog } from "../dist/envs/context.js";
-import { systemClock } from "../dist/schedule/system-clock.js";
-import { createTimers } from "../dist/schedule/timers.js";
 import { emptyState } from "../dist/store/schema.js";
 import { createStore } from "../dist/store/store.js";
 
@@ -97,20 +94,6 @@ try {
   }
   if ((await store.read()).environments.length !== CLEANED + LIVE) throw new Error("records were lost");
 
-  // (2) A fresh process's view: a new store and new timers, as `hms-env serve` builds them at start.
-  const timers = createTimers({
-    store: createStore({ file, holder: { pid: process.pid, host: hostname() }, now: () => new Date() }),
-    clock: systemClock(),
-    onDue: () => undefined,
-    log: noLog,
-  });
-  // The least any start-up does with this file: read it and parse it, without validating or arming.
-  const parseMs = await timed(async () => JSON.parse(await readFile(file, "utf8")));
-  const rearmMs = await timed(() => timers.sync());
-  const armed = timers.pending().size;
-  timers.stop();
-  if (armed !== LIVE) throw new Error(`armed ${armed} timers, expected ${LIVE}`);
-
   const lockedMedian = median(locked);
   const plainMedian = median(written);
   console.log(
@@ -121,11 +104,6 @@ try {
   console.log(`| locked update (read, validate, change, prune, fsync, .bak, rename) | ${ms(lockedMedian)} |`);
   console.log(`| plain writeFile of the same text | ${ms(plainMedian)} |`);
   console.log(`| ratio locked update / plain writeFile | ${(lockedMedian / plainMedian).toFixed(2)}x |`);
-  console.log(
-    `| serve start-up: read and validate the file, arm ${armed} timers | ${ms(rearmMs)} (target under 1000 ms) |`,
-  );
-  console.log(`| plain readFile + JSON.parse of the same file | ${ms(parseMs)} |`);
-  console.log(`| ratio start-up / plain read | ${(rearmMs / parseMs).toFixed(2)}x |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

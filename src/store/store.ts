@@ -6,6 +6,7 @@ import { createSerialQueue } from "../serial-queue.js";
 import { backupOf, writeDurably } from "./durable-write.js";
 import { type LockHolder, type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
 import { fileSystemReason } from "./fs-reason.js";
+import { createReadCache } from "./read-cache.js";
 import { DEFAULT_RETENTION, pruneState, type Retention } from "./retention.js";
 import { type AuditEntry, emptyState, type StateData } from "./schema.js";
 import { markerOf, parseState, stateMissing } from "./state-file.js";
@@ -26,7 +27,10 @@ export type StoreHealth = { ok: true } | { ok: false; code: HmsErrorCode; error:
 
 export interface Store {
   readonly file: string;
-  /** A fresh read of the file as it is now (another process may have changed it). */
+  /**
+   * The file as it is now (another process may have changed it). Read-only: the same frozen object is
+   * returned while the file stays the same; changes go through `update`.
+   */
   read(): Promise<StateData>;
   /**
    * Reads, changes and writes the state as one step: serialized in this process, locked against other
@@ -89,7 +93,19 @@ export function createStore({
 
   const missing = (evidence: string) => stateMissing(file, evidence, records.files);
 
-  const readNow = async (attempt = 0): Promise<StateData> => {
+  const cache = createReadCache<StateData>();
+
+  /**
+   * The state as the file holds it now. `forChange`: a copy of its own, for `update` to change under the
+   * lock; otherwise the kept (frozen) read when the file is the one read last.
+   */
+  const readNow = async (forChange: boolean, attempt = 0): Promise<StateData> => {
+    const identity = cache.identity(file);
+    const kept = forChange ? undefined : cache.get(identity);
+    if (kept !== undefined) {
+      seen = true;
+      return kept;
+    }
     let data: StateData | null;
     try {
       data = await reader.read();
@@ -105,13 +121,13 @@ export function createStore({
       const evidence = whyItExisted();
       if (evidence === undefined) return emptyState();
       // The first write may have landed (file, then marker) between the read and the check: read again.
-      if (attempt === 0 && existsSync(file)) return readNow(1);
+      if (attempt === 0 && existsSync(file)) return readNow(forChange, 1);
       throw missing(evidence);
     }
     if (!seen) recordExisting();
     records.record(now());
     seen = true;
-    return data;
+    return forChange ? data : cache.keep(identity, data);
   };
 
   // A file from before markers existed gets its marker the first time it is read; best effort, as a
@@ -141,7 +157,7 @@ export function createStore({
     }
   };
 
-  const read = () => tracked(() => readNow());
+  const read = () => tracked(() => readNow(false));
 
   const update = <T>(change: (state: StateData) => T): Promise<T> =>
     serialize(() =>
@@ -157,7 +173,7 @@ export function createStore({
           file,
           { ...lock, holder, what: "state file", createFolder: false },
           async (held) => {
-            const state = await readNow();
+            const state = await readNow(true);
             const firstWrite = !existsSync(file);
             const result = change(state);
             trimAudit(state);
