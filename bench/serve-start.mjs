@@ -19,7 +19,7 @@ import { processIsAlive } from "../dist/envs/claims.js";
 import { noLog } from "../dist/envs/context.js";
 import { startServer } from "../dist/main.js";
 import { systemClock } from "../dist/schedule/system-clock.js";
-import { emptyState } from "../dist/store/schema.js";
+import { benchState } from "./state-records.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -31,34 +31,10 @@ const { values } = parseArgs({
 const LIVE = Number(values.live);
 const CLEANED = Number(values.cleaned);
 const ROUNDS = Number(values.rounds);
-const HOUR = 3_600_000;
 const CLI = resolve(import.meta.dirname, "..", "dist", "cli.js");
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (value) => `${value.toFixed(0)} ms`;
-
-function record(index, live, envRoot, now) {
-  const id = `20261127_090000_${index.toString(16).padStart(8, "0")}`;
-  const path = join(envRoot, id);
-  return {
-    id,
-    path,
-    workdir: join(path, "checkout"),
-    component: "hms-dev",
-    components: ["hms-dev"],
-    repo: "git@github.com:hms/monorepo.git",
-    mirror: "/srv/hms-envs/.mirrors/monorepo-0123456789ab.git",
-    branch: `feature/ticket-${index}`,
-    pr: null,
-    commit: "0123456789abcdef0123456789abcdef01234567",
-    owner: `U${(index % 400).toString().padStart(8, "0")}`,
-    createdAt: new Date(now - (live ? 1 : 48) * HOUR).toISOString(),
-    // Live deadlines spread over the next day.
-    expiresAt: new Date(now + HOUR + (index % 1440) * 60_000).toISOString(),
-    status: live ? "ready" : "cleaned",
-    ...(live ? {} : { cleanedAt: new Date(now - 24 * HOUR).toISOString(), cleanReason: "expired" }),
-  };
-}
 
 async function timed(task) {
   const started = performance.now();
@@ -106,13 +82,8 @@ try {
     'envRoot: ./envs\nstateFile: ./data/state.json\ncacheDir: ./cache\nschedule:\n  reconcileInterval: "1h"\n',
   );
   const config = loadConfig({ explicitPath: configFile, cwd: dir });
-  const now = Date.now();
-  const state = emptyState();
-  for (let index = 0; index < CLEANED + LIVE; index++) {
-    const env = record(index, index >= CLEANED, envRoot, now);
-    state.environments.push(env);
-    if (env.status === "ready") mkdirSync(env.path);
-  }
+  const state = benchState({ live: LIVE, cleaned: CLEANED, envRoot, now: Date.now() });
+  for (const env of state.environments) if (env.status === "ready") mkdirSync(env.path);
   mkdirSync(join(dir, "data"));
   const file = config.stateFile;
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);

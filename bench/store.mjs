@@ -9,8 +9,8 @@ import { writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { emptyState } from "../dist/store/schema.js";
 import { createStore } from "../dist/store/store.js";
+import { benchState } from "./state-records.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -22,36 +22,6 @@ const { values } = parseArgs({
 const LIVE = Number(values.live);
 const CLEANED = Number(values.cleaned);
 const ROUNDS = Number(values.rounds);
-const HOUR = 3_600_000;
-
-function record(index, status, now) {
-  const id = `env-${index.toString(16).padStart(8, "0")}`;
-  const path = `/srv/hms-envs/hms-dev-main-${id.slice(4)}`;
-  const created = new Date(now - (status === "ready" ? 1 : 48) * HOUR);
-  return {
-    id,
-    path,
-    workdir: `${path}/checkout`,
-    component: "hms-dev",
-    components: ["hms-dev"],
-    repo: "git@github.com:hms/monorepo.git",
-    mirror: "/srv/hms-envs/.mirrors/monorepo-0123456789ab.git",
-    branch: `feature/ticket-${index}`,
-    pr: null,
-    commit: "0123456789abcdef0123456789abcdef01234567",
-    owner: `U${(index % 400).toString().padStart(8, "0")}`,
-    createdAt: created.toISOString(),
-    // Live deadlines spread over the next day; node-schedule arms one timer each.
-    expiresAt: new Date(now + HOUR + (index % 1440) * 60_000).toISOString(),
-    status,
-    ...(status === "cleaned"
-      ? { cleanedAt: new Date(now - 24 * HOUR).toISOString(), cleanReason: "expired" }
-      : {}),
-    pid: 4242,
-    host: "hms-env-host",
-  };
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value) => `${value.toFixed(1)} ms`;
 
@@ -63,11 +33,7 @@ async function timed(task) {
 
 const dir = mkdtempSync(join(tmpdir(), "hms-bench-store-"));
 try {
-  const now = Date.now();
-  const state = emptyState();
-  for (let index = 0; index < CLEANED; index++) state.environments.push(record(index, "cleaned", now));
-  for (let index = CLEANED; index < CLEANED + LIVE; index++)
-    state.environments.push(record(index, "ready", now));
+  const state = benchState({ live: LIVE, cleaned: CLEANED, envRoot: "/srv/hms-envs", now: Date.now() });
   const file = join(dir, "state.json");
   const plain = join(dir, "plain.json");
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
