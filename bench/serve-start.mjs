@@ -137,7 +137,7 @@ try {
   }
   const rows = [
     [
-      "serve start-up in process: settle, reconcile 5,000 folders, arm, follow",
+      `serve start-up in process: settle, reconcile ${LIVE} folders, arm, follow`,
       inProcess,
       "readFile + JSON.parse",
       parsed,
