@@ -6,6 +6,7 @@ import { HmsError } from "../errors.js";
 import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
+import { forgetRefMaker, noteRefMaker } from "./ref-makers.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
 
 /**
@@ -135,8 +136,10 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
       // Named by a digest: refs/heads/a and refs/heads/a/b may both be fetched, and as plain ref names
       // one would block the other for good.
       const remembered = `refs/mirror/${createHash("sha256").update(sourceRef).digest("hex").slice(0, 24)}`;
-      const fetch = await withMirrorLock(mirror, () =>
-        run(
+      const fetch = await withMirrorLock(mirror, () => {
+        // Named before the ref exists: gc may then prune it at once should this process die.
+        noteRefMaker(mirror, localRef, holder);
+        return run(
           [
             "fetch",
             "--no-tags",
@@ -146,8 +149,8 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
             `+${sourceRef}:${remembered}`,
           ],
           mirror,
-        ),
-      );
+        );
+      });
       await noteFilterRefused(mirror, fetch.stderr);
       if (fetch.exitCode !== 0) {
         if (/couldn't find remote ref|no such ref/i.test(fetch.stderr)) {
@@ -210,7 +213,11 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
 
     async deleteRef(mirror, localRef) {
       if (!existsSync(mirror)) return;
-      const deleted = await withMirrorLock(mirror, () => run(["update-ref", "-d", localRef], mirror));
+      const deleted = await withMirrorLock(mirror, async () => {
+        const result = await run(["update-ref", "-d", localRef], mirror);
+        if (result.exitCode === 0) forgetRefMaker(mirror, localRef);
+        return result;
+      });
       // A ref already gone exits 0; any other failure would leak the ref and every object it keeps.
       if (deleted.exitCode !== 0) throw gitFailure(`cannot delete ${localRef} in ${mirror}`, deleted.stderr);
     },
