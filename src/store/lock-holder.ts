@@ -95,7 +95,8 @@ export function holderGone(
   if (holder.bootId !== undefined && me.bootId !== undefined && holder.bootId !== me.bootId) {
     return "it was taken before this machine restarted";
   }
-  if (holder.pidNamespace !== me.pidNamespace) return undefined;
+  // One that does not name its namespace (written by an older version) is taken to share this one's.
+  if (holder.pidNamespace !== undefined && holder.pidNamespace !== me.pidNamespace) return undefined;
   if (!Number.isSafeInteger(holder.pid) || holder.pid <= 0) return undefined;
   if (!probe.isAlive(holder.pid)) return `process ${holder.pid} is gone`;
   if (holder.startTicks === undefined) return undefined;
