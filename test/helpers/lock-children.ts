@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResultPromise } from "execa";
+import type { Result, ResultPromise } from "execa";
+import { expect } from "vitest";
 import { createStore } from "../../src/store/store.js";
 import { testStore } from "../unit/support.js";
 
@@ -69,6 +70,30 @@ export function waitForLine(child: ResultPromise, line: string): Promise<void> {
     });
     child.on("exit", () => reject(new Error(`exited before printing ${line}: ${seen}`)));
   });
+}
+
+/**
+ * A lock holder paused (SIGSTOP) once it prints `line` while `startNext` takes the lock over (after
+ * `waitMs`, when the stale time is what frees it), then resumed once the next holder printed `line`
+ * too. Returns how the paused one ended (it must end cleanly: no uncaught exception) and the next one.
+ */
+export async function pausedPastTakeover(
+  start: () => ResultPromise,
+  startNext: () => ResultPromise,
+  line: string,
+  waitMs = 0,
+): Promise<{ resumed: Result; next: ResultPromise }> {
+  const paused = start();
+  await waitForLine(paused, line);
+  paused.kill("SIGSTOP");
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  const next = startNext();
+  await waitForLine(next, line);
+  paused.kill("SIGCONT");
+  const resumed = await paused;
+  expect(resumed.stderr).toBe("");
+  expect(resumed.exitCode).toBe(0);
+  return { resumed, next };
 }
 
 /** Who wrote the state file's audit entries, in order. */

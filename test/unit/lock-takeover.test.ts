@@ -16,6 +16,7 @@ import {
   auditActors,
   childHolder,
   HOLDER,
+  pausedPastTakeover,
   script,
   seedState,
   UPDATER,
@@ -237,17 +238,13 @@ describe("a mirror lock lost while held (its holder paused past the stale time)"
           ),
         },
       });
-      const paused = execa(process.execPath, [worker, lockUrl, gitUrl, mirror, runIn], slowFetch(60));
-      await waitForLine(paused, "holding");
-      paused.kill("SIGSTOP");
       // Past the stale time, the next holder takes the lock over (its holder runs, so not at once).
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      const next = execa(process.execPath, [worker, lockUrl, gitUrl, mirror, runIn], slowFetch(1));
-      await waitForLine(next, "holding");
-      paused.kill("SIGCONT");
-      const resumed = await paused;
-      expect(resumed.stderr).toBe("");
-      expect(resumed.exitCode).toBe(0);
+      const { resumed, next } = await pausedPastTakeover(
+        () => execa(process.execPath, [worker, lockUrl, gitUrl, mirror, runIn], slowFetch(60)),
+        () => execa(process.execPath, [worker, lockUrl, gitUrl, mirror, runIn], slowFetch(1)),
+        "holding",
+        2500,
+      );
       expect(resumed.stdout).toMatch(
         new RegExp(
           `failed MIRROR_LOCK_LOST: the lock on the mirror ${mirror} was lost while this process worked on it`,

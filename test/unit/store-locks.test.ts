@@ -8,7 +8,15 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/store.js";
 import { builtStoreModule } from "../helpers/built-store.js";
-import { auditActors, HOLDER, script, seedState, UPDATER, waitForLine } from "../helpers/lock-children.js";
+import {
+  auditActors,
+  HOLDER,
+  pausedPastTakeover,
+  script,
+  seedState,
+  UPDATER,
+  waitForLine,
+} from "../helpers/lock-children.js";
 import { expectHmsError, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("store-locks");
@@ -117,17 +125,13 @@ describe("a holder paused past the stale time (SIGSTOP, Ctrl-Z)", () => {
     const file = join(dir, "data", "state.json");
     await seedState(file);
     const updater = script(dir, "updater.mjs", UPDATER);
-    const paused = execa(process.execPath, [updater, storeUrl, file, "paused", HOLD_MS, "1000"]);
-    await waitForLine(paused, "inside");
-    paused.kill("SIGSTOP");
-    // The next process waits, finds the lock stale, takes it over, and is inside its change...
-    const next = execa(process.execPath, [updater, storeUrl, file, "next", HOLD_MS, "1500"]);
-    await waitForLine(next, "inside");
-    // ...when the paused one resumes and reaches its write.
-    paused.kill("SIGCONT");
-    const resumed = await paused;
-    expect(resumed.stderr).toBe("");
-    expect(resumed.exitCode).toBe(0);
+    // The next process waits, finds the lock stale, takes it over, and is inside its change when the
+    // paused one resumes and reaches its write.
+    const { resumed, next } = await pausedPastTakeover(
+      () => execa(process.execPath, [updater, storeUrl, file, "paused", HOLD_MS, "1000"]),
+      () => execa(process.execPath, [updater, storeUrl, file, "next", HOLD_MS, "1500"]),
+      "inside",
+    );
     expect(resumed.stdout).toMatch(
       new RegExp(`failed STATE_LOCK_LOST: .*lost before writing \\(it is now held by process ${next.pid}`),
     );
