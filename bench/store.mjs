@@ -2,18 +2,15 @@
 // The state store at scale: 5,000 live and 50,000 cleaned environment records (all within retention).
 // (1) One locked update (lock, read and validate, change one deadline, prune, fsync, keep .bak, rename,
 //     fsync the folder) against a plain `writeFile` of the same text, interleaved in the same run.
-// (2) serve's start-up: its timers reading that file and arming a timer for each of the 5,000 live ones.
+// serve's start-up on the same file: bench/serve-start.mjs.
 // Usage: npm run build && node bench/store.mjs [--live 5000] [--cleaned 50000] [--rounds 7]
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { noLog } from "../dist/envs/context.js";
-import { systemClock } from "../dist/schedule/system-clock.js";
-import { createTimers } from "../dist/schedule/timers.js";
-import { emptyState } from "../dist/store/schema.js";
 import { createStore } from "../dist/store/store.js";
+import { benchState } from "./state-records.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -25,36 +22,6 @@ const { values } = parseArgs({
 const LIVE = Number(values.live);
 const CLEANED = Number(values.cleaned);
 const ROUNDS = Number(values.rounds);
-const HOUR = 3_600_000;
-
-function record(index, status, now) {
-  const id = `env-${index.toString(16).padStart(8, "0")}`;
-  const path = `/srv/hms-envs/hms-dev-main-${id.slice(4)}`;
-  const created = new Date(now - (status === "ready" ? 1 : 48) * HOUR);
-  return {
-    id,
-    path,
-    workdir: `${path}/checkout`,
-    component: "hms-dev",
-    components: ["hms-dev"],
-    repo: "git@github.com:hms/monorepo.git",
-    mirror: "/srv/hms-envs/.mirrors/monorepo-0123456789ab.git",
-    branch: `feature/ticket-${index}`,
-    pr: null,
-    commit: "0123456789abcdef0123456789abcdef01234567",
-    owner: `U${(index % 400).toString().padStart(8, "0")}`,
-    createdAt: created.toISOString(),
-    // Live deadlines spread over the next day; node-schedule arms one timer each.
-    expiresAt: new Date(now + HOUR + (index % 1440) * 60_000).toISOString(),
-    status,
-    ...(status === "cleaned"
-      ? { cleanedAt: new Date(now - 24 * HOUR).toISOString(), cleanReason: "expired" }
-      : {}),
-    pid: 4242,
-    host: "hms-env-host",
-  };
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value) => `${value.toFixed(1)} ms`;
 
@@ -66,11 +33,7 @@ async function timed(task) {
 
 const dir = mkdtempSync(join(tmpdir(), "hms-bench-store-"));
 try {
-  const now = Date.now();
-  const state = emptyState();
-  for (let index = 0; index < CLEANED; index++) state.environments.push(record(index, "cleaned", now));
-  for (let index = CLEANED; index < CLEANED + LIVE; index++)
-    state.environments.push(record(index, "ready", now));
+  const state = benchState({ live: LIVE, cleaned: CLEANED, envRoot: "/srv/hms-envs", now: Date.now() });
   const file = join(dir, "state.json");
   const plain = join(dir, "plain.json");
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
@@ -97,20 +60,6 @@ try {
   }
   if ((await store.read()).environments.length !== CLEANED + LIVE) throw new Error("records were lost");
 
-  // (2) A fresh process's view: a new store and new timers, as `hms-env serve` builds them at start.
-  const timers = createTimers({
-    store: createStore({ file, holder: { pid: process.pid, host: hostname() }, now: () => new Date() }),
-    clock: systemClock(),
-    onDue: () => undefined,
-    log: noLog,
-  });
-  // The least any start-up does with this file: read it and parse it, without validating or arming.
-  const parseMs = await timed(async () => JSON.parse(await readFile(file, "utf8")));
-  const rearmMs = await timed(() => timers.sync());
-  const armed = timers.pending().size;
-  timers.stop();
-  if (armed !== LIVE) throw new Error(`armed ${armed} timers, expected ${LIVE}`);
-
   const lockedMedian = median(locked);
   const plainMedian = median(written);
   console.log(
@@ -121,11 +70,6 @@ try {
   console.log(`| locked update (read, validate, change, prune, fsync, .bak, rename) | ${ms(lockedMedian)} |`);
   console.log(`| plain writeFile of the same text | ${ms(plainMedian)} |`);
   console.log(`| ratio locked update / plain writeFile | ${(lockedMedian / plainMedian).toFixed(2)}x |`);
-  console.log(
-    `| serve start-up: read and validate the file, arm ${armed} timers | ${ms(rearmMs)} (target under 1000 ms) |`,
-  );
-  console.log(`| plain readFile + JSON.parse of the same file | ${ms(parseMs)} |`);
-  console.log(`| ratio start-up / plain read | ${(rearmMs / parseMs).toFixed(2)}x |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

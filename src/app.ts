@@ -3,7 +3,7 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config/load.js";
 import { CLI_ENTRY } from "./config/package-root.js";
 import type { ProcessIdentity } from "./envs/claims.js";
-import type { EnvContext, Log } from "./envs/context.js";
+import { type EnvContext, type Log, noLog } from "./envs/context.js";
 import { createEnvironments, type Environments } from "./envs/environments.js";
 import type { Exec } from "./envs/exec.js";
 import { createGit, type Git } from "./envs/git.js";
@@ -11,6 +11,7 @@ import { createLocalRunner } from "./envs/local-runner.js";
 import { createNix, type Nix } from "./envs/nix.js";
 import type { Runner, StateStore, Watch } from "./envs/ports.js";
 import { type EnvChange, watchEnvironments } from "./store/env-changes.js";
+import { setLockLog } from "./store/file-lock.js";
 import { DEFAULT_RETENTION } from "./store/retention.js";
 import type { EnvRecord, StateData } from "./store/schema.js";
 import { createStore, type Store } from "./store/store.js";
@@ -96,11 +97,16 @@ function stateStoreOver(store: Store): Store & StateStore {
  */
 export function createApp(options: AppOptions): App {
   const { config, clock, log } = options;
+  // A process with a log of its own (serve) gets a lock taken over from a dead holder in it; the CLI's
+  // noLog leaves it as a line on stderr.
+  if (log !== noLog) setLockLog(log);
   const store = createStore({
     file: config.stateFile,
     holder: options.self,
     now: () => clock.now(),
     retention: { ...DEFAULT_RETENTION, recordsMs: config.retention.recordsMs },
+    // Where its environments and mirrors live keeps a record of it: losing its whole folder is noticed.
+    witnesses: [config.envRoot, config.cacheDir],
   });
   const exec = options.exec && { exec: options.exec };
   const git = createGit({ holder: options.self, ...exec });

@@ -5,6 +5,7 @@ import { runCli, STOP_SIGNALS } from "./cli/run.js";
 import { signalChildren } from "./envs/child-processes.js";
 import { processIsAlive } from "./envs/claims.js";
 import { systemClock } from "./schedule/system-clock.js";
+import { currentProcessFacts } from "./store/lock-holder.js";
 
 // The first SIGINT, SIGTERM or SIGHUP (a closed terminal) asks the command to stop cleanly, a second one
 // ends it at once. The listeners stay installed (not `once`): execa's exit hook re-raises a signal that
@@ -28,7 +29,7 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   host: {
-    self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
+    self: { pid: process.pid, host: hostname(), ...currentProcessFacts(), isAlive: processIsAlive },
     clock: systemClock(),
     nodeBinary: process.execPath,
   },

@@ -13,6 +13,8 @@ export type HmsErrorCode =
   | "STATE_UNREADABLE"
   | "STATE_LOCKED"
   | "STATE_LOCK_LOST"
+  /** A mirror's lock was taken over while this process worked on it (paused past its stale time). */
+  | "MIRROR_LOCK_LOST"
   | "STATE_UNWRITABLE"
   | "STATE_MISSING"
   | "NOT_FOUND"

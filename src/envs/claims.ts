@@ -1,28 +1,26 @@
 import type { Clock } from "../clock.js";
+import { holderGone, type LockHolder, startTicksOf } from "../store/lock-holder.js";
 import type { Claim, EnvRecord } from "../store/schema.js";
 
-/** The process making changes: cli.ts fills it in, so nothing else reads process.pid or the host name. */
-export interface ProcessIdentity {
-  pid: number;
-  host: string;
+export { processIsAlive } from "../store/lock-holder.js";
+
+/**
+ * The process making changes: cli.ts fills it in (its pid, host and /proc facts), so nothing else reads
+ * process.pid or the host name. Its locks and claims name it.
+ */
+export interface ProcessIdentity extends LockHolder {
   /** Whether a process with this pid runs on this host (a signal 0 probe). */
   isAlive(pid: number): boolean;
-}
-
-/** Whether a process with this pid runs here: signal 0 checks without sending anything (EPERM: it runs, as another user). */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export function newClaim(self: ProcessIdentity, now: Date, leaseMs: number, attempt: number): Claim {
   return {
     pid: self.pid,
     host: self.host,
+    // What tells this process from a later one given the same pid (or one from before a restart).
+    ...(self.bootId !== undefined && { bootId: self.bootId }),
+    ...(self.pidNamespace !== undefined && { pidNamespace: self.pidNamespace }),
+    ...(self.startTicks !== undefined && { startTicks: self.startTicks }),
     since: now.toISOString(),
     attempt,
     leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
@@ -37,14 +35,15 @@ export function isOwnClaim(claim: Claim | undefined, mine: Claim): boolean {
 
 /**
  * Whether nobody works on a claim any more, so another process may finish the job: on this host its
- * process is gone; anywhere, its lease ran out (the holder renews it while it works, so a slow
- * provisioning on another host is never taken, while a holder that is frozen, or whose pid was reused,
- * is). A provisioning written before claims existed counts from its creation.
+ * process is gone, as a lock's holder is judged (its pid does not run, or runs as a process started
+ * later, or the machine restarted since); anywhere, its lease ran out (the holder renews it while it
+ * works, so a slow provisioning on another host is never taken, while a holder that is frozen is). A
+ * provisioning written before claims existed counts from its creation.
  */
 export function claimIsDead(env: EnvRecord, self: ProcessIdentity, now: Date, leaseMs: number): boolean {
   const claim = env.claim;
   if (claim === undefined) return now.getTime() - Date.parse(env.createdAt) > leaseMs;
-  if (claim.host === self.host && !self.isAlive(claim.pid)) return true;
+  if (holderGone(claim, self, { isAlive: self.isAlive, startTicks: startTicksOf }) !== undefined) return true;
   return Date.parse(claim.leaseUntil) <= now.getTime();
 }
 

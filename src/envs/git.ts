@@ -3,9 +3,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { HmsError } from "../errors.js";
-import { type LockHolder, withFileLock } from "../store/file-lock.js";
+import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
+import { forgetRefMaker, noteRefMaker } from "./ref-makers.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
 
 /**
@@ -43,7 +44,9 @@ export interface Git {
 export const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 
 export async function git(args: string[], cwd?: string, exec: Exec = execHere) {
-  return exec("git", args, { cwd, env: GIT_ENV });
+  // Under a mirror lock that is lost meanwhile (this process was paused past its stale time and another
+  // took it over), git stops at once rather than work on another's mirror.
+  return exec("git", args, { cwd, env: GIT_ENV, signal: currentLockSignal() });
 }
 
 export function gitFailure(what: string, stderr: string, cause?: unknown): HmsError {
@@ -61,17 +64,24 @@ export function mirrorPathFor(repo: string, cacheDir: string): string {
 /**
  * A fetch of a large monorepo can take minutes: the holder refreshes the lock (a heartbeat every
  * holdMs/3) for as long as git runs, so the lock itself can be short-lived. A holder killed with
- * kill -9 stops beating, and the next provisioning takes the lock over after holdMs: seconds, not the
- * minutes a fetch may last. Waiting for a live holder still has the whole of waitMs.
+ * kill -9 on this machine is taken over at once (its pid is gone); one on another host stops beating
+ * and is taken over after holdMs: seconds, not the minutes a fetch may last. Waiting for a live holder
+ * still has the whole of waitMs. A holder that loses its lock (paused past holdMs) has its git command
+ * stopped and fails with MIRROR_LOCK_LOST.
  */
-export const MIRROR_LOCK = { holdMs: 15_000, waitMs: 600_000 };
+export const MIRROR_LOCK: LockOptions = {
+  holdMs: 15_000,
+  waitMs: 600_000,
+  what: "mirror",
+  lostCode: "MIRROR_LOCK_LOST",
+};
 
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */
 export type MirrorLock = <T>(mirror: string, task: () => Promise<T>) => Promise<T>;
 
 /** The mirror lock as `holder` takes it: its owner file names that process. */
 export function mirrorLock(holder: LockHolder): MirrorLock {
-  return (mirror, task) => withFileLock(mirror, { ...MIRROR_LOCK, holder, what: "mirror" }, task);
+  return (mirror, task) => withFileLock(mirror, { ...MIRROR_LOCK, holder }, task);
 }
 
 /**
@@ -126,8 +136,10 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
       // Named by a digest: refs/heads/a and refs/heads/a/b may both be fetched, and as plain ref names
       // one would block the other for good.
       const remembered = `refs/mirror/${createHash("sha256").update(sourceRef).digest("hex").slice(0, 24)}`;
-      const fetch = await withMirrorLock(mirror, () =>
-        run(
+      const fetch = await withMirrorLock(mirror, () => {
+        // Named before the ref exists: gc may then prune it at once should this process die.
+        noteRefMaker(mirror, localRef, holder);
+        return run(
           [
             "fetch",
             "--no-tags",
@@ -137,8 +149,8 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
             `+${sourceRef}:${remembered}`,
           ],
           mirror,
-        ),
-      );
+        );
+      });
       await noteFilterRefused(mirror, fetch.stderr);
       if (fetch.exitCode !== 0) {
         if (/couldn't find remote ref|no such ref/i.test(fetch.stderr)) {
@@ -201,7 +213,11 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
 
     async deleteRef(mirror, localRef) {
       if (!existsSync(mirror)) return;
-      const deleted = await withMirrorLock(mirror, () => run(["update-ref", "-d", localRef], mirror));
+      const deleted = await withMirrorLock(mirror, async () => {
+        const result = await run(["update-ref", "-d", localRef], mirror);
+        if (result.exitCode === 0) forgetRefMaker(mirror, localRef);
+        return result;
+      });
       // A ref already gone exits 0; any other failure would leak the ref and every object it keeps.
       if (deleted.exitCode !== 0) throw gitFailure(`cannot delete ${localRef} in ${mirror}`, deleted.stderr);
     },

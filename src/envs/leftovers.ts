@@ -1,11 +1,13 @@
 import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describeError } from "../errors.js";
+import { holderGone, type LockHolder } from "../store/lock-holder.js";
 import type { EnvContext, Log } from "./context.js";
 import { git, type MirrorLock } from "./git.js";
 import { findMarker } from "./metadata.js";
 import { forEachMirror, type MirrorPass } from "./mirror-maintenance.js";
 import { ORPHAN_MIN_AGE_MS } from "./orphans.js";
+import { forgetRefMakersExcept, refMaker } from "./ref-makers.js";
 import { holdsFolder } from "./transitions.js";
 
 /** What a pass over one mirror took away, and what it could not. */
@@ -79,11 +81,17 @@ async function envRefs(mirror: string): Promise<string[]> {
   return listed.stdout.split("\n").filter((ref) => ref !== "");
 }
 
-/** A ref written moments ago may belong to a provisioning between its fetch and its record. */
-function refIsStale(mirror: string, ref: string, nowMs: number): boolean {
+/**
+ * Whether no record will ever name this ref (it has none now). A ref written moments ago may belong to
+ * a provisioning between its fetch and its record, unless the process that fetched it is certainly
+ * gone (killed during the fetch): then it is pruned at once, not once it is old.
+ */
+function nobodyWillRecord(mirror: string, ref: string, now: Date, self: LockHolder): boolean {
   const loose = join(mirror, ref);
   // A packed ref has no file of its own: only `git pack-refs` or `gc` packs refs, long after the fetch.
-  return !existsSync(loose) || isStale(loose, nowMs);
+  if (!existsSync(loose) || isStale(loose, now.getTime())) return true;
+  const maker = refMaker(mirror, ref);
+  return maker !== undefined && holderGone(maker, self) !== undefined;
 }
 
 /**
@@ -120,6 +128,7 @@ export async function clearMirrorLeftovers(
   liveIds: ReadonlySet<string>,
   now: Date,
   envRoot: string,
+  self: LockHolder,
 ): Promise<MirrorLeftovers> {
   const result: MirrorLeftovers = {
     mirror,
@@ -137,7 +146,7 @@ export async function clearMirrorLeftovers(
         result.failures.push(`cannot remove ${path}: ${describeError(error)}`);
       }
     }
-    let refs: string[] = [];
+    let refs: string[] | undefined;
     const held = new Set(liveIds);
     try {
       refs = await envRefs(mirror);
@@ -147,14 +156,19 @@ export async function clearMirrorLeftovers(
       result.failures.push(
         `cannot tell which ${ENV_REFS} refs are in use in ${mirror}: ${describeError(error)}`,
       );
-      refs = [];
+      refs = undefined;
     }
-    for (const ref of refs) {
-      if (held.has(ref.slice(ENV_REFS.length)) || !refIsStale(mirror, ref, now.getTime())) continue;
+    const left = new Set(refs);
+    for (const ref of refs ?? []) {
+      if (held.has(ref.slice(ENV_REFS.length)) || !nobodyWillRecord(mirror, ref, now, self)) continue;
       const deleted = await git(["update-ref", "-d", ref], mirror);
-      if (deleted.exitCode === 0) result.prunedRefs.push(ref);
-      else result.failures.push(`cannot delete ${ref} in ${mirror}: ${deleted.stderr.trim()}`);
+      if (deleted.exitCode === 0) {
+        result.prunedRefs.push(ref);
+        left.delete(ref);
+      } else result.failures.push(`cannot delete ${ref} in ${mirror}: ${deleted.stderr.trim()}`);
     }
+    // Under the lock no fetch is under way: a note whose ref is gone names nobody's ref.
+    if (refs !== undefined) forgetRefMakersExcept(mirror, left);
     // Objects of a fetch that failed half-way are in no ref: prune takes them (worktree HEADs and
     // indexes count as references, so nothing an environment uses goes).
     const pruned = await git(["prune", "--verbose", `--expire=${PRUNE_EXPIRE}`], mirror);
@@ -173,7 +187,14 @@ export async function clearLeftovers(context: EnvContext): Promise<MirrorPass<Mi
   const liveIds = new Set(environments.filter(holdsFolder).map((env) => env.id));
   const now = context.clock.now();
   return forEachMirror(context.config.cacheDir, (mirror) =>
-    clearMirrorLeftovers(context.git.withMirrorLock, mirror, liveIds, now, context.config.envRoot),
+    clearMirrorLeftovers(
+      context.git.withMirrorLock,
+      mirror,
+      liveIds,
+      now,
+      context.config.envRoot,
+      context.self,
+    ),
   );
 }
 

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
+import { currentLockSignal } from "../store/file-lock.js";
 import { GIT_ENV, git, gitFailure, type MirrorLock } from "./git.js";
 import { forEachMirror, type MirrorPass } from "./mirror-maintenance.js";
 
@@ -22,7 +23,14 @@ export interface ReclaimReport {
 
 /** Runs git with `input` on stdin (object lists can be large); fails with git's message. */
 async function gitWithInput(args: string[], cwd: string, input: string, what: string): Promise<string> {
-  const result = await execa("git", args, { cwd, env: GIT_ENV, input, reject: false, maxBuffer: 1 << 30 });
+  const result = await execa("git", args, {
+    cwd,
+    env: GIT_ENV,
+    input,
+    reject: false,
+    maxBuffer: 1 << 30,
+    cancelSignal: currentLockSignal(),
+  });
   if (result.exitCode !== 0) throw gitFailure(what, result.stderr);
   return result.stdout;
 }

@@ -1,4 +1,4 @@
-import { type FSWatcher, mkdirSync, watch } from "node:fs";
+import { existsSync, type FSWatcher, mkdirSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { EnvRecord, StateData } from "./schema.js";
@@ -46,6 +46,8 @@ export interface EnvFeedOptions {
 
 /** Debounce for bursts of file events: one atomic write shows up as several (temporary file, rename). */
 const FOLLOW_DEBOUNCE_MS = 50;
+/** How often a removed state folder is looked for again. */
+const FOLDER_POLL_MS = 1000;
 
 /**
  * Follows the state file, whoever writes it (this process, the CLI, another replica of `serve`), and
@@ -86,6 +88,50 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
     return checking;
   };
 
+  const folder = dirname(options.file);
+  const watched = new Set([basename(options.file), basename(folder)]);
+  let polling: NodeJS.Timeout | undefined;
+
+  // The folder, not the file: an atomic write replaces the file, which would end a watch of it.
+  const follow = () => {
+    try {
+      watcher = watch(folder, (_event, changed) => {
+        if (changed !== null && !watched.has(changed)) return;
+        clearTimeout(debounce);
+        debounce = setTimeout(() => {
+          if (!existsSync(folder)) awaitFolder();
+          void check();
+        }, FOLLOW_DEBOUNCE_MS);
+      });
+      watcher.on("error", (error) => {
+        options.onError(error);
+        awaitFolder();
+      });
+    } catch (error) {
+      options.onError(error);
+      awaitFolder();
+    }
+  };
+
+  /**
+   * The folder itself was removed, which ends its watch: the loss is reported by the read that found
+   * it, and the folder is looked for until someone restores it, so the feed (and /healthz) recovers
+   * without waiting for the reconciler.
+   */
+  const awaitFolder = () => {
+    watcher?.close();
+    watcher = undefined;
+    if (polling !== undefined || stopped) return;
+    polling = setInterval(() => {
+      if (!existsSync(folder)) return;
+      clearInterval(polling);
+      polling = undefined;
+      follow();
+      void check();
+    }, FOLDER_POLL_MS);
+    polling.unref();
+  };
+
   return {
     async start() {
       // The baseline is the first link of the chain: a check asked for meanwhile compares with it.
@@ -97,23 +143,17 @@ export function watchEnvironments(options: EnvFeedOptions): EnvFeed {
         (error: unknown) => options.onError(error),
       );
       await checking;
-      const name = basename(options.file);
-      // The folder, not the file: an atomic write replaces the file, which would end a watch of it.
-      // On a fresh install neither exists yet; the folder is made so the first write is seen too.
-      mkdirSync(dirname(options.file), { recursive: true });
-      watcher = watch(dirname(options.file), (_event, changed) => {
-        if (changed !== null && changed !== name) return;
-        clearTimeout(debounce);
-        debounce = setTimeout(() => void check(), FOLLOW_DEBOUNCE_MS);
-      });
-      // Losing the watch (the folder removed, say) costs promptness, not correctness: the reconciler still runs.
-      watcher.on("error", (error) => options.onError(error));
+      // On a fresh install neither the file nor its folder exists yet; the folder is made so the first
+      // write is seen too.
+      mkdirSync(folder, { recursive: true });
+      follow();
     },
     check,
     stop() {
       stopped = true;
       watcher?.close();
       clearTimeout(debounce);
+      clearInterval(polling);
     },
   };
 }

@@ -1,16 +1,14 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import fs, { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
-import { HmsError } from "../errors.js";
+import { HmsError, type HmsErrorCode } from "../errors.js";
 import { fileSystemReason } from "./fs-reason.js";
+import { holderGone, type LockHolder, type LockOwner } from "./lock-holder.js";
 
-/** The process taking a lock, as its owner file names it (src/cli.ts describes this process). */
-export interface LockHolder {
-  pid: number;
-  host: string;
-}
+export type { LockHolder } from "./lock-holder.js";
 
 export interface LockOptions {
   /** How long one holder may keep the lock: a holder silent for longer is taken as dead. */
@@ -21,23 +19,34 @@ export interface LockOptions {
   what?: string;
   /** Make the file's folder when it is missing (default). Off, a missing folder is an error. */
   createFolder?: boolean;
+  /** The code of the error when the lock is lost while held (default STATE_LOCK_LOST). */
+  lostCode?: HmsErrorCode;
 }
 
 /** The state file and the root-cause file: changes take milliseconds. */
 export const QUICK_CHANGE: LockOptions = { holdMs: 15_000, waitMs: 20_000 };
 
-/** Who holds a lock: written inside proper-lockfile's lock folder, so a waiter can name the holder. */
-export interface LockOwner {
-  pid: number;
-  host: string;
-  since: string;
-  token: string;
+/** Where a lock taken over from a dead holder is reported: pino's `warn` fits. */
+export interface LockLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Until the process names its log (serve's JSON lines), a takeover is one line on stderr. */
+let lockLog: LockLog = {
+  warn: (_fields, message) => void process.stderr.write(`hms-env: ${message}\n`),
+};
+
+/** Sends lock takeovers to `log` from now on: the composition root calls it with the process's log. */
+export function setLockLog(log: LockLog): void {
+  lockLog = log;
 }
 
 /** Handed to the task: checks, just before a write, that the lock is still this process's. */
 export interface HeldLock {
-  /** Throws STATE_LOCK_LOST when another process may have taken the lock over. */
+  /** Throws the lost-lock error when another process may have taken the lock over. */
   assertHeld(): void;
+  /** Aborted the moment the lock is found compromised, so the work in progress stops. */
+  readonly signal: AbortSignal;
 }
 
 const OWNER_FILE = "owner.json";
@@ -47,29 +56,13 @@ const lockFolder = (path: string) => `${path}.lock`;
 /** Lock folders this process holds, with the token written in their owner file. */
 const held = new Map<string, string>();
 
-/**
- * proper-lockfile removes its lock folder with rmdir, which fails once the owner file is inside. This
- * fs removes the folder with its owner file, and never removes a lock that is no longer ours: after a
- * takeover, releasing (or exiting) leaves the new holder's lock alone.
- */
-const lockFs = {
-  ...fs,
-  rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void) {
-    try {
-      lockFs.rmdirSync(path);
-      callback(null);
-    } catch (error) {
-      callback(error as NodeJS.ErrnoException);
-    }
-  },
-  rmdirSync(path: string) {
-    const token = held.get(path);
-    if (token !== undefined && readOwner(path)?.token !== token) return;
-    // A stale lock of another process (proper-lockfile checked its age) or our own: owner file and folder.
-    fs.rmSync(join(path, OWNER_FILE), { force: true });
-    fs.rmdirSync(path);
-  },
-};
+/** The signal of the innermost lock the current async task runs under (git commands stop with it). */
+const currentLock = new AsyncLocalStorage<AbortSignal>();
+
+/** The abort signal of the lock the caller runs under, if any: long child processes pass it on. */
+export function currentLockSignal(): AbortSignal | undefined {
+  return currentLock.getStore();
+}
 
 export function readOwner(folder: string): LockOwner | undefined {
   try {
@@ -77,6 +70,63 @@ export function readOwner(folder: string): LockOwner | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Removes a lock folder only if `stillRemovable` holds for it once it is out of the way: it is first
+ * renamed to a unique name (atomic), so a lock another process made meanwhile under the same name is
+ * never judged by what the old one was. Should the moved folder turn out to be a live lock after all,
+ * it is put back (or, if a newer lock took the name, its holder finds its lock lost and writes nothing).
+ */
+function removeLockIf(folder: string, stillRemovable: (moved: string) => boolean): boolean {
+  const moved = `${folder}.gone-${randomUUID()}`;
+  try {
+    fs.renameSync(folder, moved);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // removed by another waiter
+    throw error;
+  }
+  if (stillRemovable(moved)) {
+    fs.rmSync(moved, { recursive: true, force: true });
+    return true;
+  }
+  try {
+    fs.renameSync(moved, folder);
+  } catch {
+    fs.rmSync(moved, { recursive: true, force: true });
+  }
+  return false;
+}
+
+/**
+ * proper-lockfile removes its lock folder with rmdir, which fails once the owner file is inside. This
+ * fs removes the folder with its owner file, and never removes a lock that is no longer ours: after a
+ * takeover, releasing (or exiting) leaves the new holder's lock alone. A stale lock of another process
+ * is removed only if it is still stale once moved aside (two waiters may judge the same lock stale).
+ */
+function lockFsFor(staleMs: number) {
+  const removeFolder = (path: string) => {
+    const token = held.get(path);
+    if (token !== undefined) {
+      if (readOwner(path)?.token !== token) return;
+      fs.rmSync(join(path, OWNER_FILE), { force: true });
+      fs.rmdirSync(path);
+      return;
+    }
+    removeLockIf(path, (moved) => fs.statSync(moved).mtimeMs < Date.now() - staleMs);
+  };
+  return {
+    ...fs,
+    rmdir(path: string, callback: (error: NodeJS.ErrnoException | null) => void) {
+      try {
+        removeFolder(path);
+        callback(null);
+      } catch (error) {
+        callback(error as NodeJS.ErrnoException);
+      }
+    },
+    rmdirSync: removeFolder,
+  };
 }
 
 /**
@@ -108,8 +158,11 @@ function lockFailure(path: string, what: string, error: NodeJS.ErrnoException): 
 
 /**
  * Runs `task` holding `<path>.lock` (proper-lockfile: a lock folder, safe across processes and
- * refreshed while held). The file itself need not exist yet. Only a lock held by another process is
- * waited for; any other failure is reported at once with its cause.
+ * refreshed while held). The file itself need not exist yet. Only a lock held by another live process
+ * is waited for; a holder on this machine that is gone is taken over at once; any other failure is
+ * reported at once with its cause. Should the lock be compromised while held (this process was paused
+ * past the stale time and another took over), the task's signal aborts and its failure becomes the
+ * lost-lock error; proper-lockfile's default would throw an uncaught exception instead.
  */
 export async function withFileLock<T>(
   path: string,
@@ -119,14 +172,17 @@ export async function withFileLock<T>(
   const what = options.what ?? "file";
   const folder = lockFolder(path);
   if (options.createFolder !== false) mkdirSync(dirname(path), { recursive: true });
-  let compromised: Error | undefined;
+  const abort = new AbortController();
   const release = await acquire(path, options, (error) => {
-    // proper-lockfile's default throws from a timer, an uncaught exception: the write is refused instead.
-    compromised = error;
+    abort.abort(error);
   });
+  const { pid, host, bootId, pidNamespace, startTicks } = options.holder;
   const owner: LockOwner = {
-    pid: options.holder.pid,
-    host: options.holder.host,
+    pid,
+    host,
+    bootId,
+    pidNamespace,
+    startTicks,
     // Wall time, as the lock folder's mtime is: staleness is judged against the file system, not a clock.
     since: new Date().toISOString(),
     token: randomUUID(),
@@ -139,20 +195,35 @@ export async function withFileLock<T>(
     await release().catch(() => undefined);
     throw lockFailure(path, what, error as NodeJS.ErrnoException);
   }
+  const lostCode = options.lostCode ?? "STATE_LOCK_LOST";
+  const lostBeforeWriting = (why: string) =>
+    new HmsError(
+      lostCode,
+      `the lock on the ${what} ${path} was lost before writing (${why}); another process may have changed it, so nothing was written: try again`,
+      { cause: abort.signal.reason },
+    );
+  const lostWhileWorking = (cause: unknown) =>
+    new HmsError(
+      lostCode,
+      `the lock on the ${what} ${path} was lost while this process worked on it (${compromisedWhy()}); another process may be changing it, so this process stopped: try again`,
+      { cause },
+    );
+  const compromisedWhy = () =>
+    whyLost(folder, owner.token, options) ?? (abort.signal.reason as Error).message;
   const lock: HeldLock = {
     assertHeld() {
-      const lost = compromised?.message ?? whyLost(folder, owner.token, options);
-      if (lost !== undefined) {
-        throw new HmsError(
-          "STATE_LOCK_LOST",
-          `the lock on the ${what} ${path} was lost before writing (${lost}); another process may have changed it, so nothing was written: try again`,
-          { cause: compromised },
-        );
-      }
+      const why = abort.signal.aborted ? compromisedWhy() : whyLost(folder, owner.token, options);
+      if (why !== undefined) throw lostBeforeWriting(why);
     },
+    signal: abort.signal,
   };
   try {
-    return await task(lock);
+    return await currentLock.run(abort.signal, () => task(lock));
+  } catch (error) {
+    if (abort.signal.aborted && !(error instanceof HmsError && error.code === lostCode)) {
+      throw lostWhileWorking(error);
+    }
+    throw error;
   } finally {
     // After a takeover proper-lockfile has forgotten the lock (ENOTACQUIRED) and lockFs leaves the new one.
     await release().catch(() => undefined);
@@ -183,6 +254,32 @@ function whyLost(
   return undefined;
 }
 
+/**
+ * Takes the lock folder away from a holder on this machine whose process is gone (kill -9, a crash):
+ * waiting out the stale time would stall every other process for nothing. Only that holder's lock goes
+ * (its token is checked once the folder is moved aside), and the takeover is logged.
+ */
+function takeOverFromDead(path: string, what: string, self: LockHolder): boolean {
+  const folder = lockFolder(path);
+  const owner = readOwner(folder);
+  if (owner === undefined) return false;
+  const gone = holderGone(owner, self);
+  if (gone === undefined) return false;
+  let removed: boolean;
+  try {
+    removed = removeLockIf(folder, (moved) => readOwner(moved)?.token === owner.token);
+  } catch {
+    return false; // it cannot be moved (permissions): the stale time still frees it
+  }
+  if (removed) {
+    lockLog.warn(
+      { action: "lock-takeover", lock: folder, holderPid: owner.pid, holderHost: owner.host },
+      `took over the lock on the ${what} ${path} from ${describeOwner(owner, self)}: ${gone}`,
+    );
+  }
+  return removed;
+}
+
 async function acquire(
   path: string,
   options: LockOptions & { holder: LockHolder },
@@ -198,12 +295,13 @@ async function acquire(
         stale: options.holdMs,
         update: Math.max(1000, Math.floor(options.holdMs / 3)),
         retries: 0,
-        fs: lockFs,
+        fs: lockFsFor(options.holdMs),
         onCompromised,
       });
     } catch (error) {
       const failure = error as NodeJS.ErrnoException;
       if (failure.code !== "ELOCKED") throw lockFailure(path, what, failure);
+      if (takeOverFromDead(path, what, options.holder)) continue;
       if (Date.now() >= deadline) {
         const owner = readOwner(lockFolder(path));
         throw new HmsError(

@@ -23,6 +23,10 @@ export type CleanReason = z.infer<typeof cleanReason>;
 export const claimSchema = z.object({
   pid: z.number().int(),
   host: z.string(),
+  /** The holder's boot, pid namespace and start (src/store/lock-holder.ts): a reused pid is not it. */
+  bootId: z.string().optional(),
+  pidNamespace: z.string().optional(),
+  startTicks: z.number().int().nonnegative().optional(),
   /** When this holder took the claim. */
   since: z.string(),
   /** Which attempt this is: 1 for the first holder, one more for each take-over or retry. */

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { formatIssues } from "../config/load.js";
 import { HmsError } from "../errors.js";
 import { backupOf } from "./durable-write.js";
@@ -41,10 +41,19 @@ export function parseState(text: string, file: string): StateData {
   return result.data;
 }
 
-export function stateMissing(file: string, evidence: string): HmsError {
-  const folderGone = existsSync(dirname(file)) ? "" : ` (its folder ${dirname(file)} is gone too)`;
+/**
+ * A state file that existed and is gone. `startOver` lists every record of its existence, which a person
+ * removes to begin again on purpose (the environments it held then become orphans).
+ */
+export function stateMissing(file: string, evidence: string, startOver: readonly string[] = []): HmsError {
+  const folder = dirname(file);
+  const folderGone = !existsSync(folder);
+  const restore = folderGone
+    ? `restore the folder ${folder} from your backups (with only ${basename(backupOf(file))} back in it, \`hms-env doctor --restore-state\` puts that copy back)`
+    : backupAdvice(file);
+  const records = [markerOf(file), ...startOver].filter((path) => existsSync(path));
   return new HmsError(
     "STATE_MISSING",
-    `state file ${file} has disappeared${folderGone}, though ${evidence}; hms-env will not start an empty one, which would forget every environment; ${backupAdvice(file)}. To start over on purpose, remove ${markerOf(file)}`,
+    `state file ${file} has disappeared${folderGone ? ` (its folder ${folder} is gone too)` : ""}, though ${evidence}; hms-env will not start an empty one, which would forget every environment; ${restore}. To start over on purpose, remove ${records.length > 0 ? records.join(" and ") : markerOf(file)}`,
   );
 }

@@ -6,9 +6,11 @@ import { createSerialQueue } from "../serial-queue.js";
 import { backupOf, writeDurably } from "./durable-write.js";
 import { type LockHolder, type LockOptions, QUICK_CHANGE, withFileLock } from "./file-lock.js";
 import { fileSystemReason } from "./fs-reason.js";
+import { createReadCache } from "./read-cache.js";
 import { DEFAULT_RETENTION, pruneState, type Retention } from "./retention.js";
 import { type AuditEntry, emptyState, type StateData } from "./schema.js";
 import { markerOf, parseState, stateMissing } from "./state-file.js";
+import { stateWitnesses } from "./witness.js";
 
 /** The audit log keeps the newest entries; older ones are of no use to anyone answering "what happened?". */
 const AUDIT_LIMIT = 2000;
@@ -25,7 +27,10 @@ export type StoreHealth = { ok: true } | { ok: false; code: HmsErrorCode; error:
 
 export interface Store {
   readonly file: string;
-  /** A fresh read of the file as it is now (another process may have changed it). */
+  /**
+   * The file as it is now (another process may have changed it). Read-only: the same frozen object is
+   * returned while the file stays the same; changes go through `update`.
+   */
   read(): Promise<StateData>;
   /**
    * Reads, changes and writes the state as one step: serialized in this process, locked against other
@@ -46,6 +51,11 @@ export interface StoreOptions {
   retention?: Retention;
   /** The lock's stale and wait times; tests shorten them. */
   lock?: LockOptions;
+  /**
+   * Folders outside the state file's own (the env root, the mirror cache) that keep a record of its
+   * existence, so that losing the whole state folder is noticed by a new process too.
+   */
+  witnesses?: readonly string[];
 }
 
 export function createStore({
@@ -54,6 +64,7 @@ export function createStore({
   now,
   retention = DEFAULT_RETENTION,
   lock = QUICK_CHANGE,
+  witnesses = [],
 }: StoreOptions): Store {
   // lowdb reads (a missing file reads as null); writes go through writeDurably, which lowdb's steno lacks.
   const reader = new DataFile<StateData>(file, {
@@ -71,14 +82,30 @@ export function createStore({
     else if (isHmsError(error) && FILE_PROBLEMS.has(error.code)) problem = error;
   };
 
+  const records = stateWitnesses(file, witnesses);
+
   const whyItExisted = (): string | undefined => {
     if (seen) return "this process read it before";
     if (existsSync(markerOf(file))) return `${markerOf(file)} records that it was created`;
     if (existsSync(backupOf(file))) return `its backup ${backupOf(file)} is there`;
-    return undefined;
+    return records.evidence();
   };
 
-  const readNow = async (attempt = 0): Promise<StateData> => {
+  const missing = (evidence: string) => stateMissing(file, evidence, records.files);
+
+  const cache = createReadCache<StateData>();
+
+  /**
+   * The state as the file holds it now. `forChange`: a copy of its own, for `update` to change under the
+   * lock; otherwise the kept (frozen) read when the file is the one read last.
+   */
+  const readNow = async (forChange: boolean, attempt = 0): Promise<StateData> => {
+    const identity = cache.identity(file);
+    const kept = forChange ? undefined : cache.get(identity);
+    if (kept !== undefined) {
+      seen = true;
+      return kept;
+    }
     let data: StateData | null;
     try {
       data = await reader.read();
@@ -94,12 +121,13 @@ export function createStore({
       const evidence = whyItExisted();
       if (evidence === undefined) return emptyState();
       // The first write may have landed (file, then marker) between the read and the check: read again.
-      if (attempt === 0 && existsSync(file)) return readNow(1);
-      throw stateMissing(file, evidence);
+      if (attempt === 0 && existsSync(file)) return readNow(forChange, 1);
+      throw missing(evidence);
     }
     if (!seen) recordExisting();
+    records.record(now());
     seen = true;
-    return data;
+    return forChange ? data : cache.keep(identity, data);
   };
 
   // A file from before markers existed gets its marker the first time it is read; best effort, as a
@@ -129,21 +157,23 @@ export function createStore({
     }
   };
 
-  const read = () => tracked(() => readNow());
+  const read = () => tracked(() => readNow(false));
 
   const update = <T>(change: (state: StateData) => T): Promise<T> =>
     serialize(() =>
       tracked(async () => {
         if (!existsSync(dirname(file))) {
-          // First use makes the folder; a folder that vanished under a running process is not remade.
-          if (seen) throw stateMissing(file, "this process read it before");
+          // First use makes the folder; a folder that vanished (under a running process, or between
+          // two commands, as its records elsewhere tell) is not remade.
+          const evidence = whyItExisted();
+          if (evidence !== undefined) throw missing(evidence);
           mkdirSync(dirname(file), { recursive: true });
         }
         return withFileLock(
           file,
           { ...lock, holder, what: "state file", createFolder: false },
           async (held) => {
-            const state = await readNow();
+            const state = await readNow(true);
             const firstWrite = !existsSync(file);
             const result = change(state);
             trimAudit(state);
@@ -157,6 +187,7 @@ export function createStore({
             } catch (error) {
               throw writeFailure(file, error);
             }
+            records.record(now());
             seen = true;
             return result;
           },

@@ -5,12 +5,14 @@ import type { Config } from "../../src/config/load.js";
 import { type ProcessIdentity, processIsAlive } from "../../src/envs/claims.js";
 import { type Log, noLog } from "../../src/envs/context.js";
 import { systemClock } from "../../src/schedule/system-clock.js";
+import { currentProcessFacts } from "../../src/store/lock-holder.js";
 
 /** The test process, as src/cli.ts describes the real one: its claims name it. */
 export function testProcess(): ProcessIdentity {
   return {
     pid: process.pid,
     host: hostname(),
+    ...currentProcessFacts(),
     isAlive: processIsAlive,
   };
 }

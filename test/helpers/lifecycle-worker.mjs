@@ -7,11 +7,13 @@ import { loadConfig } from "../../dist/config/load.js";
 import { processIsAlive } from "../../dist/envs/claims.js";
 import { noLog } from "../../dist/envs/context.js";
 import { systemClock } from "../../dist/schedule/system-clock.js";
+import { currentProcessFacts } from "../../dist/store/lock-holder.js";
 
 const [configFile, path] = process.argv.slice(2);
 const self = {
   pid: process.pid,
   host: hostname(),
+  ...currentProcessFacts(),
   isAlive: processIsAlive,
 };
 const app = createApp({

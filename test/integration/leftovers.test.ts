@@ -8,7 +8,8 @@ import { mirrorPathFor } from "../../src/envs/git.js";
 import type { MirrorLeftovers } from "../../src/envs/leftovers.js";
 import type { MirrorPass } from "../../src/envs/mirror-maintenance.js";
 import type { ReconcileReport } from "../../src/envs/reconcile.js";
-import { gitWrapper, withWrapper } from "../helpers/git-wrapper.js";
+import { readOwner } from "../../src/store/file-lock.js";
+import { gitWrapper, REAL_GIT, withWrapper } from "../helpers/git-wrapper.js";
 import { eventually } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -77,9 +78,10 @@ describe("gc --orphans", () => {
 });
 
 describe("refs and partial objects in the mirror", () => {
-  it("a kill between fetch and reserve leaks refs/hms-env/<id>; gc prunes it once it is not fresh", async () => {
+  it("a provisioning killed (kill -9) during its fetch leaks refs/hms-env/<id>: one gc takes the mirror lock over at once and prunes it", async () => {
     const live = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
-    // The real fetch runs, then its provisioning is killed before it can write its record.
+    // The real fetch writes the ref, then its provisioning is killed while git still runs under the
+    // mirror lock, before it can write its record.
     const killAfterFetch = gitWrapper(join(ws.dir, "kill-after-fetch"), { after: "kill -9 $PPID" });
     const before = await envRefs(live.mirror);
     const killed = await ws.cli(["provision", "--component", "hms-sme", "--branch", "main"], {
@@ -92,15 +94,56 @@ describe("refs and partial objects in the mirror", () => {
     expect(
       JSON.parse((await ws.cli(["list", "--all", "--json"])).stdout).map((e: { id: string }) => e.id),
     ).not.toContain(leakedRef.slice("refs/hms-env/".length));
+    // The dead provisioning's lock is still there, fresh: not stale for another 15 s.
+    const owner = readOwner(`${live.mirror}.lock`);
+    expect(owner?.pid).toBeGreaterThan(0);
 
-    // Fresh, it may be a provisioning between its fetch and its record: left alone.
-    expect(prunedRefs((await gcReport()).report)).toEqual([]);
-    utimesSync(join(live.mirror, leakedRef), anHourAgo(), anHourAgo());
-    utimesSync(join(live.mirror, "refs", "hms-env", live.id), anHourAgo(), anHourAgo());
-    const { report } = await gcReport();
-    expect(prunedRefs(report)).toContain(leakedRef);
+    // The ref is fresh, but the process that fetched it is gone: no record will ever name it.
+    const { report, stderr } = await gcReport();
+    expect(stderr).toContain(
+      `hms-env: took over the lock on the mirror ${live.mirror} from process ${owner?.pid} on this host`,
+    );
+    expect(stderr).toContain(`process ${owner?.pid} is gone`);
+    expect(prunedRefs(report)).toEqual([leakedRef]);
     expect(await envRefs(live.mirror)).toContain(`refs/hms-env/${live.id}`);
     expect(await envRefs(live.mirror)).not.toContain(leakedRef);
+    await ws.cli(["cleanup", live.id]);
+  });
+
+  it("a fresh ref without a record is kept while the process that fetched it runs, pruned once it is old", async () => {
+    const live = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
+    // Paused right after its fetch (once the mirror lock is released): between its fetch and its record.
+    const paused = join(ws.dir, "paused");
+    const pauseAfterFetch = join(ws.dir, "pause-after-fetch");
+    mkdirSync(pauseAfterFetch, { recursive: true });
+    writeFileSync(
+      join(pauseAfterFetch, "git"),
+      `#!/usr/bin/env bash\nif [ "$1 $2" = "rev-parse --verify" ]; then touch '${paused}'; kill -STOP $PPID; fi\nexec ${REAL_GIT} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const before = await envRefs(live.mirror);
+    const provisioning = execa("node", [CLI, "provision", "--component", "hms-sme", "--branch", "main"], {
+      cwd: ws.dir,
+      env: { HMS_CONFIG: "", USER: "tester", PATH: withWrapper(pauseAfterFetch) },
+      reject: false,
+      stdin: "ignore",
+    });
+    try {
+      await eventually(() => existsSync(paused), "the provisioning to pause after its fetch", 60_000);
+      const fresh = (await envRefs(live.mirror)).filter((ref) => !before.includes(ref));
+      expect(fresh).toHaveLength(1);
+      expect(prunedRefs((await gcReport()).report)).toEqual([]);
+      expect(await envRefs(live.mirror)).toContain(fresh[0]);
+
+      // Old, it is pruned whoever fetched it (a process on another host, or an older version's ref).
+      utimesSync(join(live.mirror, fresh[0] as string), anHourAgo(), anHourAgo());
+      utimesSync(join(live.mirror, "refs", "hms-env", live.id), anHourAgo(), anHourAgo());
+      expect(prunedRefs((await gcReport()).report)).toEqual([fresh[0]]);
+      expect(await envRefs(live.mirror)).toContain(`refs/hms-env/${live.id}`);
+    } finally {
+      provisioning.kill("SIGKILL");
+      await provisioning;
+    }
     await ws.cli(["cleanup", live.id]);
   });
 
@@ -120,7 +163,7 @@ describe("refs and partial objects in the mirror", () => {
 });
 
 describe("the mirror lock", () => {
-  it("a provisioning killed (kill -9) while it holds the lock stalls the next one for seconds, not minutes", async () => {
+  it("a provisioning killed (kill -9) while it holds the lock is taken over at once by the next one", async () => {
     const mirror = mirrorPathFor(ws.repo.path, ws.context().config.cacheDir);
     const fetching = join(ws.dir, "fetching");
     const hang = gitWrapper(join(ws.dir, "hang-in-fetch"), { before: `touch '${fetching}'; sleep 600` });
@@ -146,11 +189,16 @@ describe("the mirror lock", () => {
         env,
         reject: false,
         stdin: "ignore",
-        timeout: 60_000, // the lock used to be held for 120 s after its holder died
+        timeout: 60_000,
       },
     );
     expect(next.timedOut).toBe(false);
     expect(next.exitCode, next.stderr).toBe(0);
+    // Taken over because its holder is gone, not waited out until it went stale.
+    expect(next.stderr).toContain(
+      `hms-env: took over the lock on the mirror ${mirror} from process ${holder.pid} on this host`,
+    );
+    expect(next.stderr).toContain(`process ${holder.pid} is gone`);
     await ws.cli(["cleanup", JSON.parse(next.stdout).id]);
   });
 });

@@ -613,16 +613,20 @@ describe("an environment cleanup gave up on", () => {
         await h.idle();
       }
     };
+    const stuck = () => h.environments().find((candidate) => candidate.id === id);
+    // Time passes until the 2nd try has failed and flagged it. The DMs follow the flag through the state
+    // file's watch, after idle() returns: time stands still while they are waited for, or the 3rd try
+    // (20 s later) could run before they are seen.
     await eventually(
       async () => {
-        await passTime(10_000);
-        return told(PEOPLE.admin).length > 0;
+        await passTime(5000);
+        return stuck()?.needsAttentionAt !== undefined;
       },
-      "the admin's DM",
+      "the flag",
       60_000,
     );
-    const stuck = h.environments().find((candidate) => candidate.id === id);
-    expect(stuck).toMatchObject({ status: "cleaning", attempts: 2 });
+    await eventually(() => told(PEOPLE.admin).length > 0 && told(PEOPLE.bo).length > 0, "the DMs", 60_000);
+    expect(stuck()).toMatchObject({ status: "cleaning", attempts: 2 });
     for (const person of [PEOPLE.bo, PEOPLE.admin]) {
       expect(told(person)).toHaveLength(1);
       const text = blockText(told(person)[0]?.args.blocks);

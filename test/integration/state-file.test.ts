@@ -1,10 +1,12 @@
 /**
  * The state file going wrong under a real CLI and a real `hms-env serve`: truncated with a good backup,
- * and deleted while serve runs. Nothing is reset; the error names the way back.
+ * deleted while serve runs, its whole folder deleted. Nothing is reset; the error names the way back.
  */
-import { existsSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { witnessFile } from "../../src/store/witness.js";
 import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -99,5 +101,57 @@ describe("the state file deleted while serve runs", () => {
     await eventually(async () => (await health(serve)).ok, "healthz to recover once the file is back");
     expect((await health(serve)).timers).toBe(1);
     expect((await ws.cli(["list"])).stdout).toContain(env.id);
+  });
+});
+
+describe("the whole state folder deleted, while serve runs and between two commands", () => {
+  let fresh: Workspace;
+  let serve: ServeProcess;
+  let kept: EnvRecord;
+  const dataDir = () => dirname(fresh.stateFile);
+  beforeAll(async () => {
+    fresh = await createWorkspace('schedule:\n  reconcileInterval: "1h"');
+    // First use on a clean machine: no state folder, no record of one anywhere; it just works.
+    expect(existsSync(dataDir())).toBe(false);
+    kept = await fresh.provision(["--component", "hms-dev", "--branch", "main"]);
+    serve = await startServe(fresh);
+    await eventually(async () => (await health(serve)).timers === 1, "the environment's timer");
+  });
+  afterAll(async () => {
+    await serve.stop();
+    fresh.remove();
+  });
+
+  it("is refused by every new process with what vanished and the ways on; restoring the folder brings it back", async () => {
+    const saved = join(fresh.dir, "saved-data");
+    cpSync(dataDir(), saved, { recursive: true });
+    rmSync(dataDir(), { recursive: true });
+
+    await eventually(async () => (await health(serve)).ok === false, "healthz to report the lost folder");
+    expect(await health(serve)).toMatchObject({ ok: false, code: "STATE_MISSING", timers: 1 });
+
+    // A new process never read the file: the env root's record is what tells it the file existed.
+    const record = witnessFile(fresh.envRoot, fresh.stateFile);
+    const list = await fresh.cli(["list"]);
+    expect(list.exitCode).toBe(1);
+    expect(list.stdout).not.toContain("No environments");
+    expect(list.stderr).toContain(`${fresh.stateFile} has disappeared (its folder ${dataDir()} is gone too)`);
+    expect(list.stderr).toContain(`${record} records that it was created`);
+    expect(list.stderr).toContain(`restore the folder ${dataDir()} from your backups`);
+    expect(list.stderr).toContain(`To start over on purpose, remove ${record}`);
+    const provision = await fresh.cli(["provision", "--component", "hms-sme", "--branch", "main"]);
+    expect(provision.exitCode).toBe(1);
+    expect(provision.stderr).toContain("has disappeared");
+    const doctor = await fresh.cli(["doctor"]);
+    expect(doctor.stdout).toMatch(/FAIL {2}state .*has disappeared/);
+    expect(existsSync(dataDir())).toBe(false);
+    // The environment is no orphan: gc leaves its folder alone while its record is lost.
+    const gc = await fresh.cli(["gc", "--orphans"]);
+    expect(gc.exitCode).toBe(1);
+    expect(existsSync(kept.path)).toBe(true);
+
+    cpSync(saved, dataDir(), { recursive: true });
+    await eventually(async () => (await health(serve)).ok, "healthz to recover once the folder is back");
+    expect((await fresh.cli(["list"])).stdout).toContain(kept.id);
   });
 });

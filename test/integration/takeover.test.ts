@@ -2,6 +2,9 @@ import { existsSync } from "node:fs";
 import { execa, type ResultPromise } from "execa";
 import lockfile from "proper-lockfile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newClaim } from "../../src/envs/claims.js";
+import type { Claim, EnvRecord } from "../../src/store/schema.js";
+import { testProcess } from "../helpers/host.js";
 import { worktrees } from "../helpers/mirror.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -76,6 +79,41 @@ describe("a cleanup killed after its claim", () => {
     expect(gc.exitCode, gc.stdout + gc.stderr).toBe(0);
     expect(gc.stdout).toContain(`interrupted or retried cleanup finished: ${env.id}`);
     expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
+    expect(existsSync(env.path)).toBe(false);
+  });
+});
+
+describe("a claim whose pid was reused", () => {
+  /** The environment's cleanup as claimed by the test runner's pid, with `changes` to that claim. */
+  const claimAsTestRunner = (id: string, changes: Partial<Claim> = {}) =>
+    ws.context().store.update((state) => {
+      const claimed = state.environments.find((candidate) => candidate.id === id) as EnvRecord;
+      claimed.status = "cleaning";
+      claimed.cleanReason = "manual";
+      claimed.claim = { ...newClaim(testProcess(), new Date(), 3600_000, 1), ...changes };
+    });
+
+  it("(the pid runs again, as a process started later) is taken over by `hms-env cleanup` at once", async () => {
+    const env = await provision("hms-dev");
+    // Claimed by a process that is gone, its pid now the test runner's: alive by pid alone.
+    await claimAsTestRunner(env.id, { startTicks: (testProcess().startTicks as number) - 1 });
+    const taken = await ws.cli(["cleanup", env.id]);
+    expect(taken.exitCode, taken.stderr).toBe(0);
+    expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
+    expect(ws.stored(env.id).claim).toBeUndefined();
+    expect(existsSync(env.path)).toBe(false);
+  });
+
+  it("(the very process that claimed it still runs) is left to it: `hms-env cleanup` names the holder", async () => {
+    const env = await provision("hms-sme");
+    await claimAsTestRunner(env.id);
+    const refused = await ws.cli(["cleanup", env.id]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain(`is being cleaned up already by pid ${process.pid}`);
+    expect(existsSync(env.path)).toBe(true);
+    // Once the lease has run out, anyone may finish it.
+    await claimAsTestRunner(env.id, { leaseUntil: new Date(Date.now() - 1000).toISOString() });
+    expect((await ws.cli(["cleanup", env.id])).exitCode).toBe(0);
     expect(existsSync(env.path)).toBe(false);
   });
 });

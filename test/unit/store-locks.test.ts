@@ -4,47 +4,23 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/store.js";
 import { builtStoreModule } from "../helpers/built-store.js";
+import {
+  auditActors,
+  HOLDER,
+  pausedPastTakeover,
+  script,
+  seedState,
+  UPDATER,
+  waitForLine,
+} from "../helpers/lock-children.js";
 import { expectHmsError, testStore, useTempDir } from "./support.js";
 
 const tempDir = useTempDir("store-locks");
 const isRoot = process.getuid?.() === 0;
-
-/**
- * One locked update that prints `inside` from within its change, then blocks for `blockMs` (so the test
- * can pause it there), and prints how it ended: `wrote`, or `failed CODE: message`.
- */
-const UPDATER = `
-import { hostname } from "node:os";
-const [storeUrl, file, name, holdMs, blockMs] = process.argv.slice(2);
-const { createStore } = await import(storeUrl);
-const store = createStore({ holder: { pid: process.pid, host: hostname() }, now: () => new Date(), file, lock: { holdMs: Number(holdMs), waitMs: 20000 } });
-try {
-  await store.update((state) => {
-    process.stdout.write("inside\\n");
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(blockMs));
-    state.audit.push({ at: new Date().toISOString(), actor: name, action: "test", target: name });
-  });
-  process.stdout.write("wrote\\n");
-} catch (error) {
-  process.stdout.write("failed " + error.code + ": " + error.message + "\\n");
-}
-`;
-
-/** Holds the lock until the stop file appears. */
-const HOLDER = `
-import { existsSync } from "node:fs";
-import { hostname } from "node:os";
-const [lockUrl, file, stopFile] = process.argv.slice(2);
-const { withFileLock } = await import(lockUrl);
-await withFileLock(file, { holdMs: 15000, waitMs: 1000, holder: { pid: process.pid, host: hostname() } }, async () => {
-  process.stdout.write("holding\\n");
-  while (!existsSync(stopFile)) await new Promise((resolve) => setTimeout(resolve, 20));
-});
-`;
 
 let storeUrl: string;
 let lockUrl: string;
@@ -52,34 +28,6 @@ beforeAll(() => {
   storeUrl = builtStoreModule("store");
   lockUrl = builtStoreModule("file-lock");
 });
-
-function script(dir: string, name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
-/** Resolves when the child has printed `line`. */
-function waitForLine(child: ResultPromise, line: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.split("\n").includes(line)) resolve();
-    });
-    child.on("exit", () => reject(new Error(`exited before printing ${line}: ${seen}`)));
-  });
-}
-
-function auditActors(file: string): string[] {
-  return JSON.parse(readFileSync(file, "utf8")).audit.map((entry: { actor: string }) => entry.actor);
-}
-
-async function seedState(file: string): Promise<void> {
-  await createStore({ ...testStore, file }).update((state) => {
-    state.audit.push({ at: new Date(0).toISOString(), actor: "seed", action: "test", target: "seed" });
-  });
-}
 
 /** The lock folder attempts (mkdir of `<file>.lock`) a traced process made. */
 function lockAttempts(trace: string, file: string): number {
@@ -177,17 +125,13 @@ describe("a holder paused past the stale time (SIGSTOP, Ctrl-Z)", () => {
     const file = join(dir, "data", "state.json");
     await seedState(file);
     const updater = script(dir, "updater.mjs", UPDATER);
-    const paused = execa(process.execPath, [updater, storeUrl, file, "paused", HOLD_MS, "1000"]);
-    await waitForLine(paused, "inside");
-    paused.kill("SIGSTOP");
-    // The next process waits, finds the lock stale, takes it over, and is inside its change...
-    const next = execa(process.execPath, [updater, storeUrl, file, "next", HOLD_MS, "1500"]);
-    await waitForLine(next, "inside");
-    // ...when the paused one resumes and reaches its write.
-    paused.kill("SIGCONT");
-    const resumed = await paused;
-    expect(resumed.stderr).toBe("");
-    expect(resumed.exitCode).toBe(0);
+    // The next process waits, finds the lock stale, takes it over, and is inside its change when the
+    // paused one resumes and reaches its write.
+    const { resumed, next } = await pausedPastTakeover(
+      () => execa(process.execPath, [updater, storeUrl, file, "paused", HOLD_MS, "1000"]),
+      () => execa(process.execPath, [updater, storeUrl, file, "next", HOLD_MS, "1500"]),
+      "inside",
+    );
     expect(resumed.stdout).toMatch(
       new RegExp(`failed STATE_LOCK_LOST: .*lost before writing \\(it is now held by process ${next.pid}`),
     );

@@ -1,9 +1,18 @@
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { claimIsDead, newClaim, type ProcessIdentity, retryDelay } from "../../src/envs/claims.js";
 import { noLog } from "../../src/envs/context.js";
 import { canTransition, countsTowardLimit, TRANSITIONS, transition } from "../../src/envs/transitions.js";
 import { createTimers } from "../../src/schedule/timers.js";
-import { type EnvRecord, type EnvStatus, envStatus, type StateData } from "../../src/store/schema.js";
+import { startTicksOf } from "../../src/store/lock-holder.js";
+import {
+  type Claim,
+  type EnvRecord,
+  type EnvStatus,
+  envStatus,
+  type StateData,
+} from "../../src/store/schema.js";
+import { testProcess } from "../helpers/host.js";
 import { manualClock } from "../helpers/manual-clock.js";
 import { envRecord, expectHmsError } from "./support.js";
 
@@ -76,6 +85,35 @@ describe("claims", () => {
     });
     expect(claimIsDead(elsewhere, self, new Date(NOW.getTime() + lease - 1), lease)).toBe(false);
     expect(claimIsDead(elsewhere, self, new Date(NOW.getTime() + lease), lease)).toBe(true);
+  });
+
+  it("on this host, are dead once their pid runs as a later process, or the machine restarted", async () => {
+    const here = testProcess();
+    const other = execa("sleep", ["60"], { reject: false });
+    try {
+      const pid = other.pid as number;
+      const started = startTicksOf(pid) as number;
+      const claimOf = (changes: Partial<Claim>) =>
+        record({ status: "cleaning", claim: { ...newClaim(here, NOW, lease, 1), ...changes } });
+      // The very process that claimed it runs (a live holder, or one paused with SIGSTOP): alive.
+      expect(claimIsDead(claimOf({ pid, startTicks: started }), here, NOW, lease)).toBe(false);
+      // That pid, but a process started since: the claimer is gone, whatever its lease says.
+      expect(claimIsDead(claimOf({ pid, startTicks: started - 100 }), here, NOW, lease)).toBe(true);
+      expect(claimIsDead(claimOf({ pid: process.pid, startTicks: 1 }), here, NOW, lease)).toBe(true);
+      // Taken before this machine restarted: gone, even if a process runs under its pid now.
+      expect(
+        claimIsDead(claimOf({ pid, bootId: "00000000-0000-0000-0000-000000000000" }), here, NOW, lease),
+      ).toBe(true);
+      // Written by an older version (no start recorded): its pid runs, so it counts as alive.
+      expect(claimIsDead(claimOf({ pid, startTicks: undefined }), here, NOW, lease)).toBe(false);
+      // In another pid namespace (a container sharing the state file), its pid means nothing here.
+      expect(claimIsDead(claimOf({ pid: 2 ** 22 + 1, pidNamespace: "pid:[1]" }), here, NOW, lease)).toBe(
+        false,
+      );
+    } finally {
+      other.kill();
+      await other;
+    }
   });
 
   it("treat a provisioning written before claims existed as dead once a lease has passed since it began", () => {
