@@ -32,6 +32,8 @@ export interface Workspace {
   state(): StateData;
   /** Environment `id`'s record as the state file holds it now. */
   stored(id: string): EnvRecord;
+  /** Changes environment `id`'s record as another hms-env would: one locked update of the state file. */
+  rewrite(id: string, change: (env: EnvRecord) => void): Promise<void>;
   remove(): void;
 }
 
@@ -39,6 +41,12 @@ export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+function recordIn(state: StateData, id: string, stateFile: string): EnvRecord {
+  const env = state.environments.find((candidate) => candidate.id === id);
+  if (!env) throw new Error(`the state file ${stateFile} holds no environment ${id}`);
+  return env;
 }
 
 /**
@@ -85,11 +93,9 @@ export async function createWorkspace(extraConfig = ""): Promise<Workspace> {
     context: (clock) => workspace.app(clock).envs,
     app: (clock, log) => testApp(loadConfig({ explicitPath: configFile, cwd: dir }), clock, log),
     state: () => JSON.parse(readFileSync(workspace.stateFile, "utf8")) as StateData,
-    stored(id) {
-      const env = workspace.state().environments.find((candidate) => candidate.id === id);
-      if (!env) throw new Error(`the state file ${workspace.stateFile} holds no environment ${id}`);
-      return env;
-    },
+    stored: (id) => recordIn(workspace.state(), id, workspace.stateFile),
+    rewrite: (id, change) =>
+      workspace.context().store.update((state) => change(recordIn(state, id, workspace.stateFile))),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
   return workspace;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvRecord, StateData } from "../../src/store/schema.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let ws: Workspace;
@@ -202,8 +202,7 @@ describe("a failure half-way", () => {
       const result = await broken.cli(["provision", "--component", "hms-dev", "--branch", "main"]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain('cannot fetch branch "main"');
-      const state = JSON.parse(readFileSync(broken.stateFile, "utf8")) as StateData;
-      expect(state.environments[0]).toMatchObject({ status: "failed" });
+      expect(broken.state().environments[0]).toMatchObject({ status: "failed" });
       expect(readdirSync(broken.envRoot).filter((n) => !n.startsWith("."))).toEqual([]);
     } finally {
       broken.remove();

@@ -61,9 +61,8 @@ describe("a full disk under the env root", () => {
     async () => {
       const kept = await ws.provision(["--component", "hms-dev", "--branch", "main", "--sparse"]);
       const expired = await ws.provision(["--component", "hms-sme", "--branch", "main", "--sparse"]);
-      await ws.context().store.update((state) => {
-        const env = state.environments.find((candidate) => candidate.id === expired.id);
-        if (env) env.expiresAt = new Date(Date.now() - 1000).toISOString();
+      await ws.rewrite(expired.id, (env) => {
+        env.expiresAt = new Date(Date.now() - 1000).toISOString();
       });
       fillDisk("filler-1");
       // Nothing can be written: not even the owner file inside the mirror lock's folder.

@@ -60,8 +60,7 @@ describe("a claim whose process is gone", () => {
   it("a cleanup whose process died says so too", async () => {
     const env = await provision("hms-dev");
     const dead = 2 ** 22 + 7; // above the kernel's pid_max: no process has it
-    await ws.context().store.update((state) => {
-      const record = state.environments.find((candidate) => candidate.id === env.id) as EnvRecord;
+    await ws.rewrite(env.id, (record) => {
       const now = new Date();
       Object.assign(record, {
         status: "cleaning",

@@ -61,9 +61,8 @@ describe("gc", () => {
     const expired = await ws.provision(["--component", "hms-sme", "--branch", "main"]);
     const vanished = await ws.provision(["--component", "hms-esr", "--branch", "main"]);
     const kept = await ws.provision(["--component", "hms-sys", "--branch", "main"]);
-    await ws.context().store.update((state) => {
-      const env = state.environments.find((e) => e.id === expired.id);
-      if (env) env.expiresAt = new Date(Date.now() - 1000).toISOString();
+    await ws.rewrite(expired.id, (env) => {
+      env.expiresAt = new Date(Date.now() - 1000).toISOString();
     });
     rmSync(vanished.path, { recursive: true, force: true });
     // hms-env's own folder whose record is gone: it carries the mark hms-env writes at reservation.
@@ -111,14 +110,12 @@ describe("gc and interrupted provisioning", () => {
   it("takes down a provisioning that never finished and frees its owner's slot", async () => {
     const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
     // As if the process had died half-way, 31 minutes ago.
-    await ws.context().store.update((state) => {
-      const stored = state.environments.find((e) => e.id === env.id);
-      if (stored)
-        Object.assign(stored, {
-          status: "provisioning",
-          createdAt: new Date(Date.now() - 31 * 60_000).toISOString(),
-        });
-    });
+    await ws.rewrite(env.id, (stored) =>
+      Object.assign(stored, {
+        status: "provisioning",
+        createdAt: new Date(Date.now() - 31 * 60_000).toISOString(),
+      }),
+    );
     const report = await ws.cli(["gc"]);
     expect(report.stdout).toContain(`unfinished provisioning taken down: ${env.id}`);
     expect(existsSync(env.path)).toBe(false);

@@ -14,13 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => ws.remove());
 
-async function rewrite(id: string, change: (env: EnvRecord) => void) {
-  await ws.context().store.update((state) => {
-    const env = state.environments.find((candidate) => candidate.id === id);
-    if (env) change(env);
-  });
-}
-
 const worktreeList = async (env: EnvRecord) =>
   (await execa("git", ["worktree", "list", "--porcelain"], { cwd: env.mirror })).stdout;
 
@@ -29,7 +22,7 @@ describe("an expiry racing an extension", () => {
     const context = ws.context();
     for (let round = 0; round < 4; round++) {
       const env = await ws.provision(["--component", "hms-dev", "--branch", "main"]);
-      await rewrite(env.id, (stored) => {
+      await ws.rewrite(env.id, (stored) => {
         stored.expiresAt = new Date(Date.now() - 1000).toISOString();
       });
       const [, extended] = await Promise.allSettled([
@@ -60,7 +53,7 @@ describe("an environment that cannot be cleaned", () => {
     renameSync(stuck.path, elsewhere);
     await execa("git", ["worktree", "repair", join(elsewhere, "checkout")], { cwd: stuck.mirror });
     for (const env of [stuck, due]) {
-      await rewrite(env.id, (stored) => {
+      await ws.rewrite(env.id, (stored) => {
         stored.expiresAt = new Date(Date.now() - 1000).toISOString();
         if (stored.id === stuck.id)
           Object.assign(stored, { path: elsewhere, workdir: join(elsewhere, "checkout") });
@@ -88,7 +81,7 @@ describe("an environment that cannot be cleaned", () => {
     renameSync(env.path, join(outside, "env"));
     symlinkSync(outside, join(ws.envRoot, "link"));
     const throughLink = join(ws.envRoot, "link", "env");
-    await rewrite(env.id, (stored) =>
+    await ws.rewrite(env.id, (stored) =>
       Object.assign(stored, { path: throughLink, workdir: join(throughLink, "checkout") }),
     );
     const result = await ws.cli(["cleanup", env.id]);

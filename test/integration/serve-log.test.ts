@@ -23,9 +23,8 @@ function jsonLines(output: string): Record<string, unknown>[] {
 describe("serve's structured log", () => {
   it("writes JSON lines that name the environment and the action", async () => {
     const env = await ws.provision(["--component", "hms-dev", "--branch", "main", "--timeout", "5m"]);
-    await ws.context().store.update((state) => {
-      const stored = state.environments.find((candidate) => candidate.id === env.id);
-      if (stored) stored.expiresAt = new Date(Date.now() - 1000).toISOString();
+    await ws.rewrite(env.id, (stored) => {
+      stored.expiresAt = new Date(Date.now() - 1000).toISOString();
     });
     const serve = await startServe(ws);
     try {

@@ -63,8 +63,7 @@ describe("serve stopped while a git command of its pass runs", () => {
     mkdirSync(wrapper);
     slowWorktreeRemove(wrapper, pidFile);
     const serve = await startServe(ws, { PATH: withWrapper(wrapper) });
-    await ws.context().store.update((state) => {
-      const due = state.environments.find((candidate) => candidate.id === env.id) as EnvRecord;
+    await ws.rewrite(env.id, (due) => {
       due.expiresAt = new Date(Date.now() + 300).toISOString();
     });
     // The expiry has claimed it and its teardown sits in `git worktree remove`.

@@ -24,9 +24,8 @@ async function show(id: string): Promise<EnvRecord> {
 
 /** Moves a deadline as another process would: through the shared, locked state file. */
 async function setDeadline(id: string, at: Date) {
-  await ws.context().store.update((state) => {
-    const env = state.environments.find((candidate) => candidate.id === id);
-    if (env) env.expiresAt = at.toISOString();
+  await ws.rewrite(id, (env) => {
+    env.expiresAt = at.toISOString();
   });
 }
 

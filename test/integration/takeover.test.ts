@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { execa, type ResultPromise } from "execa";
 import lockfile from "proper-lockfile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvRecord } from "../../src/store/schema.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -86,8 +85,7 @@ describe("serve stopped or killed in the middle of a teardown", () => {
     const env = await provision(component);
     const release = await holdMirror(env.mirror);
     const serve = await startServe(ws);
-    await ws.context().store.update((state) => {
-      const due = state.environments.find((candidate) => candidate.id === env.id) as EnvRecord;
+    await ws.rewrite(env.id, (due) => {
       due.expiresAt = new Date(Date.now() + 500).toISOString();
     });
     await claimedBy(env.id, serve.process.pid);

@@ -125,8 +125,7 @@ describe("an environment that cannot be removed (an immutable file in its checko
     const env = await ws.provision(["--component", "hms-esr", "--branch", "main"]);
     const outside = join(ws.dir, "moved-away");
     await execa("mv", [env.path, outside]);
-    await ws.context().store.update((state) => {
-      const stored = state.environments.find((candidate) => candidate.id === env.id) as EnvRecord;
+    await ws.rewrite(env.id, (stored) => {
       Object.assign(stored, { path: outside, workdir: join(outside, "checkout") });
       stored.expiresAt = new Date(Date.now() - 1000).toISOString();
     });
@@ -153,8 +152,7 @@ describe("an environment that cannot be removed (an immutable file in its checko
     expect(manual.stderr).toContain("hms-env tries again at");
     // Moved back where it belongs, it is cleaned.
     await execa("mv", [outside, env.path]);
-    await ws.context().store.update((state) => {
-      const stored = state.environments.find((candidate) => candidate.id === env.id) as EnvRecord;
+    await ws.rewrite(env.id, (stored) => {
       Object.assign(stored, { path: env.path, workdir: env.workdir });
     });
     writeFileSync(join(env.path, "note.txt"), "moved back");
