@@ -6,13 +6,14 @@
 // blocked (bench/loop-delay.mjs).
 // Usage: npm run build && node bench/ack.mjs [--rounds 5] [--commands 50]
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { createSampleRepo } from "../dist/envs/sample-repo.js";
+import { listen, median, scratchFolder } from "./measure.mjs";
 import { signedPost, slashCommand } from "./slack-requests.mjs";
 
 const { values } = parseArgs({
@@ -26,7 +27,6 @@ const ROOT = resolve(import.meta.dirname, "..");
 const STAND_IN = join(ROOT, "test", "fixtures", "nixpkgs");
 const percentile = (xs, p) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-const median = (xs) => percentile(xs, 0.5);
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
 /** Answers the Web API calls the app makes, as Slack does, and tells the watchers of every call. */
@@ -77,11 +77,6 @@ function readyDms(slack, count, channelPrefix, about) {
     slack.watchers.add(watcher);
   });
 }
-
-const listen = (server) =>
-  new Promise((done) =>
-    server.listen(0, "127.0.0.1", () => done(`http://127.0.0.1:${server.address().port}`)),
-  );
 
 /** Starts a process and resolves with the URL it prints once it listens; its loop-delay line is kept. */
 function startProcess(args, env) {
@@ -147,8 +142,7 @@ function startClient() {
 
 // Environments, mirror and checkouts in a tmpfs where there is one; the state file on the disk, where
 // serve keeps it (its writes are fsynced).
-const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-const work = mkdtempSync(join(base, "hms-env-ack-"));
+const work = scratchFolder("hms-env-ack-");
 const stateDir = mkdtempSync(join(tmpdir(), "hms-env-ack-state-"));
 const running = [];
 try {

@@ -5,11 +5,11 @@
 // Usage: npm run build && node bench/launch.mjs [--rounds 20] [--component hms-dev] [--nixpkgs PATH]
 // (--nixpkgs: a real nixpkgs checkout to measure against instead of the offline stand-in)
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createSampleRepo } from "../dist/envs/sample-repo.js";
+import { median, scratchFolder } from "./measure.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +22,6 @@ const ROUNDS = Number(values.rounds);
 const NIXPKGS = resolve(values.nixpkgs ?? join(import.meta.dirname, "..", "test", "fixtures", "nixpkgs"));
 const CLI = join(import.meta.dirname, "..", "dist", "cli.js");
 const BASH = execFileSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).trim();
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function timed(command, args, options) {
   const started = performance.now();
@@ -30,8 +29,7 @@ function timed(command, args, options) {
   return performance.now() - started;
 }
 
-const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-const work = mkdtempSync(join(base, "hms-env-bench-launch-"));
+const work = scratchFolder("hms-env-bench-launch-");
 try {
   const repo = await createSampleRepo(join(work, "origin"));
   const config = join(work, "hms.config.yaml");

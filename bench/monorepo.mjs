@@ -7,17 +7,14 @@
 //   a warm full provision                               against  that worktree add         (target <= 1.5x)
 // Usage: npm run build && node bench/monorepo.mjs [--files 50000] [--history 5000] [--changed 20] [--rounds 5]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createApp } from "../dist/app.js";
-import { loadConfig } from "../dist/config/load.js";
-import { processIsAlive } from "../dist/envs/claims.js";
-import { noLog } from "../dist/envs/context.js";
 import { cleanupEnvironment } from "../dist/envs/lifecycle.js";
 import { provision } from "../dist/envs/provision.js";
-import { systemClock } from "../dist/schedule/system-clock.js";
+import { median, scratchFolder, timed } from "./measure.mjs";
+import { contextFor, git } from "./provision-context.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -34,13 +31,6 @@ const CHANGED = Number(values.changed);
 const MODULES = 200;
 const ROUNDS = Number(values.rounds);
 const COMPONENTS = ["HMS-SME", "HMS-ESR", "HMS-DEV", "HMS-SYS"];
-const STAND_IN = resolve(import.meta.dirname, "..", "test", "fixtures", "nixpkgs");
-
-const git = (cwd, ...args) =>
-  execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 })
-    .toString()
-    .trim();
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * FILES files spread over the four components (50 modules each) and two top-level files, in a first
@@ -80,30 +70,6 @@ function generateOrigin(dir) {
   git(dir, "commit-graph", "write", "--reachable");
 }
 
-async function timed(task) {
-  const started = performance.now();
-  const result = await task();
-  return { ms: performance.now() - started, result };
-}
-
-/** The services the CLI builds, for a configuration of its own (its own env root and mirrors). */
-function contextFor(dir, origin) {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, "hms.config.yaml"),
-    `repo: ${JSON.stringify(origin)}\nenvRoot: ./temp_envs\nstateFile: ./state.json\nlimits:\n  maxEnvsPerOwner: 100\nnix:\n  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN}`)}\n`,
-  );
-  const config = loadConfig({ explicitPath: join(dir, "hms.config.yaml"), cwd: dir });
-  return createApp({
-    config,
-    env: process.env,
-    log: noLog,
-    clock: systemClock(),
-    self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
-    nodeBinary: process.execPath,
-  }).envs;
-}
-
 const request = (checkout) => ({
   component: "hms-sme",
   branch: "main",
@@ -123,9 +89,7 @@ async function provisionOnce(context, checkout, steps) {
   return { ms: env.ms, cleanupMs: cleanup.ms };
 }
 
-// A tmpfs where there is one: the disk of a shared machine adds seconds of writeback noise to any run.
-const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-const work = mkdtempSync(join(base, "hms-env-bench-monorepo-"));
+const work = scratchFolder("hms-env-bench-monorepo-");
 try {
   const origin = join(work, "origin.git");
   process.stderr.write(`generating ${FILES} files with ${HISTORY} commits of history ...\n`);

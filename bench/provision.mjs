@@ -3,18 +3,14 @@
 // `git worktree add` of the same ref and (b) a fresh `git clone`, all measured in this run.
 // Usage: npm run build && node bench/provision.mjs [--files 10000] [--history 500] [--rounds 5]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createApp } from "../dist/app.js";
-import { loadConfig } from "../dist/config/load.js";
-import { processIsAlive } from "../dist/envs/claims.js";
-import { noLog } from "../dist/envs/context.js";
 import { cleanupEnvironment } from "../dist/envs/lifecycle.js";
 import { createNix } from "../dist/envs/nix.js";
 import { provision } from "../dist/envs/provision.js";
-import { systemClock } from "../dist/schedule/system-clock.js";
+import { median, scratchFolder, timed } from "./measure.mjs";
+import { contextFor, git } from "./provision-context.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -27,14 +23,8 @@ const FILES = Number(values.files);
 const HISTORY = Number(values.history);
 const ROUNDS = Number(values.rounds);
 const COMPONENTS = ["HMS-SME", "HMS-ESR", "HMS-DEV", "HMS-SYS"];
-const STAND_IN = resolve(import.meta.dirname, "..", "test", "fixtures", "nixpkgs");
 
-const git = (cwd, ...args) =>
-  execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"] })
-    .toString()
-    .trim();
 const duKiB = (path) => Number(execFileSync("du", ["-sk", path]).toString().split("\t")[0]);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * A monorepo with history, as real ones have: FILES files in a first commit, then HISTORY commits that
@@ -63,33 +53,13 @@ function generateRepo(dir) {
   git(dir, "checkout", "--quiet", "main");
 }
 
-async function timed(task) {
-  const started = performance.now();
-  const result = await task();
-  return { ms: performance.now() - started, result };
-}
-
-// A tmpfs where there is one: the disk of a shared machine adds seconds of writeback noise to any run.
-const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-const work = mkdtempSync(join(base, "hms-env-bench-"));
+const work = scratchFolder("hms-env-bench-");
 try {
   const origin = join(work, "origin");
   process.stderr.write(`generating a ${FILES}-file repository ...\n`);
   generateRepo(origin);
   const nixAvailable = createNix({ path: process.env.PATH }).available();
-  writeFileSync(
-    join(work, "hms.config.yaml"),
-    `repo: ${JSON.stringify(origin)}\nenvRoot: ./temp_envs\nstateFile: ./state.json\nlimits:\n  maxEnvsPerOwner: 100\nnix:\n  nixPath: ${JSON.stringify(`nixpkgs=${STAND_IN}`)}\n`,
-  );
-  const config = loadConfig({ explicitPath: join(work, "hms.config.yaml"), cwd: work });
-  const context = createApp({
-    config,
-    env: process.env,
-    log: noLog,
-    clock: systemClock(),
-    self: { pid: process.pid, host: hostname(), isAlive: processIsAlive },
-    nodeBinary: process.execPath,
-  }).envs;
+  const context = contextFor(work, origin);
   const request = { component: "hms-sme", branch: "feature/bench", timeout: "1h", owner: "bench" };
 
   // The first environment creates the shared mirror: a one-time cost per repository.

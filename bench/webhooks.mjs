@@ -20,6 +20,7 @@ import { createSampleRepo } from "../dist/envs/sample-repo.js";
 import { createGithubClient } from "../dist/github/client.js";
 import { createComponentMapper, listChangedFiles } from "../dist/github/pull-files.js";
 import { githubSetupFromEnv } from "../dist/github/settings.js";
+import { listen, median } from "./measure.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -38,11 +39,6 @@ const SECRET = "bench secret";
 const REPOSITORY = "hms-org/hms-monorepo";
 const CLI = values.cli ? resolve(values.cli) : resolve(import.meta.dirname, "..", "dist", "cli.js");
 const webhooks = new Webhooks({ secret: SECRET });
-
-const listen = (server) =>
-  new Promise((done) =>
-    server.listen(0, "127.0.0.1", () => done(`http://127.0.0.1:${server.address().port}`)),
-  );
 
 /** The baseline: read the body, verify the signature, answer. Nothing is recorded or done. */
 function signatureOnlyServer() {
@@ -346,7 +342,6 @@ async function main() {
       result = affected(files);
       mapping.push(performance.now() - started);
     }
-    const median = (list) => [...list].sort((x, y) => x - y)[Math.floor(list.length / 2)];
     console.log(`3,000 changed files -> ${result.components.join(", ")}`);
     console.log(`  listing (30 pages from the local REST stand-in) ${ms(median(listing))}`);
     console.log(

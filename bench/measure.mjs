@@ -1,0 +1,23 @@
+// What the benchmarks measure with: timing, the median of the rounds, a scratch folder, a local listener.
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** How long `task` took, in ms, with what it returned. */
+export async function timed(task) {
+  const started = performance.now();
+  const result = await task();
+  return { ms: performance.now() - started, result };
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A new folder in a tmpfs where there is one: the disk of a shared machine adds seconds of writeback noise to any run. */
+export const scratchFolder = (prefix) =>
+  mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), prefix));
+
+/** Listens on a free port of 127.0.0.1 and resolves with the server's URL. */
+export const listen = (server) =>
+  new Promise((done) =>
+    server.listen(0, "127.0.0.1", () => done(`http://127.0.0.1:${server.address().port}`)),
+  );
