@@ -140,8 +140,8 @@ function startClient() {
   };
 }
 
-// Environments, mirror and checkouts in a tmpfs where there is one; the state file on the disk, where
-// serve keeps it (its writes are fsynced).
+// Environments, mirror and checkouts in the scratch folder (a tmpfs when TMPDIR is one); the state file
+// in a folder of its own, where serve keeps it (its writes are fsynced).
 const work = scratchFolder("hms-env-ack-");
 const stateDir = mkdtempSync(join(tmpdir(), "hms-env-ack-state-"));
 const running = [];

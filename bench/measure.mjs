@@ -1,5 +1,5 @@
 // What the benchmarks measure with: timing, the median of the rounds, a scratch folder, a local listener.
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,9 +12,11 @@ export async function timed(task) {
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** A new folder in a tmpfs where there is one: the disk of a shared machine adds seconds of writeback noise to any run. */
-export const scratchFolder = (prefix) =>
-  mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), prefix));
+/**
+ * A new folder in $TMPDIR (else /tmp), where the benchmark's env root goes. Not /dev/shm: an env root under
+ * /dev is refused. A disk adds writeback noise to the absolute times; TMPDIR on a tmpfs mount avoids it.
+ */
+export const scratchFolder = (prefix) => mkdtempSync(join(tmpdir(), prefix));
 
 /** Listens on a free port of 127.0.0.1 and resolves with the server's URL. */
 export const listen = (server) =>
