@@ -24,3 +24,8 @@ export async function blobPaths(
     .map((fields) => fields[3] ?? "")
     .sort();
 }
+
+/** `git worktree list --porcelain` of the mirror: every worktree it knows, one `worktree PATH` line each. */
+export async function worktrees(mirror: string): Promise<string> {
+  return (await execa("git", ["worktree", "list", "--porcelain"], { cwd: mirror, stdin: "ignore" })).stdout;
+}

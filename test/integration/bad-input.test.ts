@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let ws: Workspace;
@@ -171,8 +172,7 @@ describe("a failure half-way", () => {
       expect(env.status).toBe("failed");
       expect(env.failure).toContain("nixpkgs");
       expect(existsSync(env.path)).toBe(false);
-      const list = (await execa("git", ["worktree", "list", "--porcelain"], { cwd: env.mirror })).stdout;
-      expect(list).not.toContain(env.workdir);
+      expect(await worktrees(env.mirror)).not.toContain(env.workdir);
       expect((await execa("git", ["for-each-ref", "refs/hms-env/"], { cwd: env.mirror })).stdout).toBe("");
       expect((await broken.cli(["list"])).stdout).toContain("No environments");
     } finally {
@@ -189,8 +189,7 @@ describe("a failure half-way", () => {
       const [env] = broken.state().environments as [EnvRecord];
       expect(env).toMatchObject({ status: "failed" });
       expect(existsSync(env.path)).toBe(false);
-      const list = (await execa("git", ["worktree", "list", "--porcelain"], { cwd: env.mirror })).stdout;
-      expect(list).not.toContain(env.workdir);
+      expect(await worktrees(env.mirror)).not.toContain(env.workdir);
     } finally {
       broken.remove();
     }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 /**
@@ -50,8 +51,6 @@ function fillDisk(name: string): void {
   }
 }
 
-const worktrees = async (mirror: string) =>
-  (await execa("git", ["worktree", "list", "--porcelain"], { cwd: mirror })).stdout;
 const refOf = async (mirror: string, id: string) =>
   (await execa("git", ["for-each-ref", `refs/hms-env/${id}`], { cwd: mirror })).stdout;
 

@@ -4,6 +4,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMetadata } from "../../src/envs/metadata.js";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { CLI, createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
 import { envRecord } from "../unit/support.js";
 
@@ -90,9 +91,9 @@ describe("gc", () => {
     expect(report.stdout).toContain(orphan);
     expect(existsSync(orphan)).toBe(true);
     expect(existsSync(expired.path)).toBe(false);
-    const worktrees = (await execa("git", ["worktree", "list"], { cwd: kept.mirror })).stdout;
-    expect(worktrees).not.toContain(vanished.workdir);
-    expect(worktrees).toContain(kept.workdir);
+    const list = await worktrees(kept.mirror);
+    expect(list).not.toContain(vanished.workdir);
+    expect(list).toContain(kept.workdir);
 
     const removal = JSON.parse((await ws.cli(["gc", "--orphans", "--json"])).stdout) as {
       removedOrphans: string[];
@@ -119,7 +120,7 @@ describe("gc and interrupted provisioning", () => {
     const report = await ws.cli(["gc"]);
     expect(report.stdout).toContain(`unfinished provisioning taken down: ${env.id}`);
     expect(existsSync(env.path)).toBe(false);
-    expect((await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout).not.toContain(env.workdir);
+    expect(await worktrees(env.mirror)).not.toContain(env.workdir);
     expect(await show(env.id)).toMatchObject({
       status: "failed",
       failure: "interrupted: provisioning never finished",

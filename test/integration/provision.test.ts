@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 let ws: Workspace;
@@ -11,10 +12,6 @@ beforeAll(async () => {
   ws = await createWorkspace("limits:\n  maxEnvsPerOwner: 20");
 });
 afterAll(() => ws.remove());
-
-async function worktrees(mirror: string): Promise<string> {
-  return (await execa("git", ["worktree", "list", "--porcelain"], { cwd: mirror })).stdout;
-}
 
 async function launch(env: EnvRecord, command: string, extraEnv: Record<string, string> = {}) {
   return execa(join(env.path, "launch.sh"), ["--run", command], {

@@ -4,7 +4,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extendEnvironment, findEnvironment } from "../../src/envs/lifecycle.js";
 import { settleDue } from "../../src/envs/reconcile.js";
-import type { EnvRecord } from "../../src/store/schema.js";
+import { worktrees } from "../helpers/mirror.js";
 import { startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -13,9 +13,6 @@ beforeAll(async () => {
   ws = await createWorkspace("limits:\n  maxEnvsPerOwner: 50");
 });
 afterAll(() => ws.remove());
-
-const worktreeList = async (env: EnvRecord) =>
-  (await execa("git", ["worktree", "list", "--porcelain"], { cwd: env.mirror })).stdout;
 
 describe("an expiry racing an extension", () => {
   it("ends either extended and ready or cleaned with the extension refused, never both", async () => {
@@ -65,7 +62,7 @@ describe("an environment that cannot be cleaned", () => {
     expect(gc.stdout).toContain(`could not clean ${stuck.id}: refusing to delete ${elsewhere}`);
     expect(existsSync(due.path)).toBe(false);
     expect(existsSync(join(elsewhere, "checkout", "README.md"))).toBe(true);
-    expect(await worktreeList(stuck)).toContain(join(elsewhere, "checkout"));
+    expect(await worktrees(stuck.mirror)).toContain(join(elsewhere, "checkout"));
     // It stays claimed for cleanup, says why, and waits for its next attempt instead of being retried at once.
     const after = await findEnvironment(ws.context(), stuck.id);
     expect(after).toMatchObject({ status: "cleaning", attempts: 1, cleanReason: "expired" });
@@ -158,7 +155,7 @@ pkgs.mkShell { buildInputs = [ (derivation { name = "slow-\${builtins.toString b
     expect(env.failure).toContain("interrupted");
     expect(env.claim).toBeUndefined();
     expect(existsSync(env.path)).toBe(false);
-    expect(await worktreeList(env)).not.toContain(env.workdir);
+    expect(await worktrees(env.mirror)).not.toContain(env.workdir);
   });
 });
 

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { execa, type ResultPromise } from "execa";
 import lockfile from "proper-lockfile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { worktrees } from "../helpers/mirror.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -56,7 +57,7 @@ describe("a cleanup killed after its claim", () => {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", cleanReason: "manual" });
     expect(existsSync(env.path)).toBe(false);
-    expect((await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout).not.toContain(env.workdir);
+    expect(await worktrees(env.mirror)).not.toContain(env.workdir);
     // Twice is safe: a cleaned environment is cleaned.
     const twice = await ws.cli(["cleanup", env.id]);
     expect(twice.exitCode).toBe(0);

@@ -6,6 +6,7 @@ import { createLogger } from "../../src/log.js";
 import { type RunningServer, startServer } from "../../src/main.js";
 import type { EnvRecord } from "../../src/store/schema.js";
 import { type ManualClock, manualClock } from "../helpers/manual-clock.js";
+import { worktrees } from "../helpers/mirror.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 // Retries after 10 s, 20 s, 40 s ... (capped at 1 h); a person is asked for after the 4th failed attempt.
@@ -112,8 +113,7 @@ describe("an environment that cannot be removed (an immutable file in its checko
       expect(cleaned).toMatchObject({ status: "cleaned", attempts: 6 });
       expect(cleaned.lastError).toBeUndefined();
       expect(existsSync(stuck.path)).toBe(false);
-      const worktrees = (await execa("git", ["worktree", "list"], { cwd: stuck.mirror })).stdout;
-      expect(worktrees).not.toContain(stuck.workdir);
+      expect(await worktrees(stuck.mirror)).not.toContain(stuck.workdir);
       expect(server.timers.pending().has(stuck.id)).toBe(false);
     } finally {
       await server.close();
@@ -182,7 +182,6 @@ describe("`hms-env cleanup` of an environment with an immutable file", () => {
     expect(freed.exitCode, freed.stderr).toBe(0);
     expect(ws.stored(env.id)).toMatchObject({ status: "cleaned", attempts: 1 });
     expect(existsSync(env.path)).toBe(false);
-    const worktrees = (await execa("git", ["worktree", "list"], { cwd: env.mirror })).stdout;
-    expect(worktrees).not.toContain(env.workdir);
+    expect(await worktrees(env.mirror)).not.toContain(env.workdir);
   });
 });
