@@ -1,12 +1,9 @@
 import type { Clock } from "../clock.js";
 import type { Log } from "../envs/context.js";
 import type { MaintenanceReport } from "../envs/mirror-maintenance.js";
+import { type PeriodicPass, runPeriodically } from "./periodic.js";
 
-export interface MaintenanceSchedule {
-  /** One pass now; passes never overlap. */
-  runOnce(): Promise<void>;
-  stop(): void;
-}
+export type MaintenanceSchedule = PeriodicPass<void>;
 
 /** Maintains the mirrors every `intervalMs` (schedule.maintenanceInterval) while `serve` runs. */
 export function startMaintenance(options: {
@@ -15,9 +12,8 @@ export function startMaintenance(options: {
   maintain: () => Promise<MaintenanceReport>;
   log: Log;
 }): MaintenanceSchedule {
-  let running: Promise<void> | undefined;
-  const runOnce = () => {
-    running ??= options
+  return runPeriodically(options.clock, options.intervalMs, () =>
+    options
       .maintain()
       .then((report) => {
         if (report.done.length > 0) {
@@ -33,12 +29,6 @@ export function startMaintenance(options: {
           );
         }
       })
-      .catch((err: unknown) => options.log.error({ action: "maintain", err }, "mirror maintenance failed"))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const timer = options.clock.every(options.intervalMs, () => void runOnce());
-  return { runOnce, stop: () => timer.cancel() };
+      .catch((err: unknown) => options.log.error({ action: "maintain", err }, "mirror maintenance failed")),
+  );
 }

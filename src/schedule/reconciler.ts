@@ -1,12 +1,9 @@
 import type { Clock } from "../clock.js";
 import type { Log } from "../envs/context.js";
 import type { ReconcileReport } from "../envs/reconcile.js";
+import { type PeriodicPass, runPeriodically } from "./periodic.js";
 
-export interface Reconciler {
-  /** One pass now; passes never overlap. */
-  runOnce(): Promise<ReconcileReport | undefined>;
-  stop(): void;
-}
+export type Reconciler = PeriodicPass<ReconcileReport | undefined>;
 
 /** Runs `reconcile` every `intervalMs`: the safety net for whatever a timer or a person missed. */
 export function startReconciler(options: {
@@ -15,9 +12,8 @@ export function startReconciler(options: {
   reconcile: () => Promise<ReconcileReport>;
   log: Log;
 }): Reconciler {
-  let running: Promise<ReconcileReport | undefined> | undefined;
-  const runOnce = () => {
-    running ??= options
+  return runPeriodically(options.clock, options.intervalMs, () =>
+    options
       .reconcile()
       .then((report) => {
         const changed =
@@ -40,12 +36,6 @@ export function startReconciler(options: {
       .catch((err: unknown) => {
         options.log.error({ action: "reconcile", err }, "reconcile failed");
         return undefined;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const timer = options.clock.every(options.intervalMs, () => void runOnce());
-  return { runOnce, stop: () => timer.cancel() };
+      }),
+  );
 }
