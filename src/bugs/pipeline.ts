@@ -47,6 +47,8 @@ export interface BugReport {
   severity?: string | undefined;
   files?: readonly string[] | undefined;
   labels?: readonly string[] | undefined;
+  /** Files attached to the report (a screenshot, a log), by name: shown with the bug, never fetched. */
+  attachments?: readonly string[] | undefined;
   origin: BugOrigin;
   /** A delivery id (Slack event_id, view id, GitHub delivery): a second report with it does nothing. */
   delivery?: { source: DeliverySource; id: string } | undefined;
@@ -75,6 +77,18 @@ export interface PipelineBug extends BugRecord {
   provisionError?: string | null;
   /** Per notifier: the ids it needs to update its message in place (Slack channel and ts, issue number). */
   links?: Record<string, Record<string, string>>;
+  /** What was reported, as reportKeyOf names it: one bug per Slack message, whichever door filed it. */
+  reportKey?: string | null;
+  /** Names of the files attached to the report. */
+  attachments?: string[];
+}
+
+/** What `file` did: filed a new bug, or found the bug already filed for the same message. */
+export interface Filed {
+  bug: PipelineBug;
+  env: EnvRecord | null;
+  /** True when the report names a message that is a bug already: nothing was filed or provisioned. */
+  existing: boolean;
 }
 
 export type BugEvent =
@@ -112,6 +126,21 @@ export type BugPipeline = ReturnType<typeof createBugPipeline>;
 /** `branch: feature/x` (or `branch=feature/x`) anywhere in a report names the branch to check out. */
 export function branchFromText(text: string): string | undefined {
   return /(?:^|[\s`(])branch\s*[:=]\s*`?([^\s`)]+)/i.exec(text)?.[1];
+}
+
+/**
+ * The message a report is about, for a report from Slack that names one (the channel door, File as bug):
+ * the same message is one bug, whichever door files it and under whichever delivery id it comes.
+ */
+export function reportKeyOf(origin: BugOrigin | undefined): string | undefined {
+  const refs = origin?.refs;
+  if (origin?.source !== "slack" || !refs?.channel || !refs.ts) return undefined;
+  return `slack:${refs.channel}:${refs.ts}`;
+}
+
+/** The bug already filed for what `origin` names; records from before reportKey are matched by origin. */
+function bugReported(bugs: readonly PipelineBug[], key: string): PipelineBug | undefined {
+  return bugs.find((bug) => (bug.reportKey ?? reportKeyOf(bug.origin)) === key);
 }
 
 export function snapshotOf(decision: TriageDecision): TriageSnapshot {
@@ -232,15 +261,22 @@ export function createBugPipeline(deps: BugPipelineDeps) {
 
     /**
      * A new report: recorded with its triage in one locked step (with the delivery id, so a retry of the
-     * same delivery finds it and returns null), then the environment. Resolves once the environment is
-     * ready or failed; notifications follow on their own.
+     * same delivery finds it and returns null), then the environment. A report about a message that is a
+     * bug already (another delivery of it, File as bug on it) files nothing and returns that bug, marked
+     * `existing`. Resolves once the environment is ready or failed; notifications follow on their own.
      */
-    async file(report: BugReport): Promise<{ bug: PipelineBug; env: EnvRecord | null } | null> {
+    async file(report: BugReport): Promise<Filed | null> {
       const now = deps.now();
       const branch = report.branch?.trim() || branchFromText(report.text);
+      const reportKey = reportKeyOf(report.origin);
       const recorded = await store.update((state) => {
         const { delivery } = report;
         if (delivery && !markDelivery(state, delivery.source, delivery.id, now)) return null;
+        const known =
+          reportKey === undefined
+            ? undefined
+            : bugReported(readTriageState(state, store.file).bugs as PipelineBug[], reportKey);
+        if (known !== undefined) return { existing: known };
         return addTriagedBug(
           state,
           store.file,
@@ -255,17 +291,23 @@ export function createBugPipeline(deps: BugPipelineDeps) {
             environment: null,
             provisionError: null,
             links: {},
+            reportKey: reportKey ?? null,
+            ...(report.attachments?.length && { attachments: [...report.attachments] }),
           }),
         );
       });
       if (recorded === null) return null;
+      if ("existing" in recorded) {
+        log.info(`${recorded.existing.id}: reported again from ${report.origin.source}: nothing filed twice`);
+        return { bug: recorded.existing, env: null, existing: true };
+      }
       const filed = recorded.bug as PipelineBug;
       engine.duplicates.add({ id: filed.id, title: filed.title, text: filed.text });
       log.info(
         `${filed.id}: filed from ${report.origin.source} (${filed.needsTriage ? "needs-triage" : filed.components[0]}), assigned to ${filed.assignee ?? "nobody"}`,
       );
       tell({ kind: "filed", bug: filed });
-      return { bug: filed, env: await autoProvision(filed) };
+      return { bug: filed, env: await autoProvision(filed), existing: false };
     },
 
     /** A person picked the component of a needs-triage bug: triage again, then provision. */
@@ -322,6 +364,13 @@ export function createBugPipeline(deps: BugPipelineDeps) {
     },
 
     get: read,
+
+    /** The bug already filed for the message `origin` names (File as bug on a filed message), if any. */
+    async reported(origin: BugOrigin): Promise<PipelineBug | undefined> {
+      const key = reportKeyOf(origin);
+      if (key === undefined) return undefined;
+      return bugReported(readTriageState(await store.read(), store.file).bugs as PipelineBug[], key);
+    },
 
     /** Bugs, optionally filtered: App Home lists the open ones assigned to a person. */
     async list(filter: (bug: PipelineBug) => boolean = () => true): Promise<PipelineBug[]> {

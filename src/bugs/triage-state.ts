@@ -7,6 +7,7 @@ import { chooseAssignee } from "../triage/assignee.js";
 import type { OpenBug } from "../triage/duplicates.js";
 import type { TriageEngine } from "../triage/engine.js";
 import type { Assignment, RotationState, TriageDecision, TriageReport } from "../triage/types.js";
+import { bugTitle } from "./title.js";
 
 /**
  * Triage's I/O around the pure engine: bug records, the rotation position and open load in the state
@@ -127,7 +128,7 @@ export function addTriagedBug(
   const bug: BugRecord = {
     ...extra(decision),
     id: nextBugId(bugs),
-    title: report.text.trim().split("\n")[0]?.slice(0, 120) ?? "",
+    title: bugTitle(report.text),
     text: report.text,
     status: "open",
     components: decision.components.map((match) => match.component),

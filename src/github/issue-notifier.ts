@@ -1,8 +1,10 @@
 import type { BugEvent, BugNotifier, BugPipeline, PipelineBug } from "../bugs/pipeline.js";
 import type { Config } from "../config/load.js";
+import { cutText } from "../cut-text.js";
 import type { GithubLog, GithubRest } from "./client.js";
 import { GITHUB_LINK, issueLinkOf } from "./issues.js";
 import { loginOf } from "./people.js";
+import { inlineName, reportMarkdown } from "./report-markdown.js";
 
 /** GitHub's limit on an issue body. */
 const MAX_BODY = 60_000;
@@ -14,8 +16,11 @@ export function issueBody(bug: PipelineBug): string {
   const lines = [
     `Reported in Slack by ${reporter}${slack.permalink ? ` · [Slack thread](${slack.permalink})` : ""} · hms-env ${bug.id}`,
     "",
-    bug.text.length > MAX_BODY / 2 ? `${bug.text.slice(0, MAX_BODY / 2)}\n…` : bug.text,
+    reportMarkdown(bug.text, MAX_BODY / 2),
   ];
+  if (bug.attachments?.length) {
+    lines.push("", `Attached in Slack: ${bug.attachments.map(inlineName).join(", ")}`);
+  }
   const triage = bug.triage;
   if (triage) {
     lines.push("", "---", `**Triage:** ${triage.summary}`);
@@ -25,7 +30,7 @@ export function issueBody(bug: PipelineBug): string {
       lines.push(`**Likely root cause:** ${cause.id} ${cause.title}: ${cause.rootCause}`);
     }
   }
-  return lines.join("\n").slice(0, MAX_BODY);
+  return cutText(lines.join("\n"), MAX_BODY);
 }
 
 /** Reasons Slack's Close button gives for a report that needs no fix. */

@@ -1,3 +1,5 @@
+import { cutText } from "../cut-text.js";
+
 /**
  * Text for Slack: what users wrote is escaped so it can never ping (`<!channel>`) or forge a link, and
  * everything is cut to Block Kit's limits so a long log never makes Slack refuse the whole message.
@@ -44,11 +46,8 @@ export function fromCommandText(text: string): string {
   return fromSlackText(typed);
 }
 
-/** Cuts text to `max` characters, ending with "…" when something was left out. */
-export function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max - 1)}…`;
-}
+/** Cuts text to `max` characters, ending with "…" when something was left out; never splits an emoji. */
+export const cut = (text: string, max: number): string => cutText(text, max);
 
 /** Escaped and cut: what a user wrote, made safe for a section. */
 export function userText(text: string, max: number = LIMITS.sectionText): string {

@@ -85,6 +85,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, channel: conversation, ts: nextTs(), message: { text: args.text } };
       case "chat.update":
         return { ok: true, channel, ts: args.ts, text: args.text };
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: nextTs() };
       case "chat.getPermalink":
         return {
           ok: true,

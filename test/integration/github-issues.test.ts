@@ -95,14 +95,17 @@ describe("issues as bug reports", () => {
 });
 
 describe("bugs reported in Slack", () => {
+  let messages = 0;
+  // Each report is another Slack message: one message is one bug.
   const fileFromSlack = async () => {
+    const ts = `1764000000.${String(++messages).padStart(6, "0")}`;
     const filed = await gh.bugs?.pipeline.file({
       text: REPORT,
       reporter: "U04IVY001",
       origin: {
         source: "slack",
-        link: "https://hms.slack.test/archives/C1/p1",
-        refs: { channel: "C1", ts: "1.2" },
+        link: `https://hms.slack.test/archives/C1/p${ts.replace(".", "")}`,
+        refs: { channel: "C1", ts },
       },
     });
     await gh.settle();

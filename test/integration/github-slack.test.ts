@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineBug } from "../../src/bugs/pipeline.js";
 import { deliver, issuePayload, pullPayload } from "../helpers/github.js";
 import { type GithubHarness, startGithubHarness } from "../helpers/github-serve.js";
+import { PASTED, type PastedReport } from "../helpers/pasted-reports.js";
 import { eventually } from "../helpers/serve.js";
 import {
   clickButton,
@@ -201,5 +202,44 @@ describe("GitHub and Slack in one serve", () => {
     await gh.settle();
     expect(gh.api.issues.get(number)).toMatchObject({ state: "closed", state_reason: "not_planned" });
     expect(gh.api.commentsOn(number).at(-1)?.body).toBe("Closed in Slack by **bo**: not a bug.");
+  });
+
+  it("a report pasted from Windows with mrkdwn and a code block gets a clean title on the card, the DM and the issue", async () => {
+    const pasted = PASTED.pythonFromWindows as PastedReport;
+    const report = {
+      type: "message",
+      channel: "C0BUGS",
+      channel_type: "channel",
+      user: "U04IVY001",
+      text: pasted.text,
+      ts: `${Math.floor(Date.now() / 1000)}.000301`,
+      event_ts: "1",
+    };
+    expect((await send.event(report)).status).toBe(200);
+    await gh.settle();
+    const [bug] =
+      (await gh.bugs?.pipeline.list((candidate) => candidate.text.includes("claims_claim"))) ?? [];
+    expect(bug?.title).toBe("Claims page broken");
+    const blocks = cardsOf(bug?.id ?? "").at(-1)?.args.blocks as { type: string; text?: { text: string } }[];
+    expect(blocks.find((block) => block.type === "header")?.text?.text).toBe(
+      `${bug?.id}: Claims page broken`,
+    );
+    // The assignee's DM about this bug (they may have others from earlier tests).
+    const bugLine = () =>
+      slack
+        .called("chat.postMessage")
+        .filter((call) => call.args.channel === bug?.assignee)
+        .flatMap((call) => (call.args.blocks ?? []) as { text?: { text: string } }[])
+        .map((block) => block.text?.text ?? "")
+        .find((text) => text.startsWith(`*${bug?.id}*`));
+    await eventually(() => bugLine() !== undefined, "the assignee's DM");
+    expect(bugLine()).toMatch(/: Claims page broken$/);
+    const issue = gh.api.issues.get(Number(bug?.links?.github?.issue));
+    expect(issue?.title).toBe("Claims page broken");
+    // The report's code block is closed before the triage lines: they render as text, not code.
+    const body = String(issue?.body);
+    expect(body).not.toContain("\r");
+    const afterCode = body.slice(body.lastIndexOf("```"));
+    expect(afterCode).toMatch(/^```\n\n---\n\*\*Triage:\*\*/);
   });
 });

@@ -163,6 +163,8 @@ export function bugCard({ bug, env, phase, components }: CardInput): { text: str
       ? ` · <${encodeURI(issue.url)}|GitHub #${issue.issue}>`
       : "";
   const branch = bug.branch ? ` · branch \`${escapeText(bug.branch)}\`` : "";
+  // Named only: the files stay in Slack, attached to the report the card's thread starts with.
+  const attached = bug.attachments?.length ? ` · attached: ${userText(bug.attachments.join(", "), 500)}` : "";
   const blocks: Block[] = [
     header(`${bug.id}: ${bug.title || "untitled report"}`),
     section(statusLine(bug, env, phase)),
@@ -170,7 +172,7 @@ export function bugCard({ bug, env, phase, components }: CardInput): { text: str
     ...triageSections(bug),
     ...cardButtons(bug, phase),
     context(
-      `Reported by ${bug.reporter ? mention(bug.reporter) : "someone"}${bug.severity ? ` · severity ${escapeText(bug.severity)}` : ""}${branch}${origin}${onGithub}`,
+      `Reported by ${bug.reporter ? mention(bug.reporter) : "someone"}${bug.severity ? ` · severity ${escapeText(bug.severity)}` : ""}${branch}${attached}${origin}${onGithub}`,
     ),
   ];
   return { text: `${bug.id}: ${userText(bug.title, 200)} (${phase})`, blocks: limitBlocks(blocks) };

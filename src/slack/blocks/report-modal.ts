@@ -1,4 +1,5 @@
 import type { types } from "@slack/bolt";
+import { bugTitle } from "../../bugs/title.js";
 import type { ComponentConfig } from "../../config/schema.js";
 import { VIEWS } from "../ids.js";
 import { cut, LIMITS } from "../text.js";
@@ -50,7 +51,7 @@ export function reportModal(input_: {
   const description = prefill
     ? `${prefill.text}${prefill.permalink ? `\n\nFrom ${prefill.permalink}` : ""}`
     : undefined;
-  const firstLine = prefill?.text.trim().split("\n")[0] ?? "";
+  const title = prefill ? bugTitle(prefill.text, 150) : "";
   return {
     type: "modal",
     callback_id: VIEWS.reportBug,
@@ -63,7 +64,7 @@ export function reportModal(input_: {
         type: "plain_text_input",
         action_id: FIELDS.title,
         max_length: 150,
-        ...(firstLine && { initial_value: cut(firstLine, 150) }),
+        ...(title && { initial_value: title }),
       }),
       input(FIELDS.description, "What happened (logs and stack traces welcome)", {
         type: "plain_text_input",

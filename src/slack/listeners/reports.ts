@@ -1,21 +1,13 @@
 import type { App } from "@slack/bolt";
+import type { BugOrigin, PipelineBug } from "../../bugs/pipeline.js";
 import { checkBranchShape } from "../../envs/plan.js";
 import { describeError } from "../../errors.js";
 import type { SlackContext } from "../app.js";
 import { DETECT, FIELDS, type ModalOrigin, reportModal } from "../blocks/report-modal.js";
+import { type ChannelMessage, readChannelMessage } from "../channel-report.js";
 import { SHORTCUTS, VIEWS } from "../ids.js";
-import { fromSlackText } from "../text.js";
-
-/** The fields of a channel message this app reads; Bolt's union of message subtypes is wider. */
-interface ChannelMessage {
-  channel: string;
-  user?: string;
-  text?: string;
-  ts: string;
-  thread_ts?: string;
-  subtype?: string;
-  bot_id?: string;
-}
+import { SLACK_LINK } from "../notifier.js";
+import { fromSlackText, userText } from "../text.js";
 
 /** A permalink, or nothing when Slack does not answer in time (a trigger_id lives only 3 s). */
 async function permalinkOf(ctx: SlackContext, channel: string, ts: string, waitMs = 1000) {
@@ -35,16 +27,16 @@ export function registerReportDoors(app: App, ctx: SlackContext): void {
   app.event("message", async ({ event, body }) => {
     const message = event as unknown as ChannelMessage;
     if (!config.slack.bugChannels.includes(message.channel)) return;
-    // Edits, deletions, joins and bots come as subtypes; thread replies are conversation, not reports.
-    if (message.subtype !== undefined || message.bot_id !== undefined || message.thread_ts !== undefined)
+    const reading = readChannelMessage(message);
+    if ("skip" in reading) {
+      if (reading.why) services.log.info(`slack: ${reading.why}`);
       return;
-    const text = fromSlackText(message.text ?? "").trim();
-    if (text === "" || message.user === undefined) return;
+    }
     const eventId = (body as { event_id?: string }).event_id ?? `${message.channel}:${message.ts}`;
+    // Slack may deliver the same message again under a new event_id: the pipeline files one bug per message.
     ctx.background(`report ${eventId}`, () =>
       pipeline.file({
-        text,
-        reporter: message.user,
+        ...reading.report,
         origin: { source: "slack", refs: { kind: "message", channel: message.channel, ts: message.ts } },
         delivery: { source: "slack", id: eventId },
       }),
@@ -61,13 +53,18 @@ export function registerReportDoors(app: App, ctx: SlackContext): void {
     );
   });
 
-  app.shortcut(SHORTCUTS.fileAsBug, async ({ ack, shortcut }) => {
+  app.shortcut(SHORTCUTS.fileAsBug, async ({ ack, shortcut, respond }) => {
     await ack();
     if (shortcut.type !== "message_action") return;
     const channel = shortcut.channel.id;
     const ts = shortcut.message.ts;
     const origin: ModalOrigin = { channel, ts };
     ctx.background("open the report modal for a message", async () => {
+      const filed = await pipeline.reported(slackOrigin(origin));
+      if (filed !== undefined) {
+        await respond({ response_type: "ephemeral", text: await alreadyFiled(ctx, filed, origin) });
+        return;
+      }
       const permalink = await permalinkOf(ctx, channel, ts);
       await ctx.client.views.open({
         trigger_id: shortcut.trigger_id,
@@ -110,7 +107,7 @@ export function registerReportDoors(app: App, ctx: SlackContext): void {
     ctx.background(`report from the modal ${view.id}`, async () => {
       const link =
         origin.channel && origin.ts ? await permalinkOf(ctx, origin.channel, origin.ts, 5000) : undefined;
-      return pipeline.file({
+      const filed = await pipeline.file({
         text: `${title}\n\n${description}`.trim(),
         reporter,
         component: component === DETECT ? undefined : component,
@@ -120,8 +117,31 @@ export function registerReportDoors(app: App, ctx: SlackContext): void {
         // A modal submitted twice (a double click, a retry) is one view: one bug.
         delivery: { source: "slack", id: `view:${view.id}` },
       });
+      // The message was filed (by the channel door, or another person) while the modal was open.
+      if (filed?.existing && origin.channel) {
+        await ctx.client.chat.postEphemeral({
+          channel: origin.channel,
+          user: reporter,
+          text: await alreadyFiled(ctx, filed.bug, origin),
+        });
+      }
     });
   });
+}
+
+/** The pipeline's origin for a report about a Slack message. */
+const slackOrigin = (origin: ModalOrigin): BugOrigin => ({
+  source: "slack",
+  refs: { ...(origin.channel && { channel: origin.channel }), ...(origin.ts && { ts: origin.ts }) },
+});
+
+/** Says which bug a message is already, with a link to that bug's thread. */
+async function alreadyFiled(ctx: SlackContext, bug: PipelineBug, origin: ModalOrigin): Promise<string> {
+  const thread =
+    bug.links?.[SLACK_LINK]?.permalink ??
+    (origin.channel && origin.ts ? await permalinkOf(ctx, origin.channel, origin.ts) : undefined);
+  const name = `*${bug.id}* (${userText(bug.title, 200)})`;
+  return `:beetle: This message is already filed as ${name}${thread ? `: <${encodeURI(thread)}|see its thread>` : ""}. Nothing was filed again.`;
 }
 
 function parseOrigin(metadata: string | undefined): ModalOrigin {

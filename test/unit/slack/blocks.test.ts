@@ -7,22 +7,13 @@ import { homeView } from "../../../src/slack/blocks/home.js";
 import { limitBlocks, section } from "../../../src/slack/blocks/kit.js";
 import { escapeText, fromCommandText, mention, slackDate } from "../../../src/slack/text.js";
 import type { EnvRecord } from "../../../src/store/schema.js";
+import { bugRecord } from "../../helpers/bug-record.js";
 
 const huge = "E".repeat(10_000);
 
-const bug: PipelineBug = {
-  id: "BUG-7",
+const bug: PipelineBug = bugRecord({
   title: `<!channel> ${huge}`,
   text: huge,
-  status: "open",
-  components: ["hms-sme"],
-  team: "sme-team",
-  assignee: "U0BO",
-  assignedBy: "rotation",
-  reporter: "U0ANA",
-  needsTriage: false,
-  createdAt: "2026-11-27T10:00:00.000Z",
-  updatedAt: "2026-11-27T10:00:00.000Z",
   provisionError: `git fetch failed: ${huge}`,
   triage: {
     outcome: "routed",
@@ -43,7 +34,7 @@ const bug: PipelineBug = {
       similarity: 0.9,
     })),
   },
-};
+});
 
 const env: EnvRecord = {
   id: "env-1a2b3c4d",
