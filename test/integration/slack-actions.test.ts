@@ -283,15 +283,10 @@ describe("/hms-env", () => {
     await execa("git", ["-C", origin, "commit", "--quiet", "--message", "A branch with & in its name"]);
     await execa("git", ["-C", origin, "checkout", "--quiet", "main"]);
 
+    const ackOf = async (text: string) =>
+      JSON.parse((await h.send.command({ text, user_id: PEOPLE.dee })).body) as { text: string };
     // What Slack sends for `/hms-env provision --component hms-dev --branch feature/a&b`.
-    const ack = JSON.parse(
-      (
-        await h.send.command({
-          text: "provision --component hms-dev --branch feature/a&amp;b",
-          user_id: PEOPLE.dee,
-        })
-      ).body,
-    );
+    const ack = await ackOf("provision --component hms-dev --branch feature/a&amp;b");
     expect(ack.text).toContain("feature/a&amp;b");
     expect(ack.text).not.toContain("&amp;amp;");
     await settle(h, anyReady(h), "the environment of feature/a&b");
@@ -300,14 +295,7 @@ describe("/hms-env", () => {
     expect(existsSync(join(env?.workdir ?? "", "SYSTEM-COMPONENTS/HMS-DEV/AMPERSAND.md"))).toBe(true);
 
     // Bad values come back escaped once: Slack shows them as they were typed.
-    const bad = JSON.parse(
-      (
-        await h.send.command({
-          text: "provision --component a&amp;b&lt;x&gt; --branch main",
-          user_id: PEOPLE.dee,
-        })
-      ).body,
-    );
+    const bad = await ackOf("provision --component a&amp;b&lt;x&gt; --branch main");
     expect(bad.text).toContain('unknown component "a&amp;b&lt;x&gt;"');
     expect(bad.text).not.toMatch(/&amp;(amp|lt|gt);/);
 

@@ -1,7 +1,14 @@
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ServeProcess, startServe } from "../helpers/serve.js";
-import { type FakeSlack, signature, startFakeSlack } from "../helpers/slack.js";
+import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
+import {
+  type FakeSlack,
+  reportSubmission,
+  signature,
+  slackSender,
+  startFakeSlack,
+} from "../helpers/slack.js";
+import { CHANNELS, PEOPLE, SME_REPORT, TEAMS_CONFIG } from "../helpers/teams.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const SECRET = "serve-test-signing-secret";
@@ -85,5 +92,41 @@ describe("hms-env serve and Slack", () => {
     running.process.kill("SIGTERM");
     const result = await running.process;
     expect(result.exitCode).toBe(0);
+  });
+
+  it("a modal report whose serve is killed between its opener and its card gets one opener and one card", async () => {
+    const ws = await createWorkspace(
+      `${TEAMS_CONFIG}slack:\n  bugChannels: [${CHANNELS.bugs}]\n  autoProvision: false\n`,
+    );
+    cleanups.push(() => ws.remove());
+    const fake = await startFakeSlack();
+    cleanups.push(() => fake.close());
+    const env = { SLACK_BOT_TOKEN: "xoxb-serve", SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl };
+    // The opener goes out; Slack never answers the card's post.
+    fake.fail("chat.postMessage", { hold: true, when: (args) => args.thread_ts !== undefined });
+    const first = await startServe(ws, env);
+    const submitted = await slackSender(first.url, SECRET, fake).interaction(
+      reportSubmission({ user: PEOPLE.ana, title: "Login returns 500", description: SME_REPORT }),
+    );
+    expect(submitted.status).toBe(200);
+    await fake.held("chat.postMessage");
+    first.process.kill("SIGKILL");
+    await first.process;
+    fake.dropHeld();
+
+    const second = await serve(ws, env);
+    const answered = (pattern: RegExp) =>
+      fake
+        .called("chat.postMessage")
+        .filter((call) => call.answer?.ok && pattern.test(String(call.args.text)));
+    await eventually(() => answered(/^BUG-1:/).length > 0, "the card after the restart");
+    const openers = answered(/BUG-1 reported by/);
+    expect(openers).toHaveLength(1);
+    expect(answered(/^BUG-1:/)).toHaveLength(1);
+    expect(answered(/^BUG-1:/)[0]?.args).toMatchObject({
+      channel: CHANNELS.bugs,
+      thread_ts: openers[0]?.answer?.ts,
+    });
+    expect(second.log()).not.toContain('"level":50');
   });
 });
