@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { VIEWS } from "../../src/slack/ids.js";
+import { METHOD_SCOPES, manifestBotScopes } from "./slack-scopes.js";
 
 /**
  * A stand-in for Slack's Web API: it records every call and answers as Slack does (`ok`, `ts`,
@@ -72,7 +73,13 @@ function parseArgs(text: string, type: string | undefined): Record<string, unkno
   return args;
 }
 
-export async function startFakeSlack(): Promise<FakeSlack> {
+/**
+ * `botScopes`: what the bot token was granted, by default what manifest.yml asks for. As on Slack, a
+ * method needing a scope the token lacks answers `missing_scope`, and one it does not know
+ * `unknown_method` (a method the code starts calling needs its entry in METHOD_SCOPES).
+ */
+export async function startFakeSlack(options: { botScopes?: readonly string[] } = {}): Promise<FakeSlack> {
+  const botScopes = options.botScopes ?? manifestBotScopes();
   const calls: SlackCall[] = [];
   const faults = new Map<string, Fault[]>();
   let isDown = false;
@@ -89,6 +96,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     args: Record<string, unknown>,
     token: string | undefined,
   ): Record<string, unknown> => {
+    if (token?.startsWith("xoxb-")) {
+      if (!(method in METHOD_SCOPES)) return { ok: false, error: "unknown_method" };
+      const needed = METHOD_SCOPES[method];
+      if (needed && !botScopes.includes(needed)) {
+        return { ok: false, error: "missing_scope", needed, provided: botScopes.join(",") };
+      }
+    }
     const channel = String(args.channel ?? "");
     // A DM is posted to a user ID and lives in the bot's D… conversation with them.
     const conversation = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;

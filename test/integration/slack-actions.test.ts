@@ -562,6 +562,30 @@ describe("cleanup at the deadline", () => {
   });
 });
 
+describe("cleanup when the pull request is merged", () => {
+  it("the assignee's DM and the card say the environment is gone because the pull request was merged", async () => {
+    const h = await open();
+    const { env, dm } = await readyEnvironment(h);
+    const id = env?.id ?? "";
+    // What the GitHub side does for a merged pull request: the lifecycle's cleanup, reason "merged".
+    await h.app.environments.cleanup(id, "merged", "github");
+    await settle(h, () => blockText(dm().blocks).includes("pull request was merged"), "the DM saying so");
+    expect(blockText(dm().blocks)).toContain(`\`${id}\` is gone: the pull request was merged`);
+    expect(blockText(dm().blocks)).not.toContain("Extend 4h");
+    await settle(
+      h,
+      () => blockText(cardMessage(h).blocks).includes("Environment gone"),
+      "the card saying so",
+    );
+    expect(blockText(cardMessage(h).blocks)).toContain(`\`${id}\` (the pull request was merged)`);
+    // Edited in place: still one DM to the assignee and one card.
+    expect(h.posts(PEOPLE.bo)).toHaveLength(1);
+    expect(
+      h.fake.called("chat.postMessage").filter((call) => String(call.args.text).startsWith("BUG-")),
+    ).toHaveLength(1);
+  });
+});
+
 describe("an environment cleanup gave up on", () => {
   const immutable: string[] = [];
   afterEach(async () => {

@@ -104,6 +104,20 @@ describe("a message in a bug channel", () => {
     cardOf(h);
   });
 
+  it("needs the manifest's scopes: a token without chat:write is refused as on Slack, and the bug id is logged", async () => {
+    const h = await open({ botScopes: ["commands", "channels:history", "groups:history"] });
+    await h.send.event(channelMessage(SME_REPORT));
+    await settle(h, anyReady(h), "the environment");
+    expect(h.bugs()).toHaveLength(1);
+    expect(cardsOf(h)).toEqual([]);
+    expect(h.fake.called("chat.postMessage")[0]?.answer).toMatchObject({
+      ok: false,
+      error: "missing_scope",
+      needed: "chat:write",
+    });
+    expect(h.logs.some((line) => /^error: BUG-1: .*missing_scope/.test(line))).toBe(true);
+  });
+
   it("escapes what users wrote, so a report cannot ping the channel", async () => {
     const h = await open({ config: "  autoProvision: false\n" });
     await h.send.event(

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
@@ -9,7 +11,7 @@ import {
   startFakeSlack,
 } from "../helpers/slack.js";
 import { CHANNELS, PEOPLE, SME_REPORT, TEAMS_CONFIG } from "../helpers/teams.js";
-import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { CLI, createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
 
 const SECRET = "serve-test-signing-secret";
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -39,22 +41,34 @@ describe("hms-env serve and Slack", () => {
   });
 
   it.each([
-    [{ SLACK_BOT_TOKEN: "xoxb-1" }, "SLACK_SIGNING_SECRET"],
-    [{ SLACK_SIGNING_SECRET: "s" }, "SLACK_BOT_TOKEN"],
-  ])("exits 1 with half of them (%j), naming what is missing", async (env, missing) => {
-    const ws = await workspace();
-    const result = await execa("node", [CLI, "serve", "--port", "0"], {
-      cwd: ws.dir,
-      env: { HMS_CONFIG: ws.configFile, ...env },
-      reject: false,
-      stdin: "ignore",
-      timeout: 20_000,
-    });
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`${missing} `);
-    expect(result.stderr).toContain("Slack setup");
-    expect(result.stderr).not.toContain("listening");
-  });
+    [
+      { SLACK_BOT_TOKEN: "xoxb-1" },
+      "SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is missing",
+    ],
+    [{ SLACK_SIGNING_SECRET: "s" }, "SLACK_BOT_TOKEN is missing"],
+    [{ SLACK_APP_TOKEN: "xapp-1" }, "SLACK_BOT_TOKEN is missing"],
+  ])(
+    "exits 1 with half of them (%j), naming what is missing and pointing at the README",
+    async (set, missing) => {
+      const ws = await workspace();
+      // Only these: a Slack variable of the machine running the tests must not complete the setup.
+      const unset = { SLACK_BOT_TOKEN: "", SLACK_SIGNING_SECRET: "", SLACK_APP_TOKEN: "", SLACK_API_URL: "" };
+      const result = await execa("node", [CLI, "serve", "--port", "0"], {
+        cwd: ws.dir,
+        env: { HMS_CONFIG: ws.configFile, ...unset, ...set },
+        reject: false,
+        stdin: "ignore",
+        timeout: 20_000,
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(missing);
+      expect(result.stderr).toContain('see the README\'s "Slack setup" section');
+      expect(readFileSync(join(PROJECT_ROOT, "README.md"), "utf8")).toMatch(/^### Slack setup$/m);
+      expect(result.stderr).not.toContain("listening");
+      // It stopped before anything started: no state file was made.
+      expect(existsSync(ws.stateFile)).toBe(false);
+    },
+  );
 
   it("serves Slack at POST /slack/events beside /healthz on one port, checks signatures, stops on SIGTERM", async () => {
     const ws = await workspace();
