@@ -11,3 +11,17 @@ export function createSerialQueue() {
     return run;
   };
 }
+
+/** A serial queue per key (a bug id, say); a key whose last task settled holds nothing. */
+export function createKeyedSerialQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}

@@ -1,6 +1,7 @@
 import type { Config } from "../config/load.js";
 import type { ProgressListener } from "../envs/context.js";
 import type { ProvisionRequest } from "../envs/plan.js";
+import { reservedEnvId } from "../envs/progress-line.js";
 import { countsTowardLimit } from "../envs/transitions.js";
 import { describeError, HmsError } from "../errors.js";
 import { createSerialQueue } from "../serial-queue.js";
@@ -178,6 +179,11 @@ export function createBugPipeline(deps: BugPipelineDeps) {
   const pending = new Set<Promise<void>>();
   /** Bugs being provisioned now: a second click while one runs makes no second environment. */
   const provisioning = new Set<string>();
+  /**
+   * Environments being made for a bug, by id, until the bug records it: the state file says "ready" a
+   * moment before, and whoever follows it must find the bug (not announce the environment twice).
+   */
+  const reserved = new Map<string, string>();
 
   /** Tells every notifier, after the work and in order per bug; never throws. */
   const tell = (event: BugEvent): void => {
@@ -231,12 +237,15 @@ export function createBugPipeline(deps: BugPipelineDeps) {
   async function provisionNow(bug: PipelineBug, component: string, owner: string): Promise<EnvRecord | null> {
     const marked = await patch(bug.id, { provisionError: null });
     tell({ kind: "provisioning", bug: marked });
+    let envId: string | undefined;
     try {
-      const env = await deps.provision({
-        component,
-        branch: bug.branch ?? config.defaultBranch,
-        owner,
-      });
+      const env = await deps.provision(
+        { component, branch: bug.branch ?? config.defaultBranch, owner },
+        (event) => {
+          envId = reservedEnvId(event) ?? envId;
+          if (envId) reserved.set(envId, bug.id);
+        },
+      );
       const ready = await patch(bug.id, { environment: env.id, provisionError: null });
       log.info(`${bug.id}: environment ${env.id} ready for ${env.owner} at ${env.path}`);
       tell({ kind: "ready", bug: ready, env });
@@ -247,6 +256,8 @@ export function createBugPipeline(deps: BugPipelineDeps) {
       log.error(`${bug.id}: provisioning ${component} failed: ${reason}`);
       tell({ kind: "failed", bug: failed, error: reason });
       return null;
+    } finally {
+      if (envId) reserved.delete(envId);
     }
   }
 
@@ -380,6 +391,8 @@ export function createBugPipeline(deps: BugPipelineDeps) {
 
     /** The bug an environment was made for, if any. */
     async bugOfEnvironment(envId: string): Promise<PipelineBug | undefined> {
+      const making = reserved.get(envId);
+      if (making !== undefined) return read(making);
       const { bugs } = readTriageState(await store.read(), store.file);
       return (bugs as PipelineBug[]).find((bug) => bug.environment === envId);
     },

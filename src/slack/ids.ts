@@ -31,20 +31,6 @@ export const BOT_EVENTS: Readonly<Record<string, readonly string[]>> = {
   app_home_opened: ["app_home_opened"],
 };
 
-/** The scope a bot event needs (events not listed need none). */
-export const EVENT_SCOPES: Readonly<Record<string, string>> = {
-  "message.channels": "channels:history",
-  "message.groups": "groups:history",
-};
-
-/** Each bot scope and why it is needed; nothing else is asked for. */
-export const BOT_SCOPES = {
-  commands: "the /hms-env command and the shortcuts",
-  "chat:write": "cards, DMs and updates in place (chat.postMessage, chat.update)",
-  "channels:history": "message.channels: reports in public bug channels",
-  "groups:history": "message.groups: reports in private bug channels",
-} as const;
-
 /** What createSlackApp registered with Bolt: the manifest test compares it with manifest.yml. */
 export interface Registered {
   commands: Set<string>;

@@ -1,6 +1,7 @@
 import type { webApi } from "@slack/bolt";
 import type { BugEvent, BugNotifier, PipelineBug } from "../bugs/pipeline.js";
 import { describeError } from "../errors.js";
+import { createKeyedSerialQueue } from "../serial-queue.js";
 import type { EnvRecord } from "../store/schema.js";
 import { bugCard, phaseOf } from "./blocks/card.js";
 import { environmentMessage } from "./blocks/environment.js";
@@ -17,6 +18,8 @@ interface SlackLinks {
   cardTs?: string;
   /** The thread the card lives in (the report's message, or the opener of a modal report). */
   threadTs?: string;
+  /** The channel of an opener this app posted (saved with threadTs, before the card is posted). */
+  threadChannel?: string;
   dmChannel?: string;
   dmTs?: string;
   /** Whose DM that is: a reassignment sends the new assignee a DM of their own. */
@@ -49,12 +52,19 @@ export function createSlackNotifier(deps: {
     return services.findEnvironment(id).catch(() => undefined);
   };
 
-  /** Where a card goes: the report's thread, a new thread in the first bug channel, or the team's channel. */
+  /**
+   * Where a card goes: the report's thread, a thread opened for it in the first bug channel, or the
+   * team's channel. An opener is saved on the bug before its card is posted, so a card post that fails,
+   * or a restart in between, finds the thread and never opens a second one.
+   */
   async function openThread(bug: PipelineBug): Promise<{ channel: string; threadTs?: string } | undefined> {
     const refsOf = bug.origin?.refs ?? {};
     if (refsOf.channel && refsOf.ts && refsOf.kind === "message") {
       return { channel: refsOf.channel, threadTs: refsOf.ts };
     }
+    const links = linksOf(bug);
+    if (links.threadChannel && links.threadTs)
+      return { channel: links.threadChannel, threadTs: links.threadTs };
     const teamChannel = bug.team ? config.teams[bug.team]?.channel : undefined;
     if (bug.origin?.source === "slack") {
       const channel = config.slack.bugChannels[0] ?? teamChannel;
@@ -64,13 +74,27 @@ export function createSlackNotifier(deps: {
         text: `:beetle: ${bug.id} reported by ${bug.reporter ? mention(bug.reporter) : "someone"}: ${userText(bug.title, 500)}`,
         unfurl_links: false,
       });
-      return { channel: opener.channel ?? channel, threadTs: opener.ts };
+      const thread = { channel: opener.channel ?? channel, threadTs: opener.ts ?? "" };
+      await pipeline.link(bug.id, SLACK_LINK, { threadChannel: thread.channel, threadTs: thread.threadTs });
+      return thread;
     }
     const channel = teamChannel ?? config.slack.bugChannels[0];
     return channel === undefined ? undefined : { channel };
   }
 
-  async function upsertCard(bug: PipelineBug, env: EnvRecord | undefined, provisioning: boolean) {
+  /**
+   * The card is written by the bug's notifications and by the feed of environment changes, which do not
+   * wait for each other: one write per bug at a time, each reading the links the one before saved, so
+   * two of them never both post a card.
+   */
+  const cardTurn = createKeyedSerialQueue();
+  const upsertCard = (stale: PipelineBug, env: EnvRecord | undefined, provisioning: boolean) =>
+    cardTurn(stale.id, async () => {
+      const bug = { ...stale, links: (await pipeline.get(stale.id)).links ?? {} } as PipelineBug;
+      return writeCard(bug, env, provisioning);
+    });
+
+  async function writeCard(bug: PipelineBug, env: EnvRecord | undefined, provisioning: boolean) {
     const card = bugCard({ bug, env, phase: phaseOf(bug, env, provisioning), components: config.components });
     const links = linksOf(bug);
     if (links.cardChannel && links.cardTs) {

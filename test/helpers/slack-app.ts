@@ -51,12 +51,12 @@ export function blockText(blocks: unknown): string {
  * file, stand-in nixpkgs) with teams, and the Web API pointed at the stand-in Slack.
  */
 export async function startSlackHarness(
-  options: { config?: string; clock?: Clock; retries?: number } = {},
+  options: { config?: string; clock?: Clock; retries?: number; botScopes?: readonly string[] } = {},
 ): Promise<SlackHarness> {
   const ws = await createWorkspace(
     `${TEAMS_CONFIG}slack:\n  bugChannels: [${CHANNELS.bugs}]\n${options.config ?? ""}`,
   );
-  const fake = await startFakeSlack();
+  const fake = await startFakeSlack(options.botScopes ? { botScopes: options.botScopes } : {});
   const logs: string[] = [];
   // A restart is a new process: a new app, following the state file afresh.
   let app = ws.app(options.clock);

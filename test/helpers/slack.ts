@@ -1,6 +1,8 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { VIEWS } from "../../src/slack/ids.js";
+import { METHOD_SCOPES, manifestBotScopes } from "./slack-scopes.js";
 
 /**
  * A stand-in for Slack's Web API: it records every call and answers as Slack does (`ok`, `ts`,
@@ -18,7 +20,14 @@ export interface SlackCall {
   token?: string;
 }
 
-type Fault = ({ status: 429; retryAfter: number } | { error: string } | { drop: true }) & {
+type Fault = (
+  | { status: 429; retryAfter: number }
+  | { status: 500 }
+  | { error: string }
+  | { drop: true }
+  /** Never answered: the caller waits (until `dropHeld`), as if Slack hung before doing anything. */
+  | { hold: true }
+) & {
   /** Only calls whose arguments match meet this fault (default: the next calls of the method). */
   when?: (args: Record<string, unknown>) => boolean;
 };
@@ -37,6 +46,10 @@ export interface FakeSlack {
    */
   socketModeAt(url: string): void;
   tickets: string[];
+  /** Resolves when a held call of `method` (fault `hold`) is waiting. */
+  held(method: string): Promise<SlackCall>;
+  /** Drops the connections of held calls: nothing they asked for was done. */
+  dropHeld(): void;
   /** Unreachable: every connection is dropped until `up()`. */
   down(): void;
   up(): void;
@@ -60,7 +73,13 @@ function parseArgs(text: string, type: string | undefined): Record<string, unkno
   return args;
 }
 
-export async function startFakeSlack(): Promise<FakeSlack> {
+/**
+ * `botScopes`: what the bot token was granted, by default what manifest.yml asks for. As on Slack, a
+ * method needing a scope the token lacks answers `missing_scope`, and one it does not know
+ * `unknown_method` (a method the code starts calling needs its entry in METHOD_SCOPES).
+ */
+export async function startFakeSlack(options: { botScopes?: readonly string[] } = {}): Promise<FakeSlack> {
+  const botScopes = options.botScopes ?? manifestBotScopes();
   const calls: SlackCall[] = [];
   const faults = new Map<string, Fault[]>();
   let isDown = false;
@@ -69,12 +88,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const nextTs = () => `${clock}.${String(++serial).padStart(6, "0")}`;
   let socketUrl: string | undefined;
   const tickets: string[] = [];
+  const holding: { call: SlackCall; response: ServerResponse }[] = [];
+  const holdWaiters: { method: string; resolve: (call: SlackCall) => void }[] = [];
 
   const answer = (
     method: string,
     args: Record<string, unknown>,
     token: string | undefined,
   ): Record<string, unknown> => {
+    if (token?.startsWith("xoxb-")) {
+      if (!(method in METHOD_SCOPES)) return { ok: false, error: "unknown_method" };
+      const needed = METHOD_SCOPES[method];
+      if (needed && !botScopes.includes(needed)) {
+        return { ok: false, error: "missing_scope", needed, provided: botScopes.join(",") };
+      }
+    }
     const channel = String(args.channel ?? "");
     // A DM is posted to a user ID and lives in the bot's D… conversation with them.
     const conversation = channel.startsWith("U") ? `D${channel.slice(1)}` : channel;
@@ -128,6 +156,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       request.socket.destroy();
       return;
     }
+    if (fault && "hold" in fault) {
+      holding.push({ call, response });
+      for (const waiter of holdWaiters.splice(0)) {
+        if (waiter.method === method) waiter.resolve(call);
+        else holdWaiters.push(waiter);
+      }
+      return;
+    }
+    if (fault && "status" in fault && fault.status === 500) {
+      response.writeHead(500, { "content-type": "text/plain" });
+      response.end("Internal Server Error");
+      return;
+    }
     if (fault && "status" in fault) {
       response.writeHead(429, {
         "retry-after": String(fault.retryAfter),
@@ -156,6 +197,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       socketUrl = url;
     },
     tickets,
+    held: (method) => {
+      const waiting = holding.find((entry) => entry.call.method === method);
+      if (waiting) return Promise.resolve(waiting.call);
+      return new Promise((resolve) => holdWaiters.push({ method, resolve }));
+    },
+    dropHeld() {
+      for (const { response } of holding.splice(0)) response.socket?.destroy();
+    },
     fail(method, fault, count = 1) {
       faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: count }, () => fault)]);
     },
@@ -271,6 +320,41 @@ export function slackSender(baseUrl: string, secret: string, fake: FakeSlack): S
         }),
         "application/x-www-form-urlencoded",
       ),
+  };
+}
+
+/** The view_submission Slack sends when someone submits the "Report a bug" modal. */
+export function reportSubmission(fields: {
+  user: string;
+  title: string;
+  description: string;
+  component?: string;
+  severity?: string;
+  branch?: string | null;
+}): Record<string, unknown> {
+  return {
+    type: "view_submission",
+    user: { id: fields.user, username: fields.user.toLowerCase(), team_id: "T0HMS" },
+    view: {
+      id: uniqueId("V"),
+      type: "modal",
+      callback_id: VIEWS.reportBug,
+      private_metadata: "{}",
+      hash: "1",
+      state: {
+        values: {
+          title: { title: { type: "plain_text_input", value: fields.title } },
+          description: { description: { type: "plain_text_input", value: fields.description } },
+          component: {
+            component: { type: "static_select", selected_option: { value: fields.component ?? "detect" } },
+          },
+          severity: {
+            severity: { type: "static_select", selected_option: { value: fields.severity ?? "minor" } },
+          },
+          branch: { branch: { type: "plain_text_input", value: fields.branch ?? null } },
+        },
+      },
+    },
   };
 }
 

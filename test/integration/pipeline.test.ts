@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadTriageEngine } from "../../src/bugs/engine.js";
 import { type BugEvent, branchFromText, createBugPipeline } from "../../src/bugs/pipeline.js";
 import { provision } from "../../src/envs/provision.js";
+import type { EnvRecord } from "../../src/store/schema.js";
 import { PEOPLE, SME_REPORT, TEAMS_CONFIG, VAGUE_REPORT } from "../helpers/teams.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
@@ -12,7 +13,8 @@ afterEach(() => {
   for (const ws of workspaces.splice(0)) ws.remove();
 });
 
-async function setup(extraConfig = "") {
+/** `made`: runs once an environment is ready in the state file, before provision returns to the pipeline. */
+async function setup(extraConfig = "", made?: (env: EnvRecord) => Promise<void>) {
   const ws = await createWorkspace(`${TEAMS_CONFIG}${extraConfig}`);
   workspaces.push(ws);
   const context = ws.context();
@@ -22,7 +24,11 @@ async function setup(extraConfig = "") {
     store: context.store,
     engine: await loadTriageEngine(context.config, context.store),
     config: context.config,
-    provision: (request, progress) => provision(context, request, { ...(progress && { progress }) }),
+    provision: async (request, progress) => {
+      const env = await provision(context, request, { ...(progress && { progress }) });
+      await made?.(env);
+      return env;
+    },
     notifiers: [{ name: "recorder", notify: async (event) => void events.push(event) }],
     log: { info: () => undefined, error: (message) => errors.push(message) },
     now: () => new Date(),
@@ -55,6 +61,24 @@ describe("the bug pipeline", () => {
     expect(events[0]?.bug.triage?.rootCauses[0]?.title).toBeTruthy();
     const state = JSON.parse(readFileSync(ws.stateFile, "utf8"));
     expect(state.bugs[0].origin.link).toContain("slack.com");
+  });
+
+  it("finds the bug of an environment as soon as it is ready in the state file, before the bug records it", async () => {
+    let pipeline: Awaited<ReturnType<typeof setup>>["pipeline"] | undefined;
+    const seen: (string | undefined)[] = [];
+    // What serve's follower of the state file asks when it sees the environment ready.
+    const ready = await setup("", async (env) => {
+      seen.push((await pipeline?.get("BUG-1"))?.environment ?? "not recorded yet");
+      seen.push((await pipeline?.bugOfEnvironment(env.id))?.id);
+    });
+    pipeline = ready.pipeline;
+    const result = await pipeline.file({
+      text: SME_REPORT,
+      reporter: PEOPLE.ana,
+      origin: { source: "slack" },
+    });
+    expect(seen).toEqual(["not recorded yet", "BUG-1"]);
+    expect((await pipeline.bugOfEnvironment(result?.env?.id ?? ""))?.id).toBe("BUG-1");
   });
 
   it("does nothing for a second delivery of the same report, even from a new process", async () => {

@@ -283,15 +283,10 @@ describe("/hms-env", () => {
     await execa("git", ["-C", origin, "commit", "--quiet", "--message", "A branch with & in its name"]);
     await execa("git", ["-C", origin, "checkout", "--quiet", "main"]);
 
+    const ackOf = async (text: string) =>
+      JSON.parse((await h.send.command({ text, user_id: PEOPLE.dee })).body) as { text: string };
     // What Slack sends for `/hms-env provision --component hms-dev --branch feature/a&b`.
-    const ack = JSON.parse(
-      (
-        await h.send.command({
-          text: "provision --component hms-dev --branch feature/a&amp;b",
-          user_id: PEOPLE.dee,
-        })
-      ).body,
-    );
+    const ack = await ackOf("provision --component hms-dev --branch feature/a&amp;b");
     expect(ack.text).toContain("feature/a&amp;b");
     expect(ack.text).not.toContain("&amp;amp;");
     await settle(h, anyReady(h), "the environment of feature/a&b");
@@ -300,14 +295,7 @@ describe("/hms-env", () => {
     expect(existsSync(join(env?.workdir ?? "", "SYSTEM-COMPONENTS/HMS-DEV/AMPERSAND.md"))).toBe(true);
 
     // Bad values come back escaped once: Slack shows them as they were typed.
-    const bad = JSON.parse(
-      (
-        await h.send.command({
-          text: "provision --component a&amp;b&lt;x&gt; --branch main",
-          user_id: PEOPLE.dee,
-        })
-      ).body,
-    );
+    const bad = await ackOf("provision --component a&amp;b&lt;x&gt; --branch main");
     expect(bad.text).toContain('unknown component "a&amp;b&lt;x&gt;"');
     expect(bad.text).not.toMatch(/&amp;(amp|lt|gt);/);
 
@@ -571,6 +559,30 @@ describe("cleanup at the deadline", () => {
     await settle(h, () => blockText(dm().blocks).includes("its time ran out"), "the notice");
     expect(blockText(dm().blocks)).toContain(`\`${env?.id}\` is gone: its time ran out`);
     expect(blockText(cardMessage(h).blocks)).toContain("Environment gone");
+  });
+});
+
+describe("cleanup when the pull request is merged", () => {
+  it("the assignee's DM and the card say the environment is gone because the pull request was merged", async () => {
+    const h = await open();
+    const { env, dm } = await readyEnvironment(h);
+    const id = env?.id ?? "";
+    // What the GitHub side does for a merged pull request: the lifecycle's cleanup, reason "merged".
+    await h.app.environments.cleanup(id, "merged", "github");
+    await settle(h, () => blockText(dm().blocks).includes("pull request was merged"), "the DM saying so");
+    expect(blockText(dm().blocks)).toContain(`\`${id}\` is gone: the pull request was merged`);
+    expect(blockText(dm().blocks)).not.toContain("Extend 4h");
+    await settle(
+      h,
+      () => blockText(cardMessage(h).blocks).includes("Environment gone"),
+      "the card saying so",
+    );
+    expect(blockText(cardMessage(h).blocks)).toContain(`\`${id}\` (the pull request was merged)`);
+    // Edited in place: still one DM to the assignee and one card.
+    expect(h.posts(PEOPLE.bo)).toHaveLength(1);
+    expect(
+      h.fake.called("chat.postMessage").filter((call) => String(call.args.text).startsWith("BUG-")),
+    ).toHaveLength(1);
   });
 });
 

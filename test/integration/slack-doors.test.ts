@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTIONS, SHORTCUTS, VIEWS } from "../../src/slack/ids.js";
-import { clickButton, uniqueId } from "../helpers/slack.js";
+import { clickButton, reportSubmission, uniqueId } from "../helpers/slack.js";
 import { anyReady, blockText, type SlackHarness, settle, useSlackHarness } from "../helpers/slack-app.js";
 import { CHANNELS, PEOPLE, SME_REPORT, VAGUE_REPORT } from "../helpers/teams.js";
 
@@ -27,11 +27,15 @@ const channelMessage = (text: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** Cards Slack took (a post it refused is not a card). */
+const cardsOf = (h: SlackHarness) =>
+  h.fake
+    .called("chat.postMessage")
+    .filter((call) => String(call.args.text).startsWith("BUG-") && call.answer?.ok === true);
+
 /** The card of the only bug: posted once, then edited in place. */
 function cardOf(h: SlackHarness) {
-  const posted = h.fake
-    .called("chat.postMessage")
-    .filter((call) => String(call.args.text).startsWith("BUG-"));
+  const posted = cardsOf(h);
   expect(posted).toHaveLength(1);
   const answer = posted[0]?.answer as { channel: string; ts: string };
   return { call: posted[0], ...h.message(answer.channel, answer.ts) };
@@ -100,6 +104,20 @@ describe("a message in a bug channel", () => {
     cardOf(h);
   });
 
+  it("needs the manifest's scopes: a token without chat:write is refused as on Slack, and the bug id is logged", async () => {
+    const h = await open({ botScopes: ["commands", "channels:history", "groups:history"] });
+    await h.send.event(channelMessage(SME_REPORT));
+    await settle(h, anyReady(h), "the environment");
+    expect(h.bugs()).toHaveLength(1);
+    expect(cardsOf(h)).toEqual([]);
+    expect(h.fake.called("chat.postMessage")[0]?.answer).toMatchObject({
+      ok: false,
+      error: "missing_scope",
+      needed: "chat:write",
+    });
+    expect(h.logs.some((line) => /^error: BUG-1: .*missing_scope/.test(line))).toBe(true);
+  });
+
   it("escapes what users wrote, so a report cannot ping the channel", async () => {
     const h = await open({ config: "  autoProvision: false\n" });
     await h.send.event(
@@ -164,31 +182,13 @@ describe("the Report a bug modal and File as bug", () => {
     await h.idle();
     const view = h.fake.called("views.open")[0]?.args.view as { callback_id: string; blocks: unknown[] };
     expect(view.callback_id).toBe(VIEWS.reportBug);
-    const submission = {
-      type: "view_submission",
-      user: { id: PEOPLE.ana, username: "ana", team_id: "T0HMS" },
-      view: {
-        id: uniqueId("V"),
-        type: "modal",
-        callback_id: VIEWS.reportBug,
-        private_metadata: "{}",
-        hash: "1",
-        state: {
-          values: {
-            title: { title: { type: "plain_text_input", value: "Login returns 500" } },
-            description: {
-              description: {
-                type: "plain_text_input",
-                value: 'PG::UndefinedTable: relation "users" does not exist',
-              },
-            },
-            component: { component: { type: "static_select", selected_option: { value: "hms-sme" } } },
-            severity: { severity: { type: "static_select", selected_option: { value: "critical" } } },
-            branch: { branch: { type: "plain_text_input", value: null } },
-          },
-        },
-      },
-    };
+    const submission = reportSubmission({
+      user: PEOPLE.ana,
+      title: "Login returns 500",
+      description: 'PG::UndefinedTable: relation "users" does not exist',
+      component: "hms-sme",
+      severity: "critical",
+    });
     expect((await h.send.interaction(submission)).status).toBe(200);
     expect((await h.send.interaction(submission)).status).toBe(200);
     await h.idle();
@@ -204,26 +204,34 @@ describe("the Report a bug modal and File as bug", () => {
     expect(card.call?.args).toMatchObject({ channel: CHANNELS.bugs, thread_ts: opener?.answer?.ts });
   });
 
+  it.each([
+    ["answers an error", { error: "fatal_error" }, 1],
+    ["answers 500 past every retry", { status: 500 as const }, 5],
+  ])(
+    "a card post Slack %s is posted later under the same opener, never a second one",
+    async (_, fault, count) => {
+      const h = await open();
+      h.fake.fail("chat.postMessage", { ...fault, when: (args) => args.thread_ts !== undefined }, count);
+      await h.send.interaction(
+        reportSubmission({ user: PEOPLE.ana, title: "Login returns 500", description: SME_REPORT }),
+      );
+      // The next change of the bug (its environment) brings the card up to date: it is posted then.
+      await settle(h, () => cardsOf(h).length > 0, "the card");
+      await settle(h, anyReady(h), "the environment");
+      expect(h.logs.some((line) => line.startsWith("error: BUG-1: slack could not be told"))).toBe(true);
+      const openers = h.posts(CHANNELS.bugs).filter((call) => String(call.args.text).includes("reported by"));
+      expect(openers).toHaveLength(1);
+      expect(cardsOf(h)).toHaveLength(1);
+      expect(cardsOf(h)[0]?.args.thread_ts).toBe(openers[0]?.answer?.ts);
+      await settle(h, () => blockText(cardOf(h).blocks).includes("Environment ready"), "the card saying so");
+    },
+  );
+
   it("refuses a branch git would take for an option, naming the field, and records nothing", async () => {
     const h = await open({ config: "  autoProvision: false\n" });
-    const answer = await h.send.interaction({
-      type: "view_submission",
-      user: { id: PEOPLE.ana },
-      view: {
-        id: uniqueId("V"),
-        callback_id: VIEWS.reportBug,
-        private_metadata: "{}",
-        state: {
-          values: {
-            title: { title: { value: "x" } },
-            description: { description: { value: "y" } },
-            component: { component: { selected_option: { value: "detect" } } },
-            severity: { severity: { selected_option: { value: "minor" } } },
-            branch: { branch: { value: "--upload-pack=evil" } },
-          },
-        },
-      },
-    });
+    const answer = await h.send.interaction(
+      reportSubmission({ user: PEOPLE.ana, title: "x", description: "y", branch: "--upload-pack=evil" }),
+    );
     expect(JSON.parse(answer.body)).toMatchObject({
       response_action: "errors",
       errors: { branch: /starts with "-"/ },

@@ -1,8 +1,17 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ServeProcess, startServe } from "../helpers/serve.js";
-import { type FakeSlack, signature, startFakeSlack } from "../helpers/slack.js";
-import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
+import {
+  type FakeSlack,
+  reportSubmission,
+  signature,
+  slackSender,
+  startFakeSlack,
+} from "../helpers/slack.js";
+import { CHANNELS, PEOPLE, SME_REPORT, TEAMS_CONFIG } from "../helpers/teams.js";
+import { CLI, createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
 
 const SECRET = "serve-test-signing-secret";
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -32,22 +41,34 @@ describe("hms-env serve and Slack", () => {
   });
 
   it.each([
-    [{ SLACK_BOT_TOKEN: "xoxb-1" }, "SLACK_SIGNING_SECRET"],
-    [{ SLACK_SIGNING_SECRET: "s" }, "SLACK_BOT_TOKEN"],
-  ])("exits 1 with half of them (%j), naming what is missing", async (env, missing) => {
-    const ws = await workspace();
-    const result = await execa("node", [CLI, "serve", "--port", "0"], {
-      cwd: ws.dir,
-      env: { HMS_CONFIG: ws.configFile, ...env },
-      reject: false,
-      stdin: "ignore",
-      timeout: 20_000,
-    });
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`${missing} `);
-    expect(result.stderr).toContain("Slack setup");
-    expect(result.stderr).not.toContain("listening");
-  });
+    [
+      { SLACK_BOT_TOKEN: "xoxb-1" },
+      "SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is missing",
+    ],
+    [{ SLACK_SIGNING_SECRET: "s" }, "SLACK_BOT_TOKEN is missing"],
+    [{ SLACK_APP_TOKEN: "xapp-1" }, "SLACK_BOT_TOKEN is missing"],
+  ])(
+    "exits 1 with half of them (%j), naming what is missing and pointing at the README",
+    async (set, missing) => {
+      const ws = await workspace();
+      // Only these: a Slack variable of the machine running the tests must not complete the setup.
+      const unset = { SLACK_BOT_TOKEN: "", SLACK_SIGNING_SECRET: "", SLACK_APP_TOKEN: "", SLACK_API_URL: "" };
+      const result = await execa("node", [CLI, "serve", "--port", "0"], {
+        cwd: ws.dir,
+        env: { HMS_CONFIG: ws.configFile, ...unset, ...set },
+        reject: false,
+        stdin: "ignore",
+        timeout: 20_000,
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(missing);
+      expect(result.stderr).toContain('see the README\'s "Slack setup" section');
+      expect(readFileSync(join(PROJECT_ROOT, "README.md"), "utf8")).toMatch(/^### Slack setup$/m);
+      expect(result.stderr).not.toContain("listening");
+      // It stopped before anything started: no state file was made.
+      expect(existsSync(ws.stateFile)).toBe(false);
+    },
+  );
 
   it("serves Slack at POST /slack/events beside /healthz on one port, checks signatures, stops on SIGTERM", async () => {
     const ws = await workspace();
@@ -85,5 +106,41 @@ describe("hms-env serve and Slack", () => {
     running.process.kill("SIGTERM");
     const result = await running.process;
     expect(result.exitCode).toBe(0);
+  });
+
+  it("a modal report whose serve is killed between its opener and its card gets one opener and one card", async () => {
+    const ws = await createWorkspace(
+      `${TEAMS_CONFIG}slack:\n  bugChannels: [${CHANNELS.bugs}]\n  autoProvision: false\n`,
+    );
+    cleanups.push(() => ws.remove());
+    const fake = await startFakeSlack();
+    cleanups.push(() => fake.close());
+    const env = { SLACK_BOT_TOKEN: "xoxb-serve", SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl };
+    // The opener goes out; Slack never answers the card's post.
+    fake.fail("chat.postMessage", { hold: true, when: (args) => args.thread_ts !== undefined });
+    const first = await startServe(ws, env);
+    const submitted = await slackSender(first.url, SECRET, fake).interaction(
+      reportSubmission({ user: PEOPLE.ana, title: "Login returns 500", description: SME_REPORT }),
+    );
+    expect(submitted.status).toBe(200);
+    await fake.held("chat.postMessage");
+    first.process.kill("SIGKILL");
+    await first.process;
+    fake.dropHeld();
+
+    const second = await serve(ws, env);
+    const answered = (pattern: RegExp) =>
+      fake
+        .called("chat.postMessage")
+        .filter((call) => call.answer?.ok && pattern.test(String(call.args.text)));
+    await eventually(() => answered(/^BUG-1:/).length > 0, "the card after the restart");
+    const openers = answered(/BUG-1 reported by/);
+    expect(openers).toHaveLength(1);
+    expect(answered(/^BUG-1:/)).toHaveLength(1);
+    expect(answered(/^BUG-1:/)[0]?.args).toMatchObject({
+      channel: CHANNELS.bugs,
+      thread_ts: openers[0]?.answer?.ts,
+    });
+    expect(second.log()).not.toContain('"level":50');
   });
 });

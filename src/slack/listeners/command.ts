@@ -1,7 +1,7 @@
 import type { App, RespondFn } from "@slack/bolt";
 import { mayActOnEnvironment } from "../../envs/permissions.js";
 import { planProvision } from "../../envs/plan.js";
-import { progressLine } from "../../envs/progress-line.js";
+import { progressLine, reservedEnvId } from "../../envs/progress-line.js";
 import { describeError, isHmsError } from "../../errors.js";
 import type { EnvRecord } from "../../store/schema.js";
 import { renderDecision } from "../../triage/render.js";
@@ -170,10 +170,10 @@ export function registerCommand(app: App, ctx: SlackContext): void {
     try {
       const env = await services.provision(request, (event) => {
         lines.push(progressLine(event));
-        const reserved = /^(env-[0-9a-f]+) at /.exec(event.detail);
-        if (event.step === "reserve" && reserved?.[1]) {
-          envId = reserved[1];
-          ctx.background(`remember the DM of ${envId}`, () => remember(reserved[1] as string));
+        const reserved = reservedEnvId(event);
+        if (reserved) {
+          envId = reserved;
+          ctx.background(`remember the DM of ${reserved}`, () => remember(reserved));
         }
         if (Date.now() - lastEdit >= PROGRESS_EVERY_MS) {
           lastEdit = Date.now();

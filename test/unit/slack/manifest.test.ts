@@ -4,8 +4,15 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../../../src/config/load.js";
 import { createSlackApp } from "../../../src/slack/app.js";
-import { BOT_EVENTS, BOT_SCOPES, EVENT_SCOPES, SLASH_COMMAND } from "../../../src/slack/ids.js";
+import { BOT_EVENTS, SLASH_COMMAND } from "../../../src/slack/ids.js";
 import type { SlackServices } from "../../../src/slack/services.js";
+import {
+  COMMANDS_SCOPE,
+  EVENT_SCOPES,
+  METHOD_SCOPES,
+  webApiMethodsIn,
+  webApiMethodsUnder,
+} from "../../helpers/slack-scopes.js";
 import { PROJECT_ROOT } from "../../helpers/workspace.js";
 import { useTempDir } from "../support.js";
 
@@ -81,12 +88,36 @@ describe("manifest.yml", () => {
     expect(socket.registered).toEqual(code);
   });
 
-  it("asks for the bot scopes the code uses, and only those", () => {
-    const scopes = manifest.oauth_config.scopes.bot;
-    expect(new Set(scopes)).toEqual(new Set(Object.keys(BOT_SCOPES)));
-    for (const event of manifest.settings.event_subscriptions.bot_events) {
-      const scope = EVENT_SCOPES[event];
-      if (scope !== undefined) expect(scopes).toContain(scope);
-    }
+  it("asks for the bot scopes of the Web API methods the code calls and of its events, and only those", () => {
+    const methods = webApiMethodsUnder(join(PROJECT_ROOT, "src"));
+    // The scan sees the calls the app makes (a sanity check that it reads the code at all).
+    expect([...methods.keys()]).toEqual(expect.arrayContaining(["chat.postMessage", "views.publish"]));
+    const unmapped = [...methods].filter(([method]) => !(method in METHOD_SCOPES));
+    expect(
+      unmapped.map(([method, files]) => `${method} (${files.join(", ")})`),
+      "a Web API method with no entry in METHOD_SCOPES: add its scope from docs.slack.dev/reference/methods",
+    ).toEqual([]);
+    const events = manifest.settings.event_subscriptions.bot_events;
+    expect(events.filter((event) => !(event in EVENT_SCOPES))).toEqual([]);
+    const needed = new Set(
+      [
+        ...[...methods.keys()].map((method) => METHOD_SCOPES[method]),
+        ...events.map((event) => EVENT_SCOPES[event]),
+        code.commands.size + code.shortcuts.size > 0 ? COMMANDS_SCOPE : null,
+      ].filter((scope) => typeof scope === "string"),
+    );
+    expect(new Set(manifest.oauth_config.scopes.bot)).toEqual(needed);
+  });
+
+  it("finds every Web API call, split over lines too, and no Octokit one", () => {
+    const source = `
+      await client.reactions.add({ name: "bug" });
+      await ctx.client.chat
+        .getPermalink({ channel, message_ts });
+      await octokit.client.rest.issues.get({ issue_number: 1 });
+      const { chat } = client;`;
+    expect(webApiMethodsIn(source)).toEqual(["reactions.add", "chat.getPermalink"]);
+    // A new call like the first one has no scope entry: the test above would fail on it.
+    expect("reactions.add" in METHOD_SCOPES).toBe(false);
   });
 });
