@@ -1,4 +1,7 @@
+import { readlinkSync } from "node:fs";
+import { join } from "node:path";
 import { formatDuration } from "../config/duration.js";
+import { GC_ROOT_DIR } from "../envs/context.js";
 import type { Moment } from "../envs/lifecycle.js";
 import { sparseFoldersOf } from "../envs/sparse.js";
 import type { EnvRecord } from "../store/schema.js";
@@ -59,6 +62,16 @@ export function launchInstructions(env: EnvRecord, now: Date): string {
   ].join("\n");
 }
 
+/** The root as it is now: a re-launch after an edit of hms-env.nix moves it to the shell it built. */
+function shellRoot(env: EnvRecord): string {
+  const root = join(env.path, GC_ROOT_DIR, "shell");
+  try {
+    return `${root} -> ${readlinkSync(root)}`;
+  } catch {
+    return `${root} -> ${env.shell} (the root is missing: ./launch.sh --fresh makes it again)`;
+  }
+}
+
 function checkoutLine(env: EnvRecord): string {
   const folders = sparseFoldersOf(env);
   if (folders === undefined) return "full";
@@ -104,7 +117,7 @@ export function describeEnvironment(env: EnvRecord, moment: Moment): string {
     `expires:    ${env.expiresAt}${env.status === "ready" ? ` (${remaining(env, now)})` : ""}`,
   ];
   if (env.nixpkgs) lines.push(`nixpkgs:    ${env.nixpkgs}`);
-  if (env.shell) lines.push(`gc root:    ${env.path}/.hms-env/gcroots/shell -> ${env.shell}`);
+  if (env.shell && env.status !== "cleaned") lines.push(`gc root:    ${shellRoot(env)}`);
   if (env.failure) lines.push(`failure:    ${env.failure}`);
   if (env.claim) {
     const dead = deadHolder(env, moment);

@@ -43,3 +43,5 @@ export type ProgressListener = (event: { step: string; detail: string; ms?: numb
 export const CHECKOUT_DIR = "checkout";
 export const META_DIR = ".hms-env";
 export const META_FILE = "env.json";
+/** The environment's Nix GC roots, relative to its folder: `shell` (the one root) and, while it is built, `shell.drv`. */
+export const GC_ROOT_DIR = `${META_DIR}/gcroots`;

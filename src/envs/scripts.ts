@@ -3,7 +3,7 @@
  * that came from a person or the configuration is single-quoted; the scripts find their own directory
  * at run time, so the environment keeps working if its folder is moved.
  */
-import { META_DIR, META_FILE } from "./context.js";
+import { GC_ROOT_DIR, META_DIR, META_FILE } from "./context.js";
 import { metadataPathLine } from "./metadata.js";
 import { INSTALL_NIX } from "./nix.js";
 import { captureCommand, SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE } from "./shell-env.js";
@@ -110,15 +110,24 @@ case "$#:\${1:-}" in
     exec nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component, context.nixpkgsArgs)} "$@"
     ;;
 esac
-if [ "$fresh" = 1 ] || ! { ${CACHE_FRESH}; }; then
+# The cache is used while it is newer than its inputs and the shell it was captured from is still in
+# the store (the environment's GC root resolves); otherwise the shell is evaluated again.
+roots="$HMS_ENV_DIR/${GC_ROOT_DIR}"
+if [ "$fresh" = 1 ] || ! { ${CACHE_FRESH} && [ -e "$roots/shell" ]; }; then
   require_nix
+  # Built under the environment's one GC root, which moves to this shell: what the cache points at
+  # survives a garbage collection, and the shell it replaces is freed by one.
+  mkdir -p -- "$roots"
+  drv="$(nix-instantiate "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component, context.nixpkgsArgs)} --add-root "$roots/shell.drv" --indirect)"
+  nix-store --realise "$drv" --add-root "$roots/shell" --indirect --quiet >/dev/null
   printf -v target %q "$cache.$$"
   capture=${shellQuote(captureCommand())}
-  if ! nix-shell "$HMS_ENV_DIR/hms-env.nix" ${nixShellArgs(context.component, context.nixpkgsArgs)} --pure --run "$capture > $target"; then
-    rm -f -- "$cache.$$"
+  if ! nix-shell "$drv" --pure --run "$capture > $target"; then
+    rm -f -- "$cache.$$" "$roots/shell.drv"
     exit 1
   fi
   mv -f -- "$cache.$$" "$cache"
+  rm -f -- "$roots/shell.drv"
 fi
 caller_path="\${PATH:-}"
 . "$cache"

@@ -3,7 +3,6 @@
  * which nixpkgs, the one GC root and the garbage collector, warm against cold, the cached shell, the
  * doctor's version checks and Nix's whole error messages.
  */
-import { randomBytes } from "node:crypto";
 import {
   cpSync,
   existsSync,
@@ -17,26 +16,10 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { STAND_IN, standInCopy, store } from "../helpers/nix.js";
 import { createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
 
-const STAND_IN = join(PROJECT_ROOT, "test", "fixtures", "nixpkgs");
 const NIX_FILE = join(PROJECT_ROOT, "nix", "hms-env.nix");
-
-/**
- * A copy of the stand-in nixpkgs with a salt of its own, so its derivations are new to the store
- * (cold, whatever other tests built), and optionally a minimum Nix version of its own.
- */
-function standInCopy(dir: string, name: string, minver?: string): string {
-  const tree = join(dir, name);
-  cpSync(STAND_IN, tree, { recursive: true });
-  writeFileSync(join(tree, "salt"), `${name}-${randomBytes(8).toString("hex")}`);
-  if (minver) writeFileSync(join(tree, "lib", "minver.nix"), `"${minver}"\n`);
-  return tree;
-}
-
-async function store(...args: string[]) {
-  return execa("nix-store", args, { reject: false, stdin: "ignore" });
-}
 
 let ws: Workspace;
 let tree: string;

@@ -6,6 +6,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -14,6 +15,7 @@ import {
 } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { GC_ROOT_DIR } from "../../src/envs/context.js";
 import { writeMetadata } from "../../src/envs/metadata.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "../../src/envs/scripts.js";
 import { SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE, shellRc } from "../../src/envs/shell-env.js";
@@ -372,11 +374,32 @@ describe("cleanup.sh without the hms-env command refuses a folder that is not th
 });
 
 /**
+ * nix-instantiate and nix-store as a capture calls them: each makes the symlink its --add-root names
+ * (to the .drv, to the built shell: here the folder `shell` beside them) and prints it, as Nix does.
+ */
+function fakeNixBuild(dir: string): void {
+  mkdirSync(join(dir, "shell"));
+  for (const [tool, target] of [
+    ["nix-instantiate", join(dir, "shell.drv")],
+    ["nix-store", join(dir, "shell")],
+  ] as const) {
+    writeExecutable(
+      join(dir, tool),
+      `#!${BASH}
+while [ "$#" -gt 0 ]; do if [ "$1" = --add-root ]; then root="$2"; fi; shift; done
+/bin/ln -sfn ${shellQuote(target)} "$root" && echo "$root"
+`,
+    );
+  }
+}
+
+/**
  * A nix-shell that does what the real one does for a capture: runs the --run command in a clean
  * environment holding the shell's variables (a multi-line, quote-laden value among them) and
  * nix-shell's own session variables, which the cache must leave out. Each call is counted.
  */
 function fakeNixShell(dir: string, value: string): string {
+  fakeNixBuild(dir);
   return writeExecutable(
     join(dir, "nix-shell"),
     `#!${BASH}
@@ -422,7 +445,19 @@ describe("launch.sh with the cached environment", () => {
     }
     expect(nixShellCalls(bin)).toBe(1);
     expect(existsSync(join(envDir, SHELL_ENV_FILE))).toBe(true);
+    // the shell it captured is the one the environment's GC root keeps
+    expect(readdirSync(join(envDir, GC_ROOT_DIR))).toEqual(["shell"]);
+    expect(readlinkSync(join(envDir, GC_ROOT_DIR, "shell"))).toBe(join(bin, "shell"));
     expect(injected(root)).toBe(false);
+  });
+
+  it("captures again when the shell its cache came from has left the store", () => {
+    const { envDir, bin, launch } = setup();
+    expect(launch("--run", "true").status).toBe(0);
+    rmSync(join(bin, "shell"), { recursive: true });
+    expect(launch("--run", "true").status).toBe(0);
+    expect(nixShellCalls(bin)).toBe(2);
+    expect(readdirSync(join(envDir, GC_ROOT_DIR))).toEqual(["shell"]);
   });
 
   it.each(SHELL_INPUTS)("captures again when %s changes", (file) => {
@@ -466,6 +501,7 @@ describe("launch.sh with the cached environment", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("attribute 'nodejs' missing");
     expect(readdirSync(join(envDir, ".hms-env")).filter((name) => name.startsWith("shell-env"))).toEqual([]);
+    expect(readdirSync(join(envDir, GC_ROOT_DIR))).toEqual(["shell"]);
   });
 
   it("--fresh captures again; other arguments go to nix-shell and leave the cache alone", () => {
