@@ -6,6 +6,8 @@ export interface ServeProcess {
   process: ResultPromise;
   log(): string;
   stop(): Promise<void>;
+  /** Sends `signal` and resolves with serve's exit code, or "still running" if it has not exited within `ms`. */
+  exitOn(signal: NodeJS.Signals, ms?: number): Promise<number | undefined | "still running">;
 }
 
 /** Starts the real `hms-env serve` on a free port and waits until it listens. */
@@ -37,6 +39,13 @@ export async function startServe(ws: Workspace, env: Record<string, string> = {}
     async stop() {
       child.kill("SIGTERM");
       await child;
+    },
+    exitOn(signal, ms = 15_000) {
+      child.kill(signal);
+      return Promise.race([
+        child.then((result) => result.exitCode),
+        new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), ms)),
+      ]);
     },
   };
 }

@@ -75,12 +75,7 @@ describe("serve stopped while a git command of its pass runs", () => {
     expect(isRunning(sleeper)).toBe(true);
     expect(ws.stored(env.id)).toMatchObject({ status: "cleaning", claim: { pid: serve.process.pid } });
 
-    serve.process.kill("SIGTERM");
-    const exited = await Promise.race([
-      serve.process.then((result) => result.exitCode),
-      new Promise((resolve) => setTimeout(() => resolve("still running"), 15_000)),
-    ]);
-    expect(exited, serve.log()).toBe(0);
+    expect(await serve.exitOn("SIGTERM"), serve.log()).toBe(0);
     // git's own child went with it: the signal reached the whole group, not only git.
     await eventually(() => !isRunning(sleeper), "the end of git's sleeping child", 5000);
     const log = serve.log();
