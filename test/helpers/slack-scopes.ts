@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from "./workspace.js";
  */
 export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   "auth.test": null,
+  "chat.postEphemeral": "chat:write",
   "chat.postMessage": "chat:write",
   "chat.update": "chat:write",
   "chat.getPermalink": null,
