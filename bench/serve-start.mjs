@@ -7,9 +7,9 @@
 // `listening`, against a node process that only reads and parses the file. Rounds are interleaved.
 // Usage: npm run build && node bench/serve-start.mjs [--live 5000] [--cleaned 50000] [--rounds 5]
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -19,6 +19,7 @@ import { processIsAlive } from "../dist/envs/claims.js";
 import { noLog } from "../dist/envs/context.js";
 import { startServer } from "../dist/main.js";
 import { systemClock } from "../dist/schedule/system-clock.js";
+import { median, scratchFolder, timed } from "./measure.mjs";
 import { benchState } from "./state-records.mjs";
 
 const { values } = parseArgs({
@@ -33,14 +34,7 @@ const CLEANED = Number(values.cleaned);
 const ROUNDS = Number(values.rounds);
 const CLI = resolve(import.meta.dirname, "..", "dist", "cli.js");
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (value) => `${value.toFixed(0)} ms`;
-
-async function timed(task) {
-  const started = performance.now();
-  const result = await task();
-  return { ms: performance.now() - started, result };
-}
 
 /** Starts `node args`, resolves with the ms until `ready` matches its stderr (or it exits), then stops it. */
 function processUntil(args, env, ready) {
@@ -72,7 +66,7 @@ function processUntil(args, env, ready) {
   });
 }
 
-const dir = mkdtempSync(join(tmpdir(), "hms-bench-serve-start-"));
+const dir = scratchFolder("hms-bench-serve-start-");
 try {
   const envRoot = join(dir, "envs");
   mkdirSync(envRoot);

@@ -4,12 +4,13 @@
 //     fsync the folder) against a plain `writeFile` of the same text, interleaved in the same run.
 // serve's start-up on the same file: bench/serve-start.mjs.
 // Usage: npm run build && node bench/store.mjs [--live 5000] [--cleaned 50000] [--rounds 7]
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createStore } from "../dist/store/store.js";
+import { median, scratchFolder, timed } from "./measure.mjs";
 import { benchState } from "./state-records.mjs";
 
 const { values } = parseArgs({
@@ -22,16 +23,9 @@ const { values } = parseArgs({
 const LIVE = Number(values.live);
 const CLEANED = Number(values.cleaned);
 const ROUNDS = Number(values.rounds);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value) => `${value.toFixed(1)} ms`;
 
-async function timed(task) {
-  const started = performance.now();
-  await task();
-  return performance.now() - started;
-}
-
-const dir = mkdtempSync(join(tmpdir(), "hms-bench-store-"));
+const dir = scratchFolder("hms-bench-store-");
 try {
   const state = benchState({ live: LIVE, cleaned: CLEANED, envRoot: "/srv/hms-envs", now: Date.now() });
   const file = join(dir, "state.json");
@@ -44,7 +38,7 @@ try {
   const locked = [];
   const written = [];
   for (let round = -1; round < ROUNDS; round++) {
-    const lockedMs = await timed(() =>
+    const { ms: lockedMs } = await timed(() =>
       store.update((current) => {
         const env = current.environments[CLEANED + (round + 1)];
         env.expiresAt = new Date(Date.parse(env.expiresAt) + 60_000).toISOString();
@@ -52,7 +46,7 @@ try {
     );
     // The baseline writes the same text, but does not read, validate, lock or sync.
     const text = `${JSON.stringify(state, null, 2)}\n`;
-    const plainMs = await timed(() => writeFile(plain, text));
+    const { ms: plainMs } = await timed(() => writeFile(plain, text));
     if (round >= 0) {
       locked.push(lockedMs);
       written.push(plainMs);

@@ -3,7 +3,7 @@ import { execa, type ResultPromise } from "execa";
 import lockfile from "proper-lockfile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newClaim } from "../../src/envs/claims.js";
-import type { Claim, EnvRecord } from "../../src/store/schema.js";
+import type { Claim } from "../../src/store/schema.js";
 import { testProcess } from "../helpers/host.js";
 import { worktrees } from "../helpers/mirror.js";
 import { eventually, startServe } from "../helpers/serve.js";
@@ -86,8 +86,7 @@ describe("a cleanup killed after its claim", () => {
 describe("a claim whose pid was reused", () => {
   /** The environment's cleanup as claimed by the test runner's pid, with `changes` to that claim. */
   const claimAsTestRunner = (id: string, changes: Partial<Claim> = {}) =>
-    ws.context().store.update((state) => {
-      const claimed = state.environments.find((candidate) => candidate.id === id) as EnvRecord;
+    ws.rewrite(id, (claimed) => {
       claimed.status = "cleaning";
       claimed.cleanReason = "manual";
       claimed.claim = { ...newClaim(testProcess(), new Date(), 3600_000, 1), ...changes };
