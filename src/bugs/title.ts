@@ -32,6 +32,13 @@ export function plainLine(line: string): string {
   );
 }
 
+/**
+ * How much of a line is read for a title: enough for a long link's markup around 120 characters of
+ * words, and a bound on the emphasis pattern's work, which grows with the square of the length (a
+ * minified log of 90,000 characters on one line would take seconds).
+ */
+const LINE_READ = 1000;
+
 /** A line that only calls people (`<@U0BO> <!here>`): the report says what is wrong below it. */
 const MENTIONS_ONLY = /^\s*(?:<[@#!][^<>]*>[\s,:]*)+$/;
 
@@ -41,7 +48,8 @@ const MENTIONS_ONLY = /^\s*(?:<[@#!][^<>]*>[\s,:]*)+$/;
  */
 export function bugTitle(text: string, max: number = TITLE_MAX): string {
   let mentions = "";
-  for (const line of text.split(/\r\n|\r|\n/)) {
+  for (const whole of text.split(/\r\n|\r|\n/)) {
+    const line = cutText(whole, LINE_READ, "");
     if (FENCE_LINE.test(line.trim())) continue;
     const title = plainLine(line);
     if (title === "") continue;
