@@ -45,7 +45,8 @@ export const cut = (text: string, max: number): string => cutText(text, max);
 
 /** Escaped and cut: what a user wrote, made safe for a section. */
 export function userText(text: string, max: number = LIMITS.sectionText): string {
-  return cut(escapeText(text), max);
+  // Every & of the escaped text starts an entity: one the cut went through ("&am") would show as it is.
+  return cut(escapeText(text), max).replace(/&[a-z]{0,3}…$/, "…");
 }
 
 /**
