@@ -1,4 +1,5 @@
 import { cutText } from "../cut-text.js";
+import { plainMarkup } from "./slack-markup.js";
 
 /**
  * A bug's title from a report as people paste it: into Slack (mrkdwn, links and mentions in Slack's
@@ -12,36 +13,13 @@ export const TITLE_MAX = 120;
 /** A line that only opens or closes a code block, maybe naming its language (```python). */
 const FENCE_LINE = /^`{3,}[a-z0-9_+-]{0,20}$/;
 
-/** Slack's markup in `<…>`: links, user and channel mentions, special mentions, dates. */
-const SLACK_MARKUP = /<([^<>\s][^<>]*)>/g;
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-
-function slackMarkup(inner: string): string {
-  const bar = inner.indexOf("|");
-  const target = bar < 0 ? inner : inner.slice(0, bar);
-  const label = bar < 0 ? undefined : inner.slice(bar + 1);
-  switch (target[0]) {
-    case "@": // <@U123> or <@U123|ana>
-      return label ? `@${label.replace(/^@/, "")}` : target;
-    case "#": // <#C123|bugs>
-      return label ? `#${label.replace(/^#/, "")}` : target;
-    case "!": // <!here>, <!subteam^S1|@sme-team>, <!date^…|fallback>
-      return label ?? `@${target.slice(1).split("^")[0]}`;
-  }
-  // <https://x|text> is its text; <https://x> and <mailto:a@b> are the address. Anything else (a
-  // generic type like List<String>) is what the person typed.
-  if (URL_SCHEME.test(target)) return label ?? target;
-  return `<${inner}>`;
-}
-
 /** mrkdwn emphasis (*bold*, _italic_, ~strike~, and Markdown's **bold**) around words, not inside them. */
 const EMPHASIS = /(^|[^\p{L}\p{N}])([*_~]+)(?=[^\s*_~])(.*?[^\s*_~])\2(?![\p{L}\p{N}])/gu;
 
 /** One line of a report as plain text: no markup, one space between words. */
 export function plainLine(line: string): string {
   return (
-    line
-      .replace(SLACK_MARKUP, (_match, inner: string) => slackMarkup(inner))
+    plainMarkup(line)
       .replace(/`{3,}/g, " ")
       .replace(/`([^`]*)`/g, "$1")
       .replaceAll("`", "")
@@ -54,6 +32,13 @@ export function plainLine(line: string): string {
   );
 }
 
+/**
+ * How much of a line is read for a title: enough for a long link's markup around 120 characters of
+ * words, and a bound on the emphasis pattern's work, which grows with the square of the length (a
+ * minified log of 90,000 characters on one line would take seconds).
+ */
+const LINE_READ = 1000;
+
 /** A line that only calls people (`<@U0BO> <!here>`): the report says what is wrong below it. */
 const MENTIONS_ONLY = /^\s*(?:<[@#!][^<>]*>[\s,:]*)+$/;
 
@@ -63,7 +48,8 @@ const MENTIONS_ONLY = /^\s*(?:<[@#!][^<>]*>[\s,:]*)+$/;
  */
 export function bugTitle(text: string, max: number = TITLE_MAX): string {
   let mentions = "";
-  for (const line of text.split(/\r\n|\r|\n/)) {
+  for (const whole of text.split(/\r\n|\r|\n/)) {
+    const line = cutText(whole, LINE_READ, "");
     if (FENCE_LINE.test(line.trim())) continue;
     const title = plainLine(line);
     if (title === "") continue;

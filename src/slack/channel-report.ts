@@ -1,3 +1,4 @@
+import { cutText } from "../cut-text.js";
 import { fromSlackText } from "./text.js";
 
 /**
@@ -24,9 +25,13 @@ export type ChannelReading =
   /** Not a report. `why` is set when a person may wonder where their report went: it is logged. */
   | { skip: true; why?: string };
 
+/** Slack allows 10 files on a message; the record keeps at most this many names, each this long. */
+const MAX_FILES = 10;
+const MAX_NAME = 200;
+
 /** A file by its name (Slack Connect files may come with their id only). */
 const fileName = (file: { id?: string; name?: string; title?: string }) =>
-  file.name || file.title || file.id || "a file";
+  cutText(file.name || file.title || file.id || "a file", MAX_NAME);
 
 export function readChannelMessage(message: ChannelMessage): ChannelReading {
   const where = `message ${message.channel}/${message.ts}`;
@@ -38,7 +43,7 @@ export function readChannelMessage(message: ChannelMessage): ChannelReading {
   if (!isReport || message.bot_id !== undefined || message.thread_ts !== undefined) return { skip: true };
   if (message.user === undefined) return { skip: true };
   const text = fromSlackText(message.text ?? "").trim();
-  const attachments = (message.files ?? []).map(fileName);
+  const attachments = (message.files ?? []).slice(0, MAX_FILES).map(fileName);
   if (text === "") {
     return attachments.length === 0
       ? { skip: true }

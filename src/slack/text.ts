@@ -1,10 +1,10 @@
-import { cutText } from "../cut-text.js";
-
 /**
  * Text for Slack: what users wrote is escaped so it can never ping (`<!channel>`) or forge a link, and
  * everything is cut to Block Kit's limits so a long log never makes Slack refuse the whole message.
  */
 
+import { plainMarkup } from "../bugs/slack-markup.js";
+import { cutText } from "../cut-text.js";
 import { SLACK_USER_ID } from "./ids.js";
 
 /** Slack's limits: https://docs.slack.dev/reference/block-kit/blocks */
@@ -37,13 +37,7 @@ export function fromSlackText(text: string): string {
  * Each becomes what was typed, then the entities are undone, once.
  */
 export function fromCommandText(text: string): string {
-  const typed = text.replace(/<([^<>|]*)(?:\|([^<>]*))?>/g, (_, target: string, label?: string) => {
-    const sigil = target.charAt(0);
-    if (sigil === "@" || sigil === "#") return `${sigil}${label || target.slice(1)}`;
-    if (sigil === "!") return label || `@${target.slice(1)}`;
-    return label || target;
-  });
-  return fromSlackText(typed);
+  return fromSlackText(plainMarkup(text));
 }
 
 /** Cuts text to `max` characters, ending with "…" when something was left out; never splits an emoji. */
@@ -51,7 +45,8 @@ export const cut = (text: string, max: number): string => cutText(text, max);
 
 /** Escaped and cut: what a user wrote, made safe for a section. */
 export function userText(text: string, max: number = LIMITS.sectionText): string {
-  return cut(escapeText(text), max);
+  // Every & of the escaped text starts an entity: one the cut went through ("&am") would show as it is.
+  return cut(escapeText(text), max).replace(/&[a-z]{0,3}…$/, "…");
 }
 
 /**

@@ -154,6 +154,18 @@ describe("one bug per message", () => {
     expect(h.logs.some((line) => line.startsWith("BUG-1: reported again"))).toBe(true);
   });
 
+  it("files one bug when two deliveries of a message under different event_ids arrive at once", async () => {
+    const h = await open({ config: NO_PROVISION });
+    const event = message(SME_REPORT);
+    const answers = await Promise.all(
+      Array.from({ length: 3 }, () => h.send.event(event, { eventId: uniqueId("Ev") })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    await h.idle();
+    expect(h.bugs()).toHaveLength(1);
+    cardOf(h);
+  });
+
   it("answers File as bug on a message the channel already filed with that bug and its thread, after a restart", async () => {
     const h = await open({ config: NO_PROVISION });
     const event = message(SME_REPORT);

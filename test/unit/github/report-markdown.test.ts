@@ -49,6 +49,16 @@ describe("a Slack report as a GitHub issue body", () => {
     ]);
   });
 
+  it("turns Slack's links into Markdown links and its mentions into code that pings nobody on GitHub", () => {
+    const text = fromSlackText(`${PASTED.mentionsAndLinks?.text}\n${PASTED.escapedGenerics?.text}`);
+    expect(reportMarkdown(text, 1000).split("\n")).toEqual([
+      "`@bo` `@here` export to [the ESR export page](https://hms.example.com/esr/export) times out, see `#hms-sme`",
+      "javac: incompatible types: List&lt;String&gt; cannot be converted to Set&lt;String&gt; & the build stops",
+    ]);
+    // Inside a code block the text stays as it was pasted.
+    expect(reportMarkdown("```\n<@U0BO> List<String>\n```", 100)).toBe("```\n<@U0BO> List<String>\n```");
+  });
+
   it("keeps the language of a fence people wrote GitHub's way", () => {
     expect(reportMarkdown(PASTED.goWithALanguage?.text ?? "", 1000)).toMatch(/^```go\npanic: runtime error/);
   });

@@ -20,6 +20,14 @@ describe("which bug-channel messages are reports", () => {
     });
   });
 
+  it("keeps at most ten file names, each cut to 200 characters", () => {
+    const files = Array.from({ length: 500 }, (_, index) => ({ name: `${"x".repeat(300)}-${index}.png` }));
+    const reading = readChannelMessage({ ...base, subtype: "file_share", text: "crash", files });
+    const attachments = "report" in reading ? reading.report.attachments : [];
+    expect(attachments).toHaveLength(10);
+    expect(attachments.every((name) => name.length <= 200 && name.endsWith("…"))).toBe(true);
+  });
+
   it("skips edits, bots, replies and empty messages silently", () => {
     for (const message of [
       { ...base, subtype: "message_changed", text: "x" },
