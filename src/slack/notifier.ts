@@ -83,16 +83,17 @@ export function createSlackNotifier(deps: {
   }
 
   /**
-   * The card is written by the bug's notifications and by the feed of environment changes, which do not
-   * wait for each other: one write per bug at a time, each reading the links the one before saved, so
-   * two of them never both post a card.
+   * A bug's card and its assignee's DM are written by the bug's notifications and by the feed of
+   * environment changes, which do not wait for each other: one write per bug at a time, each reading
+   * the links the one before saved, so two of them never both post a card or a DM.
    */
-  const cardTurn = createKeyedSerialQueue();
-  const upsertCard = (stale: PipelineBug, env: EnvRecord | undefined, provisioning: boolean) =>
-    cardTurn(stale.id, async () => {
-      const bug = { ...stale, links: (await pipeline.get(stale.id)).links ?? {} } as PipelineBug;
-      return writeCard(bug, env, provisioning);
-    });
+  const bugTurn = createKeyedSerialQueue();
+  const withStoredLinks = async (bug: PipelineBug) =>
+    ({ ...bug, links: (await pipeline.get(bug.id)).links ?? {} }) as PipelineBug;
+  const upsertCard = (bug: PipelineBug, env: EnvRecord | undefined, provisioning: boolean) =>
+    bugTurn(bug.id, async () => writeCard(await withStoredLinks(bug), env, provisioning));
+  const upsertDm = (bug: PipelineBug, env: EnvRecord | undefined, event: BugEvent) =>
+    bugTurn(bug.id, async () => writeDm(await withStoredLinks(bug), env, event));
 
   async function writeCard(bug: PipelineBug, env: EnvRecord | undefined, provisioning: boolean) {
     const card = bugCard({ bug, env, phase: phaseOf(bug, env, provisioning), components: config.components });
@@ -123,7 +124,7 @@ export function createSlackNotifier(deps: {
     return pipeline.link(bug.id, SLACK_LINK, saved);
   }
 
-  async function upsertDm(bug: PipelineBug, env: EnvRecord | undefined, event: BugEvent) {
+  async function writeDm(bug: PipelineBug, env: EnvRecord | undefined, event: BugEvent) {
     if (bug.assignee === null) return;
     const links = linksOf(bug);
     const message = environmentMessage({
@@ -182,39 +183,49 @@ export function createSlackNotifier(deps: {
   };
 
   /**
-   * An environment changed (extended, cleaned, expired): its DM and its bug's card follow. A DM that
-   * never went out (Slack was down) is posted now, so the owner still gets it.
+   * The message of an environment: its bug's DM when it is a bug's (posted while it was provisioning,
+   * and the environment's message even before the "ready" notification records it), else the one kept
+   * for it. With none, one is posted when allowed and the owner is a Slack user; a bug's notifications
+   * then edit that one rather than post another.
    */
-  async function environmentChanged(env: EnvRecord, options: { mayPost?: boolean } = {}): Promise<void> {
-    const bug = await pipeline.bugOfEnvironment(env.id);
-    // A bug's environment is shown in its assignee's DM, posted while it was provisioning: that DM is the
-    // environment's message even before the "ready" notification records it (its edit may be waiting
-    // out a 429), so a change seen first in the state file never posts a second DM.
+  async function writeEnvironmentDm(env: EnvRecord, bug: PipelineBug | undefined, mayPost: boolean) {
     const links = bug ? linksOf(bug) : {};
     const bugDm =
       links.dmChannel && links.dmTs && links.dmUser === env.owner
         ? { channel: links.dmChannel, ts: links.dmTs }
         : undefined;
     const ref = (await refs.get(envMessageKey(env.id))) ?? bugDm;
-    const failures: string[] = [];
     const message = environmentMessage({
       env,
       bug,
-      threadLink: bug ? linksOf(bug).permalink : undefined,
+      threadLink: links.permalink,
       extendChoices: config.slack.extendChoices,
     });
-    // Environments made from the command line may belong to a login name, who has no DM to follow.
-    // A new environment is announced by whoever made it (the bug's DM, the /hms-env progress DM); a DM
-    // is posted here only for a later change whose message never went out.
-    const sent = ref
-      ? client.chat.update({ ...ref, ...message })
-      : options.mayPost === false || !deps.isRecipient(env.owner)
-        ? Promise.resolve()
-        : client.chat
-            .postMessage({ channel: env.owner, ...message, unfurl_links: false })
-            .then((posted) =>
-              refs.set(envMessageKey(env.id), { channel: posted.channel ?? env.owner, ts: posted.ts ?? "" }),
-            );
+    if (ref) {
+      await client.chat.update({ ...ref, ...message });
+      return;
+    }
+    if (!mayPost || !deps.isRecipient(env.owner)) return;
+    const posted = await client.chat.postMessage({ channel: env.owner, ...message, unfurl_links: false });
+    const made = { channel: posted.channel ?? env.owner, ts: posted.ts ?? "" };
+    await refs.set(envMessageKey(env.id), made);
+    if (bug && bug.assignee === env.owner) {
+      await pipeline.link(bug.id, SLACK_LINK, { dmChannel: made.channel, dmTs: made.ts, dmUser: env.owner });
+    }
+  }
+
+  /**
+   * An environment changed (extended, cleaned, expired): its DM and its bug's card follow. A DM that
+   * never went out (Slack was down) is posted now, so the owner still gets it. A new environment is
+   * announced by whoever made it (the bug's DM, the /hms-env progress DM); `mayPost: false` says so.
+   */
+  async function environmentChanged(env: EnvRecord, options: { mayPost?: boolean } = {}): Promise<void> {
+    const bug = await pipeline.bugOfEnvironment(env.id);
+    const mayPost = options.mayPost !== false;
+    const failures: string[] = [];
+    const sent = bug
+      ? bugTurn(bug.id, async () => writeEnvironmentDm(env, await withStoredLinks(bug), mayPost))
+      : writeEnvironmentDm(env, undefined, mayPost);
     await sent.catch((error: unknown) => failures.push(`its message: ${describeError(error)}`));
     if (bug) {
       await upsertCard(bug, env, false).catch((error: unknown) =>

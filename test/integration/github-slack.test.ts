@@ -140,8 +140,25 @@ describe("GitHub and Slack in one serve", () => {
     expect(posted?.method).toBe("chat.postMessage");
     expect(posted?.args.channel).toBe("C0SME");
     expect(JSON.stringify(posted?.args.blocks)).toContain("/issues/70|report>");
-    const dm = slack.called("chat.postMessage").find((call) => call.args.channel === bug?.assignee);
-    expect(JSON.stringify(dm?.args.blocks)).toContain("launch.sh");
+    // One DM about the bug, edited in place until it holds the launch commands.
+    const dms = slack
+      .called("chat.postMessage")
+      .filter(
+        (call) =>
+          call.args.channel === bug?.assignee && JSON.stringify(call.args.blocks).includes(`*${bug?.id}*`),
+      );
+    expect(dms).toHaveLength(1);
+    const { channel, ts } = (dms[0]?.answer ?? {}) as { channel?: string; ts?: string };
+    const dmNow = () =>
+      JSON.stringify(
+        [
+          ...dms,
+          ...slack
+            .called("chat.update")
+            .filter((call) => call.args.channel === channel && call.args.ts === ts),
+        ].at(-1)?.args.blocks,
+      );
+    await eventually(() => dmNow().includes("launch.sh"), "the DM holding the launch commands");
     // On GitHub: the assignee's mapped login and the component's label, through the REST API.
     const login = LOGINS[bug?.assignee ?? ""];
     const rest = (suffix: string) =>
@@ -152,7 +169,7 @@ describe("GitHub and Slack in one serve", () => {
     // And the assignee's environment, the one the DM describes.
     const env = (await gh.environments()).find((candidate) => candidate.id === bug?.environment);
     expect(env).toMatchObject({ status: "ready", owner: bug?.assignee, component: bug?.components[0] });
-    expect(JSON.stringify(dm?.args.blocks)).toContain(env?.id ?? "no environment");
+    expect(dmNow()).toContain(env?.id ?? "no environment");
 
     await deliver(gh.server.url, "issues", issuePayload("closed", report, { sender: { login: "carol" } }));
     await gh.settle();
