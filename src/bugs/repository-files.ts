@@ -1,5 +1,6 @@
 import type { Config } from "../config/load.js";
 import type { Git } from "../envs/git.js";
+import { chooseRepository } from "../envs/repository.js";
 import { createFileIndex, type FileIndex } from "../triage/file-index.js";
 import { createFileOwnership } from "../triage/paths.js";
 
@@ -29,7 +30,7 @@ export function createRepositoryFiles({ config, git }: { config: Config; git: Gi
   let kept: FileIndex | undefined;
 
   const mirrorOf = async (): Promise<string | undefined> => {
-    const repo = config.repo ?? (await git.toplevel(config.cwd));
+    const repo = (await chooseRepository(config, git))?.repo;
     return repo === undefined ? undefined : git.ensureMirror(repo, config.cacheDir);
   };
 

@@ -18,6 +18,7 @@ import {
   type TreeLocation,
 } from "./nixpkgs.js";
 import { BLOB_FILTER, mirrorKind, remoteAllowsFilter } from "./partial-mirror.js";
+import { chooseRepository } from "./repository.js";
 
 export interface Check {
   name: string;
@@ -159,7 +160,7 @@ async function evaluateLibVersion(tree: string, env: Record<string, string>): Pr
 }
 
 async function checkRepo(context: EnvContext): Promise<Check> {
-  const repo = context.config.repo ?? (await context.git.toplevel(context.config.cwd));
+  const repo = (await chooseRepository(context.config, context.git))?.repo;
   if (repo === undefined) {
     return {
       name: "repo",
@@ -194,7 +195,7 @@ async function checkRepo(context: EnvContext): Promise<Check> {
 
 /** Which kind of mirror the repository has, or will get; either kind works, so this never fails. */
 async function checkMirror(context: EnvContext): Promise<Check> {
-  const repo = context.config.repo ?? (await context.git.toplevel(context.config.cwd));
+  const repo = (await chooseRepository(context.config, context.git))?.repo;
   if (repo === undefined) return { name: "mirror", ok: true, detail: "no repository yet (see repo)" };
   const mirror = mirrorPathFor(repo, context.config.cacheDir);
   if (existsSync(join(mirror, "HEAD"))) {

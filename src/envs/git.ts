@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { resolveRepo } from "../config/load.js";
 import { HmsError } from "../errors.js";
 import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
@@ -19,6 +20,11 @@ export interface Git {
   withMirrorLock: MirrorLock;
   /** The git toplevel of `cwd`, or undefined outside a repository. */
   toplevel(cwd: string): Promise<string | undefined>;
+  /**
+   * What a checkout is a clone of: its `origin` remote's URL (a relative path made absolute), where
+   * branches and PRs are pushed, or the checkout itself when it has no origin. Undefined outside one.
+   */
+  repositoryOf(cwd: string): Promise<{ repo: string; origin: boolean } | undefined>;
   /** `git check-ref-format --branch`: throws INVALID_INPUT naming the branch when git rejects it. */
   checkBranchName(branch: string): Promise<void>;
   /** The repository's mirror, made on first use: partial (`blob:none`) when `partialClone` and the remote allow it. */
@@ -91,12 +97,21 @@ export function mirrorLock(holder: LockHolder): MirrorLock {
 export function createGit({ holder, exec = execHere }: { holder: LockHolder; exec?: Exec }): Git {
   const withMirrorLock = mirrorLock(holder);
   const run = (args: string[], cwd?: string) => git(args, cwd, exec);
+  const toplevel = async (cwd: string) => {
+    const result = await run(["rev-parse", "--show-toplevel"], cwd);
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  };
   return {
     withMirrorLock,
+    toplevel,
 
-    async toplevel(cwd) {
-      const result = await run(["rev-parse", "--show-toplevel"], cwd);
-      return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    async repositoryOf(cwd) {
+      const top = await toplevel(cwd);
+      if (top === undefined) return undefined;
+      const origin = await run(["remote", "get-url", "origin"], top);
+      const url = origin.stdout.trim();
+      if (origin.exitCode !== 0 || url === "") return { repo: top, origin: false };
+      return { repo: resolveRepo(url, top), origin: true };
     },
 
     async checkBranchName(branch) {
