@@ -42,6 +42,8 @@ export interface Git {
   pruneWorktrees(mirror: string): Promise<void>;
   /** The commit a ref of the mirror points to, or undefined when it has none. */
   resolveCommit(mirror: string, ref: string): Promise<string | undefined>;
+  /** Whether `folder` is a folder at `commit` (trees only: a partial mirror answers without a download). */
+  isFolder(mirror: string, commit: string, folder: string): Promise<boolean>;
   /** Every file of a commit, from the repository root (trees only: a partial clone has them all). */
   listFiles(mirror: string, commit: string): Promise<string[]>;
 }
@@ -216,6 +218,12 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
     async resolveCommit(mirror, ref) {
       const result = await run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], mirror);
       return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    },
+
+    async isFolder(mirror, commit, folder) {
+      // Everything after the first ":" is the path, so a peel suffix would be read as part of the name.
+      const result = await run(["cat-file", "-t", `${commit}:${folder}`], mirror);
+      return result.exitCode === 0 && result.stdout.trim() === "tree";
     },
 
     async listFiles(mirror, commit) {

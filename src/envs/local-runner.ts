@@ -4,6 +4,7 @@ import type { Config } from "../config/load.js";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { cleanupTarget } from "./cleanup-target.js";
+import { checkComponentFolders } from "./component-folders.js";
 import { CHECKOUT_DIR, META_DIR, type ProgressListener } from "./context.js";
 import { makeEnvRoot } from "./env-root-folder.js";
 import type { Git } from "./git.js";
@@ -149,6 +150,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       record.commit = await timed(progress, "fetch", plan.shownAs, () =>
         git.fetchRef(record.mirror, plan.sourceRef, envRef(record.id), plan.shownAs),
       );
+      await checkComponentFolders(git, config, plan, record.mirror, record.commit);
     },
 
     place(plan, taken) {

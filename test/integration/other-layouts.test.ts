@@ -1,0 +1,86 @@
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSampleRepo } from "../../src/envs/sample-repo.js";
+import { createWorkspace, STAND_IN_NIX_PATH, type Workspace } from "../helpers/workspace.js";
+
+/**
+ * A monorepo laid out differently from HMS's: the components are folders at the root (hms-sme/,
+ * hms-dev/), not under SYSTEM-COMPONENTS/.
+ */
+const ROOT_LAYOUT: Record<string, string> = {
+  "hms-sme/Gemfile": 'gem "rails"\n',
+  "hms-sme/app/models/user.rb": "class User; end\n",
+  "hms-dev/package.json": "{}\n",
+  "hms-dev/src/index.ts": "export {};\n",
+};
+const ROOT_COMPONENTS = `components:
+  hms-sme: { name: HMS-SME, paths: ["hms-sme/**"] }
+  hms-dev: { name: HMS-DEV, paths: ["hms-dev/**"] }
+`;
+
+describe("a repository whose components are not under SYSTEM-COMPONENTS/", () => {
+  let ws: Workspace;
+  let repo: string;
+  /** A config file of the workspace for `repo`, with these lines. */
+  const configWith = (name: string, lines: string) => {
+    const file = join(ws.dir, name);
+    writeFileSync(
+      file,
+      `repo: ${JSON.stringify(repo)}\nenvRoot: ./root_envs\nstateFile: ./root-data/state.json\nnix:\n  nixPath: ${JSON.stringify(STAND_IN_NIX_PATH)}\n${lines}`,
+    );
+    return file;
+  };
+  beforeAll(async () => {
+    ws = await createWorkspace();
+    repo = join(ws.dir, "root-layout");
+    await createSampleRepo(repo, ROOT_LAYOUT);
+  });
+  afterAll(() => ws.remove());
+
+  it("a sparse environment of a component whose folder the commit lacks is refused, naming both, and leaves nothing", async () => {
+    const config = configWith(
+      "ops.yaml",
+      'components:\n  hms-ops: { name: HMS-OPS, paths: ["SYSTEM-COMPONENTS/HMS-OPS/**", "ops/**"] }\n',
+    );
+    const result = await ws.cli([
+      "provision",
+      "--component",
+      "hms-ops",
+      "--branch",
+      "main",
+      "--sparse",
+      "--config",
+      config,
+    ]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'component hms-ops\'s folders SYSTEM-COMPONENTS/HMS-OPS, ops (from its paths SYSTEM-COMPONENTS/HMS-OPS/**, ops/**) does not exist at branch "main"',
+    );
+    expect(result.stderr).toContain("set components.hms-ops.paths in hms.config.yaml");
+    const envRoot = join(ws.dir, "root_envs");
+    expect(readdirSync(envRoot).filter((name) => name !== ".mirrors")).toEqual([]);
+    const list = await ws.cli(["list", "--all", "--json", "--config", config]);
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  it("with the components' paths set to the root layout, the sparse checkout holds the component's folder", async () => {
+    const config = configWith("root.yaml", ROOT_COMPONENTS);
+    const result = await ws.cli([
+      "provision",
+      "--component",
+      "hms-dev",
+      "--branch",
+      "main",
+      "--sparse",
+      "--json",
+      "--config",
+      config,
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const env = JSON.parse(result.stdout) as { workdir: string; checkout: { folders: string[] } };
+    expect(env.checkout.folders).toEqual(["hms-dev"]);
+    expect(existsSync(join(env.workdir, "hms-dev", "src", "index.ts"))).toBe(true);
+    expect(existsSync(join(env.workdir, "hms-sme"))).toBe(false);
+  });
+});
