@@ -9,6 +9,7 @@ import { type Exec, execHere } from "./exec.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { forgetRefMaker, noteRefMaker } from "./ref-makers.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
+import { initSubmodules } from "./submodules.js";
 
 /**
  * Git through argument arrays only (no shell ever sees a branch name). One bare mirror per repository
@@ -33,6 +34,8 @@ export interface Git {
   fetchRef(mirror: string, sourceRef: string, localRef: string, shownAs: string): Promise<string>;
   /** A detached worktree at `commit`: every file, or (given `sparseFolders`) a cone-mode sparse checkout. */
   addWorktree(mirror: string, dir: string, commit: string, sparseFolders?: readonly string[]): Promise<void>;
+  /** Initialises the worktree's submodules (a sparse one's: those in its folders); returns how many. */
+  initSubmodules(mirror: string, dir: string, sparseFolders?: readonly string[]): Promise<number>;
   /** Adds folders to a sparse worktree (`git sparse-checkout add`); each must be a folder at `commit`. */
   widenWorktree(mirror: string, dir: string, commit: string, folders: readonly string[]): Promise<void>;
   /** Removes the worktree and its administrative entry; a worktree already gone is not an error. */
@@ -191,6 +194,9 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
       if (add.exitCode !== 0)
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
     },
+
+    initSubmodules: (mirror, dir, sparseFolders) =>
+      initSubmodules(withMirrorLock, mirror, dir, sparseFolders, exec),
 
     widenWorktree: (mirror, dir, commit, folders) =>
       widenWorktree(withMirrorLock, mirror, dir, commit, folders, exec),

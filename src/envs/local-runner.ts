@@ -198,9 +198,17 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       const commit = record.commit ?? "";
       // The checkout and the Nix build need nothing from each other, so they run side by side.
       const results = await Promise.allSettled([
-        timed(progress, "worktree", `${commit.slice(0, 12)}${describeCheckout(record)}`, () =>
-          git.addWorktree(record.mirror, record.workdir, commit, sparseFoldersOf(record)),
-        ),
+        (async () => {
+          await timed(progress, "worktree", `${commit.slice(0, 12)}${describeCheckout(record)}`, () =>
+            git.addWorktree(record.mirror, record.workdir, commit, sparseFoldersOf(record)),
+          );
+          const started = performance.now();
+          const count = await git.initSubmodules(record.mirror, record.workdir, sparseFoldersOf(record));
+          if (count > 0) {
+            const detail = `${count} initialised (git submodule update --init --recursive)`;
+            progress({ step: "submodules", detail, ms: Math.round(performance.now() - started) });
+          }
+        })(),
         (async () => {
           await timed(
             progress,

@@ -31,6 +31,8 @@ describe("a repository whose components are not under SYSTEM-COMPONENTS/", () =>
     );
     return file;
   };
+  const provisionWith = (config: string, args: string) =>
+    ws.cli(["provision", ...args.split(" "), "--config", config]);
   beforeAll(async () => {
     ws = await createWorkspace();
     repo = join(ws.dir, "root-layout");
@@ -43,16 +45,7 @@ describe("a repository whose components are not under SYSTEM-COMPONENTS/", () =>
       "ops.yaml",
       'components:\n  hms-ops: { name: HMS-OPS, paths: ["SYSTEM-COMPONENTS/HMS-OPS/**", "ops/**"] }\n',
     );
-    const result = await ws.cli([
-      "provision",
-      "--component",
-      "hms-ops",
-      "--branch",
-      "main",
-      "--sparse",
-      "--config",
-      config,
-    ]);
+    const result = await provisionWith(config, "--component hms-ops --branch main --sparse");
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
       'component hms-ops\'s folders SYSTEM-COMPONENTS/HMS-OPS, ops (from its paths SYSTEM-COMPONENTS/HMS-OPS/**, ops/**) does not exist at branch "main"',
@@ -66,17 +59,7 @@ describe("a repository whose components are not under SYSTEM-COMPONENTS/", () =>
 
   it("with the components' paths set to the root layout, the sparse checkout holds the component's folder", async () => {
     const config = configWith("root.yaml", ROOT_COMPONENTS);
-    const result = await ws.cli([
-      "provision",
-      "--component",
-      "hms-dev",
-      "--branch",
-      "main",
-      "--sparse",
-      "--json",
-      "--config",
-      config,
-    ]);
+    const result = await provisionWith(config, "--component hms-dev --branch main --sparse --json");
     expect(result.exitCode, result.stderr).toBe(0);
     const env = JSON.parse(result.stdout) as { workdir: string; checkout: { folders: string[] } };
     expect(env.checkout.folders).toEqual(["hms-dev"]);
