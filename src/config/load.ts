@@ -21,7 +21,8 @@ export interface Config {
   /** Path or URL of the monorepo; undefined means "the git toplevel of the current directory". */
   repo: string | undefined;
   cwd: string;
-  defaultBranch: string;
+  /** Undefined: the branch the repository's HEAD names (src/envs/repository.ts defaultBranchOf). */
+  defaultBranch: string | undefined;
   envRoot: string;
   cacheDir: string;
   stateFile: string;

@@ -168,7 +168,8 @@ export const configSchema = z
   .object({
     /** Path or URL of the monorepo. Default: the git toplevel of the current directory. */
     repo: z.string().min(1).optional(),
-    defaultBranch: z.string().min(1).default("main"),
+    /** Default: the branch the repository's HEAD names (`git ls-remote --symref REPO HEAD`), else `main`. */
+    defaultBranch: z.string().min(1).optional(),
     /** Default: `./temp_envs`, or `.git/hms-env/temp_envs` inside a git checkout (src/config/default-places.ts). */
     envRoot: z.string().min(1).optional(),
     /** Where the shared bare mirrors live. Default: `<envRoot>/.mirrors`. */

@@ -18,7 +18,7 @@ import {
   type TreeLocation,
 } from "./nixpkgs.js";
 import { BLOB_FILTER, mirrorKind, remoteAllowsFilter } from "./partial-mirror.js";
-import { chooseRepository } from "./repository.js";
+import { chooseRepository, defaultBranchOf } from "./repository.js";
 
 export interface Check {
   name: string;
@@ -169,7 +169,9 @@ async function checkRepo(context: EnvContext): Promise<Check> {
       fix: "set repo: in hms.config.yaml (a path or URL), or run hms-env inside the monorepo",
     };
   }
-  const listed = await execa("git", ["ls-remote", "--heads", repo, context.config.defaultBranch], {
+  const branch = await defaultBranchOf({ ...context.config, repo }, context.git);
+  const where = context.config.defaultBranch === undefined ? ", its HEAD" : "";
+  const listed = await execa("git", ["ls-remote", "--heads", repo, branch], {
     reject: false,
     stdin: "ignore",
     env: { GIT_TERMINAL_PROMPT: "0" },
@@ -186,11 +188,11 @@ async function checkRepo(context: EnvContext): Promise<Check> {
     return {
       name: "repo",
       ok: false,
-      detail: `${repo} has no branch ${context.config.defaultBranch}`,
+      detail: `${repo} has no branch ${branch}`,
       fix: "set defaultBranch in hms.config.yaml",
     };
   }
-  return { name: "repo", ok: true, detail: `${repo} (${context.config.defaultBranch} found)` };
+  return { name: "repo", ok: true, detail: `${repo} (${branch} found${where})` };
 }
 
 /** Which kind of mirror the repository has, or will get; either kind works, so this never fails. */

@@ -45,6 +45,8 @@ export interface Git {
   pruneWorktrees(mirror: string): Promise<void>;
   /** The commit a ref of the mirror points to, or undefined when it has none. */
   resolveCommit(mirror: string, ref: string): Promise<string | undefined>;
+  /** The branch a repository's HEAD names (`ls-remote --symref`), or undefined when it cannot say. */
+  remoteHead(repo: string): Promise<string | undefined>;
   /** Whether `folder` is a folder at `commit` (trees only: a partial mirror answers without a download). */
   isFolder(mirror: string, commit: string, folder: string): Promise<boolean>;
   /** Every file of a commit, from the repository root (trees only: a partial clone has them all). */
@@ -224,6 +226,12 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
     async resolveCommit(mirror, ref) {
       const result = await run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], mirror);
       return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    },
+
+    async remoteHead(repo) {
+      const listed = await run(["ls-remote", "--symref", "--", repo, "HEAD"]);
+      if (listed.exitCode !== 0) return undefined;
+      return /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(listed.stdout)?.[1];
     },
 
     async isFolder(mirror, commit, folder) {

@@ -25,3 +25,25 @@ export async function chooseRepository(
     note: found.origin ? " (origin)" : " (this checkout has no origin remote: its own branches are used)",
   };
 }
+
+/** What an unset `defaultBranch` means when the repository cannot be asked and never was. */
+export const FALLBACK_BRANCH = "main";
+/** The last answer per repository: offline, it still names the branch the triage ref was fetched as. */
+const remoteHeads = new Map<string, string>();
+
+/**
+ * `defaultBranch` from the configuration; without it, the branch the repository's HEAD names (GitHub's
+ * default branch: `main`, `master`, `trunk`...), asked each time (a rename is seen), else the last
+ * answer, else `main`.
+ */
+export async function defaultBranchOf(
+  config: Pick<Config, "repo" | "cwd" | "defaultBranch">,
+  git: Pick<Git, "repositoryOf" | "remoteHead">,
+): Promise<string> {
+  if (config.defaultBranch !== undefined) return config.defaultBranch;
+  const repo = (await chooseRepository(config, git))?.repo;
+  if (repo === undefined) return FALLBACK_BRANCH;
+  const head = await git.remoteHead(repo);
+  if (head !== undefined) remoteHeads.set(repo, head);
+  return head ?? remoteHeads.get(repo) ?? FALLBACK_BRANCH;
+}

@@ -149,7 +149,7 @@ describe("the seed's command in an ordinary clone, with no repo: in the config",
     const checks = JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string }[];
     expect(checks.find((check) => check.name === "repo")).toMatchObject({
       ok: true,
-      detail: `${github} (main found)`,
+      detail: `${github} (main found, its HEAD)`,
     });
   });
 });

@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSampleRepo } from "../../src/envs/sample-repo.js";
 import { createWorkspace, STAND_IN_NIX_PATH, type Workspace } from "../helpers/workspace.js";
@@ -65,5 +66,25 @@ describe("a repository whose components are not under SYSTEM-COMPONENTS/", () =>
     expect(env.checkout.folders).toEqual(["hms-dev"]);
     expect(existsSync(join(env.workdir, "hms-dev", "src", "index.ts"))).toBe(true);
     expect(existsSync(join(env.workdir, "hms-sme"))).toBe(false);
+  });
+
+  it("without defaultBranch, the repository's HEAD names it: doctor and triage use trunk", async () => {
+    const trunk = join(ws.dir, "trunk.git");
+    await execa("git", ["clone", "--quiet", "--bare", repo, trunk]);
+    await execa("git", ["branch", "--quiet", "--move", "main", "trunk"], { cwd: trunk });
+    const config = join(ws.dir, "trunk.yaml");
+    writeFileSync(
+      config,
+      readFileSync(configWith("x.yaml", ""), "utf8").replace(/^repo: .*$/m, `repo: ${JSON.stringify(trunk)}`),
+    );
+    const doctor = await ws.cli(["doctor", "--json", "--config", config]);
+    const checks = JSON.parse(doctor.stdout) as { name: string; ok: boolean; detail: string }[];
+    expect(checks.find((check) => check.name === "repo")).toMatchObject({
+      ok: true,
+      detail: `${trunk} (trunk found, its HEAD)`,
+    });
+    const triage = await ws.cli(["triage", "crash in hms-dev/src/index.ts", "--json", "--config", config]);
+    expect(triage.exitCode, triage.stderr).toBe(0);
+    expect((JSON.parse(triage.stdout) as { paths: string }).paths).toMatch(/files of trunk at [0-9a-f]{12}/);
   });
 });
