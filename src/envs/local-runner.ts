@@ -4,7 +4,7 @@ import type { Config } from "../config/load.js";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { cleanupTarget } from "./cleanup-target.js";
-import { checkComponentFolders } from "./component-folders.js";
+import { COMPONENT_ROOTS_FILE, checkComponentFolders, componentRoots } from "./component-folders.js";
 import { CHECKOUT_DIR, META_DIR, type ProgressListener } from "./context.js";
 import { makeEnvRoot } from "./env-root-folder.js";
 import type { Git } from "./git.js";
@@ -96,6 +96,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
     chmodSync(join(dir, "launch.sh"), 0o755);
     chmodSync(join(dir, "cleanup.sh"), 0o755);
     writeFileSync(join(dir, ".envrc"), envrc(scripts));
+    writeFileSync(join(dir, COMPONENT_ROOTS_FILE), JSON.stringify(componentRoots(config.components)));
     writeMetadata(record, config);
   };
 

@@ -68,6 +68,19 @@ describe("a repository whose components are not under SYSTEM-COMPONENTS/", () =>
     expect(existsSync(join(env.workdir, "hms-sme"))).toBe(false);
   });
 
+  it("the shell's component roots are the components' folders from the config", async () => {
+    const config = configWith("root.yaml", ROOT_COMPONENTS);
+    const result = await provisionWith(config, "--component hms-sme --branch main --json");
+    expect(result.exitCode, result.stderr).toBe(0);
+    const env = JSON.parse(result.stdout) as { path: string; workdir: string };
+    const shell = await execa("./launch.sh", ["--run", 'echo "$HMS_SME_ROOT"; ls "$HMS_SME_ROOT"'], {
+      cwd: env.path,
+      reject: false,
+    });
+    expect(shell.exitCode, shell.stderr).toBe(0);
+    expect(shell.stdout.split("\n")).toEqual([join(env.workdir, "hms-sme"), "Gemfile", "app"]);
+  });
+
   it("without defaultBranch, the repository's HEAD names it: doctor and triage use trunk", async () => {
     const trunk = join(ws.dir, "trunk.git");
     await execa("git", ["clone", "--quiet", "--bare", repo, trunk]);
