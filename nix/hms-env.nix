@@ -36,6 +36,16 @@ let
     else if builtins.substring 0 1 envDir == "/" then envDir
     else "$PWD/${envDir}";
 
+  # Where each component lives in the checkout, relative to it: hms-env writes
+  # the first folder of each components.<id>.paths into the environment's
+  # .hms-env/component-roots.json; without that file, the HMS layout.
+  rootsFile = "${envDirAbs}/.hms-env/component-roots.json";
+  givenRoots =
+    if builtins.substring 0 1 envDirAbs == "/" && builtins.pathExists rootsFile
+    then builtins.fromJSON (builtins.readFile rootsFile)
+    else { };
+  rootOf = id: default: "$PWD/${givenRoots.${id} or default}";
+
   # ==========================================================================
   # componentEnvVars: the default environment variables of each component.
   # EDIT THIS SECTION to change them, or pass --arg componentEnvVars (above).
@@ -60,16 +70,16 @@ let
 
     hms-sme = {
       HMS_COMPONENT = "HMS-SME";
-      HMS_SME_ROOT = "$PWD/SYSTEM-COMPONENTS/HMS-SME";
+      HMS_SME_ROOT = rootOf "hms-sme" "SYSTEM-COMPONENTS/HMS-SME";
       RAILS_ENV = "development";
       DATABASE_URL = "postgresql://localhost:5432/hms_sme_development";
     };
 
     hms-esr = {
       HMS_COMPONENT = "HMS-ESR";
-      HMS_ESR_ROOT = "$PWD/SYSTEM-COMPONENTS/HMS-ESR";
+      HMS_ESR_ROOT = rootOf "hms-esr" "SYSTEM-COMPONENTS/HMS-ESR";
       # the "custom ESR config" lives in the checkout, so it follows the branch
-      ESR_CONFIG = "$PWD/SYSTEM-COMPONENTS/HMS-ESR/config/esr.yml";
+      ESR_CONFIG = "${rootOf "hms-esr" "SYSTEM-COMPONENTS/HMS-ESR"}/config/esr.yml";
     };
 
     hms-dev = {
@@ -80,7 +90,7 @@ let
 
     hms-sys = {
       HMS_COMPONENT = "HMS-SYS";
-      HMS_SYS_ROOT = "$PWD/SYSTEM-COMPONENTS/HMS-SYS";
+      HMS_SYS_ROOT = rootOf "hms-sys" "SYSTEM-COMPONENTS/HMS-SYS";
       # bindgen and prost find libclang and protoc here instead of guessing
       LIBCLANG_PATH = "${pkgs.llvmPackages.libclang.lib}/lib";
       PROTOC = "${pkgs.protobuf}/bin/protoc";

@@ -21,6 +21,8 @@ export type HmsErrorCode =
   /** An id prefix that matches several environments: the message lists them. */
   | "AMBIGUOUS_ID"
   | "REF_NOT_FOUND"
+  /** A sparse environment's component has none of its folders at the commit (exit 2: fix its paths). */
+  | "COMPONENT_FOLDER_MISSING"
   | "LIMIT_REACHED"
   | "GIT_FAILED"
   | "NIX_FAILED"
@@ -45,6 +47,7 @@ const USER_ERRORS: ReadonlySet<HmsErrorCode> = new Set([
   "NOT_FOUND",
   "AMBIGUOUS_ID",
   "REF_NOT_FOUND",
+  "COMPONENT_FOLDER_MISSING",
   "LIMIT_REACHED",
   // The request does not fit the environment's status now (cleaning a cleaned one, say): nothing changed.
   "INVALID_TRANSITION",

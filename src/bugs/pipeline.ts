@@ -117,6 +117,8 @@ export interface BugPipelineDeps {
   engine: TriageEngine;
   config: Pick<Config, "defaultBranch" | "teams"> & { slack: Pick<Config["slack"], "autoProvision"> };
   provision(request: ProvisionRequest, progress?: ProgressListener): Promise<EnvRecord>;
+  /** The branch of a report that names none; default: `config.defaultBranch`, else `main`. */
+  defaultBranch?: () => Promise<string>;
   notifiers?: BugNotifier[];
   log: PipelineLog;
   now(): Date;
@@ -239,13 +241,11 @@ export function createBugPipeline(deps: BugPipelineDeps) {
     tell({ kind: "provisioning", bug: marked });
     let envId: string | undefined;
     try {
-      const env = await deps.provision(
-        { component, branch: bug.branch ?? config.defaultBranch, owner },
-        (event) => {
-          envId = reservedEnvId(event) ?? envId;
-          if (envId) reserved.set(envId, bug.id);
-        },
-      );
+      const branch = bug.branch ?? (await (deps.defaultBranch?.() ?? config.defaultBranch ?? "main"));
+      const env = await deps.provision({ component, branch, owner }, (event) => {
+        envId = reservedEnvId(event) ?? envId;
+        if (envId) reserved.set(envId, bug.id);
+      });
       const ready = await patch(bug.id, { environment: env.id, provisionError: null });
       log.info(`${bug.id}: environment ${env.id} ready for ${env.owner} at ${env.path}`);
       tell({ kind: "ready", bug: ready, env });

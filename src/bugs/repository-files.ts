@@ -1,5 +1,6 @@
 import type { Config } from "../config/load.js";
 import type { Git } from "../envs/git.js";
+import { chooseRepository, defaultBranchOf, FALLBACK_BRANCH } from "../envs/repository.js";
 import { createFileIndex, type FileIndex } from "../triage/file-index.js";
 import { createFileOwnership } from "../triage/paths.js";
 
@@ -24,12 +25,12 @@ export function triageRefFor(defaultBranch: string): string {
 
 export function createRepositoryFiles({ config, git }: { config: Config; git: Git }) {
   const ownerOf = createFileOwnership(config.components);
-  const branch = config.defaultBranch;
-  const ref = triageRefFor(branch);
+  // Set by each refresh when the configuration leaves the default branch to the repository's HEAD.
+  let branch = config.defaultBranch ?? FALLBACK_BRANCH;
   let kept: FileIndex | undefined;
 
   const mirrorOf = async (): Promise<string | undefined> => {
-    const repo = config.repo ?? (await git.toplevel(config.cwd));
+    const repo = (await chooseRepository(config, git))?.repo;
     return repo === undefined ? undefined : git.ensureMirror(repo, config.cacheDir);
   };
 
@@ -48,6 +49,8 @@ export function createRepositoryFiles({ config, git }: { config: Config; git: Gi
      */
     async refresh(): Promise<RepositoryFiles> {
       const mirror = await mirrorOf();
+      branch = await defaultBranchOf(config, git);
+      const ref = triageRefFor(branch);
       if (mirror === undefined) {
         return { index: undefined, source: "no repository: paths are read by components.<id>.paths alone" };
       }
@@ -73,7 +76,7 @@ export function createRepositoryFiles({ config, git }: { config: Config; git: Gi
     /** The index of what the mirror has now, without fetching: cheap enough to call before each decision. */
     async current(): Promise<RepositoryFiles> {
       const mirror = await mirrorOf();
-      const commit = mirror === undefined ? undefined : await git.resolveCommit(mirror, ref);
+      const commit = mirror === undefined ? undefined : await git.resolveCommit(mirror, triageRefFor(branch));
       if (mirror === undefined || commit === undefined)
         return { index: kept, source: kept ? describe(kept) : "no file index yet" };
       const index = await indexAt(mirror, commit);

@@ -1,6 +1,7 @@
 import type { App } from "../app.js";
 import type { ProgressListener } from "../envs/context.js";
 import type { ProvisionRequest } from "../envs/plan.js";
+import { defaultBranchOf } from "../envs/repository.js";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { TriageEngine } from "../triage/engine.js";
@@ -34,6 +35,7 @@ export async function createBugServices(app: App, log: PipelineLog): Promise<Bug
     engine,
     config: app.config,
     provision: provisionFor,
+    defaultBranch: () => defaultBranchOf(app.config, app.git),
     log,
     now: () => app.clock.now(),
   });

@@ -75,8 +75,16 @@ const SYSTEM_FOLDERS = [
   "/snap",
 ];
 
+/**
+ * Shared scratch folders inside the system's trees: like /tmp, an env root may be made below them,
+ * never at them. /dev/shm is the tmpfs many machines have for fast throwaway checkouts.
+ */
+const SCRATCH_IN_SYSTEM_TREES = ["/dev/shm"];
+
 /** The system folder the real path is, or lies in, when that rules it out as an env root. */
 function systemFolderOf(root: string): string | undefined {
+  const scratch = SCRATCH_IN_SYSTEM_TREES.find((folder) => isSameOrAbove(realPathOf(folder), root));
+  if (scratch !== undefined) return realPathOf(scratch) === root ? scratch : undefined;
   // Real paths, so /lib linked to /usr/lib (a merged /usr) is named as what it is.
   const tree = SYSTEM_TREES.map(realPathOf).find((folder) => isSameOrAbove(folder, root));
   return tree ?? SYSTEM_FOLDERS.map(realPathOf).find((folder) => folder === root);

@@ -5,6 +5,7 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { HmsError } from "../errors.js";
 import { readConfigText } from "./config-file.js";
+import { defaultPlaces } from "./default-places.js";
 import { DEFAULT_COMPONENTS } from "./defaults.js";
 import { parseDuration } from "./duration.js";
 import { checkEnvRoot, enclosingCheckout } from "./env-root.js";
@@ -20,7 +21,8 @@ export interface Config {
   /** Path or URL of the monorepo; undefined means "the git toplevel of the current directory". */
   repo: string | undefined;
   cwd: string;
-  defaultBranch: string;
+  /** Undefined: the branch the repository's HEAD names (src/envs/repository.ts defaultBranchOf). */
+  defaultBranch: string | undefined;
   envRoot: string;
   cacheDir: string;
   stateFile: string;
@@ -192,7 +194,8 @@ function checkTimeouts(timeouts: Config["timeouts"], parsed: ParsedConfigFile, f
 
 function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir: string): Config {
   const at = (path: string) => resolve(baseDir, path);
-  const envRoot = at(parsed.envRoot);
+  const places = defaultPlaces(baseDir);
+  const envRoot = parsed.envRoot === undefined ? places.envRoot : at(parsed.envRoot);
   const timeouts = {
     defaultMs: parseDuration(parsed.defaults.timeout),
     minMs: parseDuration(parsed.limits.minTimeout),
@@ -206,7 +209,7 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
     defaultBranch: parsed.defaultBranch,
     envRoot,
     cacheDir: parsed.cacheDir === undefined ? resolve(envRoot, ".mirrors") : at(parsed.cacheDir),
-    stateFile: at(parsed.stateFile),
+    stateFile: parsed.stateFile === undefined ? places.stateFile : at(parsed.stateFile),
     rootCauseDb: parsed.rootCauseDb === undefined ? SHIPPED_ROOT_CAUSE_DB : at(parsed.rootCauseDb),
     nix: {
       file: parsed.nix.file === undefined ? SHIPPED_NIX_FILE : at(parsed.nix.file),
@@ -265,7 +268,7 @@ function resolveGithub(
 }
 
 /** URLs and scp-like addresses (git@host:org/repo) stay as they are; paths become absolute. */
-function resolveRepo(repo: string, baseDir: string): string {
+export function resolveRepo(repo: string, baseDir: string): string {
   const looksRemote = /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo);
   return looksRemote || isAbsolute(repo) ? repo : resolve(baseDir, repo);
 }

@@ -168,11 +168,14 @@ export const configSchema = z
   .object({
     /** Path or URL of the monorepo. Default: the git toplevel of the current directory. */
     repo: z.string().min(1).optional(),
-    defaultBranch: z.string().min(1).default("main"),
-    envRoot: z.string().min(1).default("./temp_envs"),
+    /** Default: the branch the repository's HEAD names (`git ls-remote --symref REPO HEAD`), else `main`. */
+    defaultBranch: z.string().min(1).optional(),
+    /** Default: `./temp_envs`, or `.git/hms-env/temp_envs` inside a git checkout (src/config/default-places.ts). */
+    envRoot: z.string().min(1).optional(),
     /** Where the shared bare mirrors live. Default: `<envRoot>/.mirrors`. */
     cacheDir: z.string().min(1).optional(),
-    stateFile: z.string().min(1).default("./data/state.json"),
+    /** Default: `./data/state.json`, or `.git/hms-env/data/state.json` inside a git checkout. */
+    stateFile: z.string().min(1).optional(),
     /** Default: the root-cause database shipped with hms-env. */
     rootCauseDb: z.string().min(1).optional(),
     defaults: z

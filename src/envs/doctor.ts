@@ -18,6 +18,7 @@ import {
   type TreeLocation,
 } from "./nixpkgs.js";
 import { BLOB_FILTER, mirrorKind, remoteAllowsFilter } from "./partial-mirror.js";
+import { chooseRepository, defaultBranchOf } from "./repository.js";
 
 export interface Check {
   name: string;
@@ -159,7 +160,7 @@ async function evaluateLibVersion(tree: string, env: Record<string, string>): Pr
 }
 
 async function checkRepo(context: EnvContext): Promise<Check> {
-  const repo = context.config.repo ?? (await context.git.toplevel(context.config.cwd));
+  const repo = (await chooseRepository(context.config, context.git))?.repo;
   if (repo === undefined) {
     return {
       name: "repo",
@@ -168,7 +169,9 @@ async function checkRepo(context: EnvContext): Promise<Check> {
       fix: "set repo: in hms.config.yaml (a path or URL), or run hms-env inside the monorepo",
     };
   }
-  const listed = await execa("git", ["ls-remote", "--heads", repo, context.config.defaultBranch], {
+  const branch = await defaultBranchOf({ ...context.config, repo }, context.git);
+  const where = context.config.defaultBranch === undefined ? ", its HEAD" : "";
+  const listed = await execa("git", ["ls-remote", "--heads", repo, branch], {
     reject: false,
     stdin: "ignore",
     env: { GIT_TERMINAL_PROMPT: "0" },
@@ -185,16 +188,16 @@ async function checkRepo(context: EnvContext): Promise<Check> {
     return {
       name: "repo",
       ok: false,
-      detail: `${repo} has no branch ${context.config.defaultBranch}`,
+      detail: `${repo} has no branch ${branch}`,
       fix: "set defaultBranch in hms.config.yaml",
     };
   }
-  return { name: "repo", ok: true, detail: `${repo} (${context.config.defaultBranch} found)` };
+  return { name: "repo", ok: true, detail: `${repo} (${branch} found${where})` };
 }
 
 /** Which kind of mirror the repository has, or will get; either kind works, so this never fails. */
 async function checkMirror(context: EnvContext): Promise<Check> {
-  const repo = context.config.repo ?? (await context.git.toplevel(context.config.cwd));
+  const repo = (await chooseRepository(context.config, context.git))?.repo;
   if (repo === undefined) return { name: "mirror", ok: true, detail: "no repository yet (see repo)" };
   const mirror = mirrorPathFor(repo, context.config.cacheDir);
   if (existsSync(join(mirror, "HEAD"))) {

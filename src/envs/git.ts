@@ -2,12 +2,14 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { resolveRepo } from "../config/load.js";
 import { HmsError } from "../errors.js";
 import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { forgetRefMaker, noteRefMaker } from "./ref-makers.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
+import { initSubmodules } from "./submodules.js";
 
 /**
  * Git through argument arrays only (no shell ever sees a branch name). One bare mirror per repository
@@ -19,6 +21,11 @@ export interface Git {
   withMirrorLock: MirrorLock;
   /** The git toplevel of `cwd`, or undefined outside a repository. */
   toplevel(cwd: string): Promise<string | undefined>;
+  /**
+   * What a checkout is a clone of: its `origin` remote's URL (a relative path made absolute), where
+   * branches and PRs are pushed, or the checkout itself when it has no origin. Undefined outside one.
+   */
+  repositoryOf(cwd: string): Promise<{ repo: string; origin: boolean } | undefined>;
   /** `git check-ref-format --branch`: throws INVALID_INPUT naming the branch when git rejects it. */
   checkBranchName(branch: string): Promise<void>;
   /** The repository's mirror, made on first use: partial (`blob:none`) when `partialClone` and the remote allow it. */
@@ -27,6 +34,8 @@ export interface Git {
   fetchRef(mirror: string, sourceRef: string, localRef: string, shownAs: string): Promise<string>;
   /** A detached worktree at `commit`: every file, or (given `sparseFolders`) a cone-mode sparse checkout. */
   addWorktree(mirror: string, dir: string, commit: string, sparseFolders?: readonly string[]): Promise<void>;
+  /** Initialises the worktree's submodules (a sparse one's: those in its folders); returns how many. */
+  initSubmodules(mirror: string, dir: string, sparseFolders?: readonly string[]): Promise<number>;
   /** Adds folders to a sparse worktree (`git sparse-checkout add`); each must be a folder at `commit`. */
   widenWorktree(mirror: string, dir: string, commit: string, folders: readonly string[]): Promise<void>;
   /** Removes the worktree and its administrative entry; a worktree already gone is not an error. */
@@ -36,6 +45,10 @@ export interface Git {
   pruneWorktrees(mirror: string): Promise<void>;
   /** The commit a ref of the mirror points to, or undefined when it has none. */
   resolveCommit(mirror: string, ref: string): Promise<string | undefined>;
+  /** The branch a repository's HEAD names (`ls-remote --symref`), or undefined when it cannot say. */
+  remoteHead(repo: string): Promise<string | undefined>;
+  /** Whether `folder` is a folder at `commit` (trees only: a partial mirror answers without a download). */
+  isFolder(mirror: string, commit: string, folder: string): Promise<boolean>;
   /** Every file of a commit, from the repository root (trees only: a partial clone has them all). */
   listFiles(mirror: string, commit: string): Promise<string[]>;
 }
@@ -92,12 +105,21 @@ export function mirrorLock(holder: LockHolder): MirrorLock {
 export function createGit({ holder, exec = execHere }: { holder: LockHolder; exec?: Exec }): Git {
   const withMirrorLock = mirrorLock(holder);
   const run = (args: string[], cwd?: string) => git(args, cwd, exec);
+  const toplevel = async (cwd: string) => {
+    const result = await run(["rev-parse", "--show-toplevel"], cwd);
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  };
   return {
     withMirrorLock,
+    toplevel,
 
-    async toplevel(cwd) {
-      const result = await run(["rev-parse", "--show-toplevel"], cwd);
-      return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    async repositoryOf(cwd) {
+      const top = await toplevel(cwd);
+      if (top === undefined) return undefined;
+      const origin = await run(["remote", "get-url", "origin"], top);
+      const url = origin.stdout.trim();
+      if (origin.exitCode !== 0 || url === "") return { repo: top, origin: false };
+      return { repo: resolveRepo(url, top), origin: true };
     },
 
     async checkBranchName(branch) {
@@ -176,6 +198,9 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
     },
 
+    initSubmodules: (mirror, dir, sparseFolders) =>
+      initSubmodules(withMirrorLock, mirror, dir, sparseFolders, exec),
+
     widenWorktree: (mirror, dir, commit, folders) =>
       widenWorktree(withMirrorLock, mirror, dir, commit, folders, exec),
 
@@ -202,6 +227,18 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
     async resolveCommit(mirror, ref) {
       const result = await run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], mirror);
       return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    },
+
+    async remoteHead(repo) {
+      const listed = await run(["ls-remote", "--symref", "--", repo, "HEAD"]);
+      if (listed.exitCode !== 0) return undefined;
+      return /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(listed.stdout)?.[1];
+    },
+
+    async isFolder(mirror, commit, folder) {
+      // Everything after the first ":" is the path, so a peel suffix would be read as part of the name.
+      const result = await run(["cat-file", "-t", `${commit}:${folder}`], mirror);
+      return result.exitCode === 0 && result.stdout.trim() === "tree";
     },
 
     async listFiles(mirror, commit) {

@@ -4,7 +4,9 @@ import type { Config } from "../config/load.js";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import { cleanupTarget } from "./cleanup-target.js";
+import { COMPONENT_ROOTS_FILE, checkComponentFolders, componentRoots } from "./component-folders.js";
 import { CHECKOUT_DIR, META_DIR, type ProgressListener } from "./context.js";
+import { makeEnvRoot } from "./env-root-folder.js";
 import type { Git } from "./git.js";
 import { throwIfInterrupted } from "./interrupt.js";
 import { writeMetadata } from "./metadata.js";
@@ -13,6 +15,7 @@ import { nixConfigLines, nixpkgsArgs, PIN_FILE, PKGS_FILE, pinDir } from "./nixp
 import { removeOrphans, scanOrphans } from "./orphans.js";
 import type { ProvisionPlan } from "./plan.js";
 import type { Runner } from "./ports.js";
+import { chooseRepository } from "./repository.js";
 import { isInside, removeInsideRoot } from "./safe-remove.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
 import { SHELL_ENV_FILE, SHELL_RC_FILE, shellRc } from "./shell-env.js";
@@ -60,6 +63,8 @@ async function timed<T>(progress: ProgressListener, step: string, detail: string
  * that enter and remove it.
  */
 export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOptions): Runner {
+  /** How each repository was chosen (`check`), shown once on the mirror line (`fetch`). */
+  const repositoryNotes = new Map<string, string>();
   const writeFiles = (record: EnvRecord, plan: ProvisionPlan) => {
     const dir = record.path;
     const scripts: ScriptContext = {
@@ -91,6 +96,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
     chmodSync(join(dir, "launch.sh"), 0o755);
     chmodSync(join(dir, "cleanup.sh"), 0o755);
     writeFileSync(join(dir, ".envrc"), envrc(scripts));
+    writeFileSync(join(dir, COMPONENT_ROOTS_FILE), JSON.stringify(componentRoots(config.components)));
     writeMetadata(record, config);
   };
 
@@ -125,23 +131,27 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
   return {
     async check(plan) {
       if (plan.source.kind === "branch") await git.checkBranchName(plan.source.branch);
-      const repo = config.repo ?? (await git.toplevel(config.cwd));
-      if (repo === undefined) {
+      const chosen = await chooseRepository(config, git);
+      if (chosen === undefined) {
         throw new HmsError(
           "USAGE",
           `no repository: ${config.cwd} is not inside a git checkout and the config sets no "repo"`,
         );
       }
-      return { repo };
+      repositoryNotes.set(chosen.repo, chosen.note);
+      return { repo: chosen.repo };
     },
 
     async fetch(record, plan, progress) {
-      record.mirror = await timed(progress, "mirror", record.repo, () =>
+      const shown = `${record.repo}${repositoryNotes.get(record.repo) ?? ""}`;
+      makeEnvRoot(config.envRoot);
+      record.mirror = await timed(progress, "mirror", shown, () =>
         git.ensureMirror(record.repo, config.cacheDir, { partialClone: config.mirror.partialClone }),
       );
       record.commit = await timed(progress, "fetch", plan.shownAs, () =>
         git.fetchRef(record.mirror, plan.sourceRef, envRef(record.id), plan.shownAs),
       );
+      await checkComponentFolders(git, config, plan, record.mirror, record.commit);
     },
 
     place(plan, taken) {
@@ -156,7 +166,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
      * it goes.
      */
     async reserve(record) {
-      mkdirSync(config.envRoot, { recursive: true });
+      makeEnvRoot(config.envRoot);
       mkdirSync(record.path);
       try {
         writeMetadata(record, config);
@@ -189,9 +199,17 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       const commit = record.commit ?? "";
       // The checkout and the Nix build need nothing from each other, so they run side by side.
       const results = await Promise.allSettled([
-        timed(progress, "worktree", `${commit.slice(0, 12)}${describeCheckout(record)}`, () =>
-          git.addWorktree(record.mirror, record.workdir, commit, sparseFoldersOf(record)),
-        ),
+        (async () => {
+          await timed(progress, "worktree", `${commit.slice(0, 12)}${describeCheckout(record)}`, () =>
+            git.addWorktree(record.mirror, record.workdir, commit, sparseFoldersOf(record)),
+          );
+          const started = performance.now();
+          const count = await git.initSubmodules(record.mirror, record.workdir, sparseFoldersOf(record));
+          if (count > 0) {
+            const detail = `${count} initialised (git submodule update --init --recursive)`;
+            progress({ step: "submodules", detail, ms: Math.round(performance.now() - started) });
+          }
+        })(),
         (async () => {
           await timed(
             progress,

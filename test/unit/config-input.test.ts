@@ -84,6 +84,21 @@ describe("the env root", () => {
     }
   });
 
+  it("may lie below /dev/shm, the tmpfs for throwaway checkouts, but not at it nor elsewhere in /dev", async () => {
+    const home = join(tempDir(), "home");
+    const check = (root: string) => () => checkEnvRoot(root, guards(home), "hms.config.yaml");
+    for (const root of ["/dev/shm/hms-envs", "/dev/shm/a/b/envs"]) expect(check(root)).not.toThrow();
+    await expectHmsError(
+      check("/dev/shm"),
+      "CONFIG_INVALID",
+      "envRoot /dev/shm is the system folder /dev/shm",
+    );
+    await expectHmsError(check("/dev/shm/"), "CONFIG_INVALID", "is the system folder /dev/shm");
+    await expectHmsError(check("/dev/hms-envs"), "CONFIG_INVALID", "inside the system folder /dev");
+    await expectHmsError(check("/dev/shmx/envs"), "CONFIG_INVALID", "inside the system folder /dev");
+    await expectHmsError(check("/dev/shm/../envs"), "CONFIG_INVALID", "inside the system folder /dev");
+  });
+
   it("is judged on real paths: a link to / or to the home folder is refused too", async () => {
     const dir = tempDir();
     const home = join(dir, "home");

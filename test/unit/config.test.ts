@@ -49,7 +49,7 @@ describe("built-in defaults (no config file anywhere)", () => {
     expect(config.stateFile).toBe(join(cwd, "data", "state.json"));
     expect(config.cacheDir).toBe(join(cwd, "temp_envs", ".mirrors"));
     expect(config.repo).toBeUndefined();
-    expect(config.defaultBranch).toBe("main");
+    expect(config.defaultBranch).toBeUndefined();
   });
 
   it("turn Slack's auto-provisioning on, warn 1h before a deadline and offer Extend 4h and 24h", () => {
