@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_COMPONENTS } from "../../../src/config/defaults.js";
+import { createComponentDetector } from "../../../src/triage/components.js";
 import { createDuplicateIndex, type OpenBug } from "../../../src/triage/duplicates.js";
 import { createRootCauseIndex } from "../../../src/triage/root-cause/index.js";
 import { signaturePattern } from "../../../src/triage/root-cause/signatures.js";
@@ -141,6 +143,27 @@ describe("a root-cause entry written in German", () => {
       "RC-DE-003",
     ]);
     expect([...edges.signatureHits("Pufferüberlauf im Puffer; Anhang zu großartig").keys()]).toEqual([]);
+  });
+});
+
+describe("component keywords in another language", () => {
+  const esr = DEFAULT_COMPONENTS["hms-esr"];
+  if (esr === undefined) throw new Error("hms-esr is a default component");
+  const detect = createComponentDetector({
+    ...DEFAULT_COMPONENTS,
+    "hms-esr": { ...esr, keywords: ["счёт", "Abrechnung", "結算"] },
+  });
+  const top = (text: string) => detect({ text }).components[0]?.component;
+
+  it("route a report that uses them, in any case, as whole words", () => {
+    expect(top("Не сохраняется СЧЁТ клиента")).toBe("hms-esr");
+    expect(top("Die Abrechnung schlägt fehl")).toBe("hms-esr");
+    expect(top("結算模块报错")).toBe("hms-esr");
+  });
+
+  it("do not match inside a longer word", () => {
+    expect(top("Не работает счётчик посещений")).toBeUndefined();
+    expect(top("Die Abrechnungsübersicht lädt nicht")).toBeUndefined();
   });
 });
 
