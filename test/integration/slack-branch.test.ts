@@ -1,20 +1,16 @@
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { anyReady, blockText, type SlackHarness, settle, useSlackHarness } from "../helpers/slack-app.js";
-import { CHANNELS, PEOPLE, SME_REPORT } from "../helpers/teams.js";
+import {
+  anyReady,
+  blockText,
+  channelMessage,
+  type SlackHarness,
+  settle,
+  useSlackHarness,
+} from "../helpers/slack-app.js";
+import { SME_REPORT } from "../helpers/teams.js";
 
 const open = useSlackHarness();
-
-const report = (h: SlackHarness, text: string) =>
-  h.send.event({
-    type: "message",
-    channel: CHANNELS.bugs,
-    channel_type: "channel",
-    user: PEOPLE.ana,
-    text,
-    ts: `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`,
-    event_ts: "1",
-  });
 
 function cardText(h: SlackHarness): string {
   const [posted] = h.fake
@@ -28,7 +24,9 @@ describe("branch: in a Slack report", () => {
   it("is read through Slack's bold, backticks and the sentence's comma, and provisions that branch", async () => {
     const h = await open();
     await execa("git", ["-C", h.ws.repo.path, "branch", "feature/x", h.ws.repo.featureBranch]);
-    const answer = await report(h, `${SME_REPORT}\nSeen on *branch:* \`feature/x\`, since this morning`);
+    const answer = await h.send.event(
+      channelMessage(`${SME_REPORT}\nSeen on *branch:* \`feature/x\`, since this morning`),
+    );
     expect(answer.status).toBe(200);
     await settle(h, anyReady(h), "the environment");
 
@@ -39,7 +37,9 @@ describe("branch: in a Slack report", () => {
 
   it("that is not a valid branch name is never given to git: the default branch, and the card says why", async () => {
     const h = await open();
-    await report(h, `${SME_REPORT}\nbranch: <https://example.com/a?b=c|https://example.com/a?b=c>`);
+    await h.send.event(
+      channelMessage(`${SME_REPORT}\nbranch: <https://example.com/a?b=c|https://example.com/a?b=c>`),
+    );
     await settle(h, anyReady(h), "the environment");
 
     expect(h.environments()[0]).toMatchObject({ branch: "main", status: "ready" });
