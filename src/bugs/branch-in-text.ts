@@ -11,7 +11,9 @@ export type BranchInText = { branch: string } | { rejected: string };
  * The key: `branch` with any emphasis or code markers around it, then `:` or `=`. It stands after a
  * space, punctuation or markup, so `feature_branch: x` or `mybranch=x` is not it.
  */
-const KEY = /(?<![\p{L}\p{N}_/-])[*_~`]*branch[*_~`]*[ \t]*[:=][ \t]*(?=\S)/giu;
+const KEY = /(?<![\p{L}\p{N}_/-])[*_~`]{0,3}branch[*_~`]{0,3}[ \t]*[:=][ \t]*(?=\S)/giu;
+/** A pasted log can say "branch:" thousands of times; a report's own field comes among the first. */
+const MAX_KEYS = 100;
 /** The last word before the key on its line: `on branch: main` is a field, `The main branch: broken` is not. */
 const WORD_BEFORE = /([\p{L}\p{N}]+)[^\p{L}\p{N}\n]*$/u;
 /**
@@ -36,7 +38,9 @@ const TRAILING = /[*_~`"'”’»)\]}>,.;:!?…]+$/;
 
 /** The first `branch:` field of the text, as a valid branch name or as what was rejected. */
 export function readBranch(text: string): BranchInText | undefined {
+  let tried = 0;
   for (const match of text.matchAll(KEY)) {
+    if (++tried > MAX_KEYS) break;
     const at = match.index ?? 0;
     const before = WORD_BEFORE.exec(text.slice(Math.max(0, at - 40), at))?.[1]?.toLowerCase();
     if (before !== undefined && NOT_A_FIELD.has(before)) continue;

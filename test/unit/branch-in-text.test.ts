@@ -64,6 +64,25 @@ describe("branch: in a report, as people paste it", () => {
   });
 });
 
+describe("branch: in a huge paste", () => {
+  // Each of these took minutes with an unbounded run of markup before the key (a quadratic scan).
+  it.each([
+    ["a run of a million stars after the key", `${"x".repeat(5e6)} branch: ${"*".repeat(1e6)}`, undefined],
+    ["two million backticks", `branch: ${"`".repeat(2e6)}`, undefined],
+    ["three million stars", "*".repeat(3e6), undefined],
+    ["a sentence repeated 300,000 times", "main branch: x ".repeat(300_000), undefined],
+  ])("%s is read at once", (_label, text, expected) => {
+    expect(readBranch(text)).toEqual(expected);
+  });
+
+  it("reads the field among the first hundred mentions of a branch", () => {
+    expect(readBranch(`${"the main branch: broken\n".repeat(99)}branch: feature/x`)).toEqual({
+      branch: "feature/x",
+    });
+    expect(readBranch(`${"the main branch: broken\n".repeat(100)}branch: feature/x`)).toBeUndefined();
+  });
+});
+
 describe("isBranchName", () => {
   it("takes what git check-ref-format --branch takes", () => {
     for (const name of ["main", "feature/x", "release/2.1", "feature/it's", "$(x)", "fix/ünïcode", "a.b/c_d"])
