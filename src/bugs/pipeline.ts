@@ -10,6 +10,7 @@ import type { EnvRecord, StateData } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import type { TriageEngine } from "../triage/engine.js";
 import type { TriageDecision } from "../triage/types.js";
+import { readBranch } from "./branch-in-text.js";
 import {
   addTriagedBug,
   assignManually,
@@ -69,6 +70,8 @@ export interface TriageSnapshot {
 /** The bug record with the pipeline's own fields (kept in the same record, which stores unknown keys). */
 export interface PipelineBug extends BugRecord {
   branch?: string | null;
+  /** Why a `branch:` in the report was not used (not a valid branch name); shown on the card. */
+  branchNote?: string | null;
   severity?: string | null;
   origin?: BugOrigin;
   triage?: TriageSnapshot;
@@ -125,11 +128,6 @@ export interface BugPipelineDeps {
 }
 
 export type BugPipeline = ReturnType<typeof createBugPipeline>;
-
-/** `branch: feature/x` (or `branch=feature/x`) anywhere in a report names the branch to check out. */
-export function branchFromText(text: string): string | undefined {
-  return /(?:^|[\s`(])branch\s*[:=]\s*`?([^\s`)]+)/i.exec(text)?.[1];
-}
 
 /**
  * The message a report is about, for a report from Slack that names one (the channel door, File as bug):
@@ -278,7 +276,9 @@ export function createBugPipeline(deps: BugPipelineDeps) {
      */
     async file(report: BugReport): Promise<Filed | null> {
       const now = deps.now();
-      const branch = report.branch?.trim() || branchFromText(report.text);
+      const chosen = report.branch?.trim();
+      const named = chosen ? { branch: chosen } : readBranch(report.text);
+      const branch = named !== undefined && "branch" in named ? named.branch : undefined;
       const reportKey = reportKeyOf(report.origin);
       const recorded = await store.update((state) => {
         const { delivery } = report;
@@ -296,6 +296,11 @@ export function createBugPipeline(deps: BugPipelineDeps) {
           now,
           (decision) => ({
             branch: branch ?? null,
+            ...(named !== undefined && "rejected" in named
+              ? {
+                  branchNote: `branch ${JSON.stringify(named.rejected)} is not a valid branch name; used the default (${config.defaultBranch})`,
+                }
+              : {}),
             severity: report.severity ?? null,
             origin: report.origin,
             triage: snapshotOf(decision),

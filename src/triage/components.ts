@@ -3,7 +3,7 @@ import { HmsError } from "../errors.js";
 import type { FileIndex } from "./file-index.js";
 import { createPathResolver } from "./path-resolver.js";
 import { pathsInText } from "./paths.js";
-import { clampText, compilePhrase } from "./text.js";
+import { clampText, compilePhrase, type TextPattern } from "./text.js";
 import {
   type ComponentMatch,
   type ComponentRouting,
@@ -41,7 +41,7 @@ const UNCOUNTED_SHOWN = 5;
 
 interface Cue {
   text: string;
-  pattern: RegExp;
+  pattern: TextPattern;
 }
 
 interface ComponentCues {

@@ -8,7 +8,7 @@ import { type RunningSlack, startSlack } from "../../src/slack/serve.js";
 import type { EnvRecord } from "../../src/store/schema.js";
 import { eventually } from "./serve.js";
 import { type FakeSlack, type SlackCall, type SlackSender, slackSender, startFakeSlack } from "./slack.js";
-import { CHANNELS, TEAMS_CONFIG } from "./teams.js";
+import { CHANNELS, PEOPLE, TEAMS_CONFIG } from "./teams.js";
 import { createWorkspace, type Workspace } from "./workspace.js";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -165,3 +165,15 @@ export async function settle(h: SlackHarness, check: () => boolean, what: string
 }
 
 export const anyReady = (h: SlackHarness) => () => h.environments().some((env) => env.status === "ready");
+
+/** A person's top-level message in the bug channel, as Slack's Events API delivers it. */
+export const channelMessage = (text: string, extra: Record<string, unknown> = {}) => ({
+  type: "message",
+  channel: CHANNELS.bugs,
+  channel_type: "channel",
+  user: PEOPLE.ana,
+  text,
+  ts: `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`,
+  event_ts: "1",
+  ...extra,
+});

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { branchFromText } from "../../src/bugs/branch-in-text.js";
 import { loadTriageEngine } from "../../src/bugs/engine.js";
-import { type BugEvent, branchFromText, createBugPipeline } from "../../src/bugs/pipeline.js";
+import { type BugEvent, createBugPipeline } from "../../src/bugs/pipeline.js";
 import { provision } from "../../src/envs/provision.js";
 import type { EnvRecord } from "../../src/store/schema.js";
 import { PEOPLE, SME_REPORT, TEAMS_CONFIG, VAGUE_REPORT } from "../helpers/teams.js";

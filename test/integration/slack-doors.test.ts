@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ACTIONS, SHORTCUTS, VIEWS } from "../../src/slack/ids.js";
 import { clickButton, reportSubmission, uniqueId } from "../helpers/slack.js";
-import { anyReady, blockText, type SlackHarness, settle, useSlackHarness } from "../helpers/slack-app.js";
+import {
+  anyReady,
+  blockText,
+  channelMessage,
+  type SlackHarness,
+  settle,
+  useSlackHarness,
+} from "../helpers/slack-app.js";
 import { CHANNELS, PEOPLE, SME_REPORT, VAGUE_REPORT } from "../helpers/teams.js";
 
 const open = useSlackHarness();
@@ -15,17 +22,6 @@ function mrkdwnOf(message: { text: string; blocks: unknown[] }): string {
   });
   return texts.join("\n");
 }
-
-const channelMessage = (text: string, extra: Record<string, unknown> = {}) => ({
-  type: "message",
-  channel: CHANNELS.bugs,
-  channel_type: "channel",
-  user: PEOPLE.ana,
-  text,
-  ts: `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`,
-  event_ts: "1",
-  ...extra,
-});
 
 /** Cards Slack took (a post it refused is not a card). */
 const cardsOf = (h: SlackHarness) =>

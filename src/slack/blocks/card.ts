@@ -162,7 +162,11 @@ export function bugCard({ bug, env, phase, components }: CardInput): { text: str
     issue?.url && issue.issue && bug.origin?.source !== "github"
       ? ` · <${encodeURI(issue.url)}|GitHub #${issue.issue}>`
       : "";
-  const branch = bug.branch ? ` · branch \`${escapeText(bug.branch)}\`` : "";
+  const branch = bug.branch
+    ? ` · branch \`${escapeText(bug.branch)}\``
+    : bug.branchNote
+      ? ` · ${escapeText(bug.branchNote)}`
+      : "";
   // Named only: the files stay in Slack, attached to the report the card's thread starts with.
   const attached = bug.attachments?.length ? ` · attached: ${userText(bug.attachments.join(", "), 500)}` : "";
   const blocks: Block[] = [

@@ -1,6 +1,6 @@
 import { HmsError } from "../../errors.js";
 import { createSearch } from "../search.js";
-import { clampText, uniqueTokens } from "../text.js";
+import { clampText, signatureWords, uniqueTokens } from "../text.js";
 import type { RootCauseSuggestion } from "../types.js";
 import { parseRootCauseEntry, type RootCauseEntry } from "./schema.js";
 import { createSignatureIndex } from "./signature-index.js";
@@ -69,7 +69,7 @@ export function createRootCauseIndex(entries: readonly RootCauseEntry[]) {
   function signatureHits(text: string, tokens: ReadonlySet<string>): Map<string, string[]> {
     const hits = new Map<string, string[]>();
     let bounded: string | undefined;
-    for (const signature of signatures.candidates(tokens)) {
+    for (const signature of signatures.candidates(signatureWords(text, tokens))) {
       bounded ??= signatureText(text);
       const found = matchSignature(signature, bounded);
       if (found === null) continue;

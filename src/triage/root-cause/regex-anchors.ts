@@ -1,11 +1,13 @@
 import { type AST, RegExpParser } from "@eslint-community/regexpp";
-import { isWordChar } from "../text.js";
+import { isRegexWordChar } from "../text.js";
 
 /**
- * Words that every match of a regular expression must contain (see text.ts for what a word is), read
- * from the pattern's syntax tree (regexpp, which knows every flag, `v` and nested classes included).
+ * Words that every match of a regular expression must contain, read from the pattern's syntax tree
+ * (regexpp, which knows every flag, `v` and nested classes included).
  * The root-cause index files a signature under one such word, so the signature only runs on reports
- * that have it: with 10,000 entries, that is what keeps a decision under 2 ms (bench/triage).
+ * that have it: with 10,000 entries, that is what keeps a decision under 2 ms (bench/triage). A word
+ * here is what the expression's own `\w` and `\b` call one: ASCII letters, digits and `_` (text.ts
+ * splits reports that way too for this lookup).
  *
  * A run of literal word characters with a non-word character, \s, \W, \b, ^ or $ that must occur on
  * both sides is a whole token of every match; with one on the left only, every match has a token that
@@ -86,7 +88,7 @@ function atomOf(element: AST.Element): Atom {
 function neverWordChar(node: AST.CharacterSet | AST.CharacterClass | AST.CharacterClassElement): boolean {
   switch (node.type) {
     case "Character":
-      return !isWordChar(String.fromCodePoint(node.value));
+      return !isRegexWordChar(String.fromCodePoint(node.value));
     case "CharacterClassRange":
       return !WORD_RANGES.some(([low, high]) => node.min.value <= high && node.max.value >= low);
     case "CharacterSet":
@@ -102,7 +104,7 @@ function neverWordChar(node: AST.CharacterSet | AST.CharacterClass | AST.Charact
 function separates(atom: Atom | undefined): boolean {
   if (atom === undefined || atom.kind === "other") return false;
   if (atom.kind === "boundary") return !atom.optional;
-  return !atom.optional && !isWordChar(atom.char);
+  return !atom.optional && !isRegexWordChar(atom.char);
 }
 
 function boundedWords(atoms: readonly Atom[]): RequiredWord[] {
@@ -110,7 +112,7 @@ function boundedWords(atoms: readonly Atom[]): RequiredWord[] {
   let index = 0;
   while (index < atoms.length) {
     const atom = atoms[index];
-    if (atom?.kind !== "char" || !isWordChar(atom.char) || atom.quantified) {
+    if (atom?.kind !== "char" || !isRegexWordChar(atom.char) || atom.quantified) {
       index++;
       continue;
     }
@@ -118,7 +120,7 @@ function boundedWords(atoms: readonly Atom[]): RequiredWord[] {
     let word = "";
     while (index < atoms.length) {
       const current = atoms[index];
-      if (current?.kind !== "char" || !isWordChar(current.char) || current.quantified) break;
+      if (current?.kind !== "char" || !isRegexWordChar(current.char) || current.quantified) break;
       word += current.char;
       index++;
     }

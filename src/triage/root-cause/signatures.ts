@@ -1,4 +1,4 @@
-import { clampText, compilePhrase, excerpt, tokenize } from "../text.js";
+import { clampText, compilePhrase, excerpt, type TextPattern, tokenize } from "../text.js";
 import { type RequiredWord, requiredWords } from "./regex-anchors.js";
 import type { Signature } from "./schema.js";
 
@@ -8,13 +8,13 @@ export interface CompiledSignature {
   /** How people see it: "PG::UndefinedTable" or /relation "[^"]+" does not exist/i. */
   label: string;
   /** Built on first use. */
-  readonly pattern: RegExp;
+  readonly pattern: TextPattern;
   /** Words every match contains; empty when none is certain (then it is tried on every report). */
   words: RequiredWord[];
 }
 
 /** The same regular expression a plain scan would run: literals as whole words, regexes as written. */
-export function signaturePattern(signature: Signature): RegExp {
+export function signaturePattern(signature: Signature): TextPattern {
   return typeof signature === "string"
     ? compilePhrase(signature)
     : new RegExp(signature.regex, signature.flags);
@@ -27,7 +27,7 @@ export function signaturePattern(signature: Signature): RegExp {
  * was validated when it was read (schema.ts compiles every regex once), so building one later cannot fail.
  */
 export function compileSignature(entryId: string, signature: Signature): CompiledSignature {
-  let pattern: RegExp | undefined;
+  let pattern: TextPattern | undefined;
   // A literal matches as whole words, so each of its words is a whole token of the report.
   const words: RequiredWord[] =
     typeof signature === "string"
