@@ -26,6 +26,8 @@ export type HmsErrorCode =
   | "NIX_FAILED"
   | "UNSAFE_PATH"
   | "PROVISION_FAILED"
+  /** The command was told to stop (SIGINT, SIGTERM, SIGHUP) while it waited: the exit is 128 + the signal. */
+  | "INTERRUPTED"
   | "INVALID_TRANSITION"
   | "CLEANUP_FAILED"
   /** A root-cause signature that could backtrack catastrophically (exit 2: fix the entry). */

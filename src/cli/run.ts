@@ -1,6 +1,7 @@
 import { signalChildren } from "../envs/child-processes.js";
 import { describeCauses, describeError, isHmsError } from "../errors.js";
 import { findSubcommand, parseCommandArgs } from "../grammar/parse.js";
+import { setLockInterrupt } from "../store/file-lock.js";
 import type { Command } from "./command.js";
 import { cleanupCommand, extendCommand } from "./commands/change.js";
 import { demoCommand } from "./commands/demo.js";
@@ -73,7 +74,11 @@ export async function runCli(argv: readonly string[], io: CliIo, commands = COMM
   const report = (line: string, error: unknown) =>
     io.err(verbose ? [line, ...describeCauses(error).map((cause) => `  ${cause}`)].join("\n") : line);
   const passStopOn = () => signalChildren(stopSignalOf(io.interrupt?.reason));
-  if (!command.endsChildrenItself) io.interrupt?.addEventListener("abort", passStopOn, { once: true });
+  if (!command.endsChildrenItself) {
+    io.interrupt?.addEventListener("abort", passStopOn, { once: true });
+    // A command stopped while it waits for a lock (a mirror busy with a long fetch) stops at once.
+    setLockInterrupt(io.interrupt);
+  }
   try {
     const args = parseCommandArgs(rest, command.options, command.usage);
     if (args.values.help) {

@@ -74,6 +74,7 @@ export const MIRROR_LOCK: LockOptions = {
   waitMs: 600_000,
   what: "mirror",
   lostCode: "MIRROR_LOCK_LOST",
+  sayWaitingAfterMs: 5_000,
 };
 
 /** Serializes work on one mirror across processes (two provisions of a new repo must not both init it). */

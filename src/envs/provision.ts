@@ -186,9 +186,9 @@ export async function provision(
     // A branch or PR that does not exist, or a limit reached, is the caller's mistake: nothing is kept.
     // A state file that cannot be written keeps nothing either (recording the failure would fail too).
     if (!(isHmsError(error) && error.userError)) {
-      await recordFailure(context, record, error).catch(() => undefined);
+      await recordFailure(context, record, asInterruption(error, signal)).catch(() => undefined);
     }
-    throw asProvisionError(error, record.id);
+    throw asProvisionError(asInterruption(error, signal), record.id);
   }
   progress({ step: "reserve", detail: `${record.id} at ${record.path}` });
   const held = holdClaim(context, record.id, claim);

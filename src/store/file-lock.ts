@@ -21,6 +21,8 @@ export interface LockOptions {
   createFolder?: boolean;
   /** The code of the error when the lock is lost while held (default STATE_LOCK_LOST). */
   lostCode?: HmsErrorCode;
+  /** After this long waiting for a live holder, say once who is waited for (a silent wait looks hung). */
+  sayWaitingAfterMs?: number;
 }
 
 /** The state file and the root-cause file: changes take milliseconds. */
@@ -39,6 +41,26 @@ let lockLog: LockLog = {
 /** Sends lock takeovers to `log` from now on: the composition root calls it with the process's log. */
 export function setLockLog(log: LockLog): void {
   lockLog = log;
+}
+
+/**
+ * The process's stop request (the first SIGINT, SIGTERM or SIGHUP). A lock wait that was under way when
+ * it came gives up at once, and a lock taken just as it came is given back before the task starts: a
+ * command told to stop must not go on for minutes behind another holder. Waits that start after the
+ * stop (a rollback's state write) still wait, so what was made can be taken back.
+ */
+let stopRequest: AbortSignal | undefined;
+
+/** Lock waits watch `signal` from now on: the command line passes its interrupt. */
+export function setLockInterrupt(signal: AbortSignal | undefined): void {
+  stopRequest = signal;
+}
+
+function stoppedWhileWaiting(path: string, what: string): HmsError {
+  return new HmsError(
+    "INTERRUPTED",
+    `interrupted while waiting for the lock on the ${what} ${path} (${String(stopRequest?.reason)})`,
+  );
 }
 
 /** Handed to the task: checks, just before a write, that the lock is still this process's. */
@@ -173,9 +195,14 @@ export async function withFileLock<T>(
   const folder = lockFolder(path);
   if (options.createFolder !== false) mkdirSync(dirname(path), { recursive: true });
   const abort = new AbortController();
-  const release = await acquire(path, options, (error) => {
+  const stop = stopRequest?.aborted ? undefined : stopRequest;
+  const release = await acquire(path, options, stop, (error) => {
     abort.abort(error);
   });
+  if (stop?.aborted) {
+    await release().catch(() => undefined);
+    throw stoppedWhileWaiting(path, what);
+  }
   const { pid, host, bootId, pidNamespace, startTicks } = options.holder;
   const owner: LockOwner = {
     pid,
@@ -283,11 +310,14 @@ function takeOverFromDead(path: string, what: string, self: LockHolder): boolean
 async function acquire(
   path: string,
   options: LockOptions & { holder: LockHolder },
+  stop: AbortSignal | undefined,
   onCompromised: (error: Error) => void,
 ): Promise<() => Promise<void>> {
   const what = options.what ?? "file";
   // Real waiting (sleeps between tries), so real time: a fake clock would never let it give up.
   const deadline = Date.now() + options.waitMs;
+  let sayWaitingAt =
+    options.sayWaitingAfterMs === undefined ? Infinity : Date.now() + options.sayWaitingAfterMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await lockfile.lock(path, {
@@ -310,7 +340,17 @@ async function acquire(
           { cause: error },
         );
       }
-      await sleep(Math.min(200, 10 * 1.3 ** attempt));
+      if (stop?.aborted) throw stoppedWhileWaiting(path, what);
+      if (Date.now() >= sayWaitingAt) {
+        sayWaitingAt = Infinity;
+        const owner = readOwner(lockFolder(path));
+        lockLog.warn(
+          { action: "lock-wait", lock: lockFolder(path), holderPid: owner?.pid, holderHost: owner?.host },
+          `waiting for the lock on the ${what} ${path}: held by ${describeOwner(owner, options.holder)} (up to ${Math.round(options.waitMs / 1000)} s; Ctrl-C stops)`,
+        );
+      }
+      await sleep(Math.min(200, 10 * 1.3 ** attempt), undefined, { signal: stop }).catch(() => undefined);
+      if (stop?.aborted) throw stoppedWhileWaiting(path, what);
     }
   }
 }
