@@ -78,6 +78,11 @@ const SETTLED: Record<keyof SettleResult["done"], { action: string; says: (id: s
     says: (id) => `took down ${id}: its provisioning's process was gone (failed: interrupted)`,
   },
   missing: { action: "missing", says: (id) => `marked ${id} cleaned: its folder was gone` },
+  revived: {
+    action: "revive",
+    says: (id) =>
+      `kept ${id}: its record said provisioning by a process that is gone, but its folder's mark says its build finished (a state file restored one write behind): ready again`,
+  },
 };
 
 function logSettled(log: Log, done: SettleResult["done"], phase: "startup" | "deadline"): void {

@@ -118,6 +118,11 @@ describe("serve's start-up", () => {
       find(expired.id).expiresAt = new Date(now.getTime() - 1000).toISOString();
     });
     rmSync(missing.path, { recursive: true, force: true });
+    // A provisioning killed before its build finished: its folder's mark never said ready.
+    const mark = join(abandoned.path, ".hms-env", "env.json");
+    const marked = JSON.parse(readFileSync(mark, "utf8")) as { record: EnvRecord };
+    marked.record.status = "provisioning";
+    writeFileSync(mark, JSON.stringify(marked));
 
     const serve = await startServe(ws);
     try {
