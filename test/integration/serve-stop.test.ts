@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { execa, execaSync } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { markUnfinished } from "../helpers/env-mark.js";
 import { withWrapper } from "../helpers/git-wrapper.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -118,11 +119,7 @@ describe("serve's start-up", () => {
       find(expired.id).expiresAt = new Date(now.getTime() - 1000).toISOString();
     });
     rmSync(missing.path, { recursive: true, force: true });
-    // A provisioning killed before its build finished: its folder's mark never said ready.
-    const mark = join(abandoned.path, ".hms-env", "env.json");
-    const marked = JSON.parse(readFileSync(mark, "utf8")) as { record: EnvRecord };
-    marked.record.status = "provisioning";
-    writeFileSync(mark, JSON.stringify(marked));
+    markUnfinished(abandoned.path);
 
     const serve = await startServe(ws);
     try {
