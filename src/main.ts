@@ -51,6 +51,8 @@ export interface ServerExtension {
   reconciled?(): unknown;
   /** Finishes the work it started (messages after an ack) and stops. */
   stop?(): Promise<void>;
+  /** After the grace: ends its outgoing calls still in flight (an API that never answers). */
+  abortCalls?(): void;
 }
 
 /**
@@ -61,6 +63,8 @@ export interface ServerExtension {
 const PASS_GRACE_MS = 3000;
 const CHILD_END_MS = 500;
 const AFTER_END_MS = 1000;
+/** All of `close`, counted from its start; the process then exits well within the 5 seconds. */
+const STOP_DEADLINE_MS = 3900;
 
 /** One log line for each environment a pass finished, saying what it did (`phase`: what ran the pass). */
 const SETTLED: Record<keyof SettleResult["done"], { action: string; says: (id: string) => string }> = {
@@ -74,6 +78,11 @@ const SETTLED: Record<keyof SettleResult["done"], { action: string; says: (id: s
     says: (id) => `took down ${id}: its provisioning's process was gone (failed: interrupted)`,
   },
   missing: { action: "missing", says: (id) => `marked ${id} cleaned: its folder was gone` },
+  revived: {
+    action: "revive",
+    says: (id) =>
+      `kept ${id}: its record said provisioning by a process that is gone, but its folder's mark says its build finished (a state file restored one write behind): ready again`,
+  },
 };
 
 function logSettled(log: Log, done: SettleResult["done"], phase: "startup" | "deadline"): void {
@@ -227,6 +236,7 @@ export async function startServer(options: {
       }
     },
     async close() {
+      const deadline = Date.now() + STOP_DEADLINE_MS;
       stopping.abort();
       reconciler.stop();
       maintenance.stop();
@@ -243,6 +253,8 @@ export async function startServer(options: {
         Promise.all([current, ...extensions.map((extension) => extension.stop?.())]),
         PASS_GRACE_MS,
       );
+      // Slack or GitHub calls still waiting for an answer are ended: they would hold the exit up.
+      for (const extension of extensions) extension.abortCalls?.();
       const still = runningChildren();
       if (!finished && still > 0) {
         // A git or Nix command that outlasts the grace (a slow disk, a held lock) is ended with what it
@@ -252,7 +264,7 @@ export async function startServer(options: {
           `ending ${still} git or Nix command(s) still running; their environments are finished by the next serve, gc or cleanup`,
         );
         await endChildren(CHILD_END_MS);
-        await settlesWithin(current, AFTER_END_MS);
+        await settlesWithin(current, Math.max(0, Math.min(AFTER_END_MS, deadline - Date.now())));
       }
       server.closeAllConnections();
       await closed;

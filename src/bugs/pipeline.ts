@@ -125,6 +125,11 @@ export interface BugPipelineDeps {
   notifiers?: BugNotifier[];
   log: PipelineLog;
   now(): Date;
+  /**
+   * Settles once the repository's files are first listed (or that failed, or took too long): a report
+   * waits for it, so pasted paths resolve, while serve itself never waits for git to start.
+   */
+  filesListed?: Promise<unknown>;
 }
 
 export type BugPipeline = ReturnType<typeof createBugPipeline>;
@@ -275,6 +280,7 @@ export function createBugPipeline(deps: BugPipelineDeps) {
      * `existing`. Resolves once the environment is ready or failed; notifications follow on their own.
      */
     async file(report: BugReport): Promise<Filed | null> {
+      await deps.filesListed;
       const now = deps.now();
       const chosen = report.branch?.trim();
       const named = chosen ? { branch: chosen } : readBranch(report.text);

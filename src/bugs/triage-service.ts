@@ -58,8 +58,11 @@ export async function createTriageService(context: {
 export function triageExtension(
   triage: TriageService,
   log: { info(message: string): void; error(message: string): void },
+  firstListing: Promise<void> = Promise.resolve(),
 ): ServerExtension {
-  let listing: Promise<void> = Promise.resolve();
+  // A stop waits for the listing under way (the first one too): one still running after the grace has
+  // its git ended with serve's other children.
+  let listing = firstListing;
   return {
     stateRead(state) {
       try {

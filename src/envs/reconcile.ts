@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { describeError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { EnvContext } from "./context.js";
 import { INTERRUPTED, type Moment, momentOf, type TakeDown, takeDown } from "./lifecycle.js";
-import { holdsFolder } from "./transitions.js";
+import { findMarker, metadataFile } from "./metadata.js";
+import { holdsFolder, transition } from "./transitions.js";
 
 /** One environment that could not be taken down; the others go on. */
 export interface TakeDownFailure {
@@ -25,6 +27,11 @@ export interface ReconcileReport {
   missing: EnvRecord[];
   /** Provisionings whose process died: taken down and marked failed. */
   abandoned: EnvRecord[];
+  /**
+   * Provisionings whose process is gone but whose folder's own mark says the build finished (a state
+   * file restored from its backup, one write behind): ready again, never torn down.
+   */
+  revived: EnvRecord[];
   /** Cleanups finished now: retries that were due, and claims whose holder died. */
   resumed: EnvRecord[];
   /** Cleanups that failed before and are not due yet. */
@@ -39,7 +46,24 @@ export interface ReconcileReport {
   failures: TakeDownFailure[];
 }
 
-type Outcome = "expired" | "missing" | "abandoned" | "resumed";
+type Outcome = "expired" | "missing" | "abandoned" | "resumed" | "revived";
+
+/**
+ * The record the folder's `.hms-env/env.json` holds when it says this environment finished its build:
+ * the mark is rewritten as the record turns ready, so it can be one write ahead of a restored state file.
+ */
+function finishedPerMark(env: EnvRecord): EnvRecord | undefined {
+  if (env.path === "") return undefined;
+  const marker = findMarker(env.path);
+  if (marker?.id !== env.id || marker.path !== env.path) return undefined;
+  try {
+    // The mark's copy of the record (findMarker keeps only what names the folder).
+    const { record } = JSON.parse(readFileSync(metadataFile(env.path), "utf8")) as { record?: EnvRecord };
+    return record?.id === env.id && record.status === "ready" ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * What the reconciler does with an environment now, if anything. The same judgement runs again under
@@ -52,7 +76,8 @@ export function dueAction(env: EnvRecord, moment: Moment): Outcome | undefined {
       if (Date.parse(env.expiresAt) <= now) return "expired";
       return moment.exists(env) ? undefined : "missing";
     case "provisioning":
-      return moment.claimIsDead(env) ? "abandoned" : undefined;
+      if (!moment.claimIsDead(env)) return undefined;
+      return moment.exists(env) && finishedPerMark(env) ? "revived" : "abandoned";
     case "cleaning":
       if (env.claim) return moment.claimIsDead(env) ? "resumed" : undefined;
       return Date.parse(env.nextAttemptAt ?? "") > now ? undefined : "resumed";
@@ -66,6 +91,7 @@ const REASONS: Record<Outcome, TakeDown["reason"]> = {
   missing: "missing",
   abandoned: "failed",
   resumed: "expired",
+  revived: "expired",
 };
 
 function takeDownFor(outcome: Outcome, signal: AbortSignal | undefined): TakeDown {
@@ -92,7 +118,7 @@ export async function settleDue(context: EnvContext, signal?: AbortSignal): Prom
   const { environments } = await context.store.read();
   const moment = momentOf(context);
   const result: SettleResult = {
-    done: { expired: [], missing: [], abandoned: [], resumed: [] },
+    done: { expired: [], missing: [], abandoned: [], resumed: [], revived: [] },
     failures: [],
   };
   for (const env of environments) {
@@ -100,13 +126,38 @@ export async function settleDue(context: EnvContext, signal?: AbortSignal): Prom
     const outcome = dueAction(env, moment);
     if (outcome === undefined) continue;
     try {
-      const done = await takeDown(context, env.id, takeDownFor(outcome, signal));
+      const done =
+        outcome === "revived"
+          ? await revive(context, env.id)
+          : await takeDown(context, env.id, takeDownFor(outcome, signal));
       if (done) result.done[outcome].push(done);
     } catch (error) {
       result.failures.push({ id: env.id, error: describeError(error) });
     }
   }
   return result;
+}
+
+/**
+ * Puts a finished environment back to ready, under the lock and only if it is still the same dead
+ * provisioning: what its build learnt (commit, shell, nixpkgs) comes from the folder's mark.
+ */
+async function revive(context: EnvContext, id: string): Promise<EnvRecord | null> {
+  return context.store.update((state) => {
+    const stored = state.environments.find((env) => env.id === id);
+    if (stored === undefined || dueAction(stored, momentOf(context)) !== "revived") return null;
+    const marked = finishedPerMark(stored) as EnvRecord;
+    transition(
+      stored,
+      "ready",
+      "its folder's mark says its build finished (the state file was one write behind)",
+    );
+    delete stored.claim;
+    for (const key of ["commit", "shell", "nixpkgs"] as const) {
+      if (marked[key] !== undefined) Object.assign(stored, { [key]: marked[key] });
+    }
+    return { ...stored };
+  });
 }
 
 /** When the reconciler has something to do for an environment next, for the timers; undefined: nothing. */

@@ -17,9 +17,11 @@ export interface ClientOptions {
   log: GithubLog;
   /** Seconds in `retry-after` are multiplied by this; 1000 in production, less in tests. */
   retryAfterUnitMs?: number;
+  /** Ends every request in flight, and any later one (serve's stop, after its grace). */
+  signal?: AbortSignal;
 }
 
-function baseOptions(settings: GithubSettings, { log, retryAfterUnitMs = 1000 }: ClientOptions) {
+function baseOptions(settings: GithubSettings, { log, retryAfterUnitMs = 1000, signal }: ClientOptions) {
   const retry =
     (kind: string) =>
     (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
@@ -33,6 +35,7 @@ function baseOptions(settings: GithubSettings, { log, retryAfterUnitMs = 1000 }:
   return {
     baseUrl: settings.apiUrl,
     userAgent: "hms-env",
+    ...(signal && { request: { signal } }),
     // Octokit's own logger would print every 404 the comment lookup expects; failures reach our log instead.
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     throttle: {

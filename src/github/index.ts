@@ -50,7 +50,10 @@ export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...op
   const { store, log } = services;
   const { owner, repo } = settings;
   const served = `${owner}/${repo}`;
+  // Ended once serve's stop grace is over: a GitHub that never answers must not hold the exit.
+  const calls = new AbortController();
   const rest = createGithubClient(settings, {
+    signal: calls.signal,
     log,
     ...(retryAfterUnitMs === undefined ? {} : { retryAfterUnitMs }),
   });
@@ -175,5 +178,6 @@ export function createGithubSide({ settings, rootCauses, retryAfterUnitMs, ...op
     idle,
     /** serve stops: deliveries already accepted are finished, not cut off half-way. */
     stop: idle,
+    abortCalls: () => calls.abort(new Error("serve is stopping: GitHub did not answer in time")),
   };
 }

@@ -70,6 +70,8 @@ export interface SlackApp {
   /** Resolves when the work after every ack so far is done (tests, SIGTERM). */
   idle(): Promise<void>;
   stop(): Promise<void>;
+  /** Ends every Web API call in flight, and any later one, at once (serve's stop, after its grace). */
+  abortCalls(): void;
 }
 
 /** Bolt's log lines go to serve's log; its debug chatter does not. */
@@ -94,9 +96,17 @@ export function createSlackApp(options: {
 }): SlackApp {
   const { settings, services } = options;
   const logger = boltLogger(services.log);
+  // Ended once serve's stop grace is over: a Slack that never answers must not hold the exit.
+  const calls = new AbortController();
   const clientOptions: webApi.WebClientOptions = {
     ...(settings.apiUrl && { slackApiUrl: settings.apiUrl }),
-    retryConfig: options.retry ?? DEFAULT_RETRY,
+    // unref: a retry waiting for its turn does not keep a stopping process alive.
+    retryConfig: { ...(options.retry ?? DEFAULT_RETRY), unref: true },
+    fetch: (input, init) =>
+      fetch(input, {
+        ...init,
+        signal: init?.signal ? AbortSignal.any([init.signal, calls.signal]) : calls.signal,
+      }),
     logger,
   };
   const client = new webApi.WebClient(settings.botToken, clientOptions);
@@ -200,6 +210,7 @@ export function createSlackApp(options: {
       if (settings.mode === "socket") await app.start();
     },
     idle,
+    abortCalls: () => calls.abort(new Error("serve is stopping: Slack did not answer in time")),
     async stop() {
       await idle();
       for (const timer of homeTimers.values()) clearTimeout(timer);

@@ -15,5 +15,6 @@ export function slackExtension(slack: RunningSlack): ServerExtension {
     },
     environmentsChanged: (changes, state) => slack.environmentsChanged(changes, state),
     stop: () => slack.stop(),
+    abortCalls: () => slack.abortCalls(),
   };
 }

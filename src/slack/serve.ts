@@ -19,6 +19,8 @@ export interface RunningSlack {
   /** Tells Slack what serve's follower of the state file found changed. */
   environmentsChanged(changes: readonly EnvChange[], state: StateData): Promise<void>;
   stop(): Promise<void>;
+  /** Ends the Web API calls still in flight (after serve's stop grace). */
+  abortCalls(): void;
 }
 
 /**
@@ -121,6 +123,7 @@ export async function startSlack(options: {
     app,
     pipeline,
     environmentsChanged,
+    abortCalls: () => app.abortCalls(),
     async stop() {
       warnings.stop();
       await needsAttention.stop();

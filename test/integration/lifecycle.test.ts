@@ -4,6 +4,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMetadata } from "../../src/envs/metadata.js";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { markUnfinished } from "../helpers/env-mark.js";
 import { worktrees } from "../helpers/mirror.js";
 import { CLI, createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
 import { envRecord } from "../unit/support.js";
@@ -117,6 +118,7 @@ describe("gc and interrupted provisioning", () => {
         createdAt: new Date(Date.now() - 31 * 60_000).toISOString(),
       }),
     );
+    markUnfinished(env.path);
     const report = await ws.cli(["gc"]);
     expect(report.stdout).toContain(`unfinished provisioning taken down: ${env.id}`);
     expect(existsSync(env.path)).toBe(false);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { execa, execaSync } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
+import { markUnfinished } from "../helpers/env-mark.js";
 import { withWrapper } from "../helpers/git-wrapper.js";
 import { eventually, startServe } from "../helpers/serve.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -118,6 +119,7 @@ describe("serve's start-up", () => {
       find(expired.id).expiresAt = new Date(now.getTime() - 1000).toISOString();
     });
     rmSync(missing.path, { recursive: true, force: true });
+    markUnfinished(abandoned.path);
 
     const serve = await startServe(ws);
     try {

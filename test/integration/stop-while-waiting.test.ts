@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startServe } from "../helpers/serve.js";
+import { startFakeSlack } from "../helpers/slack.js";
 import { CLI, createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 /** A git server that accepts connections and never answers: a remote black-holed by a proxy. */
@@ -92,4 +94,26 @@ describe("a stop request while a command waits for the mirror lock", () => {
     },
     60_000,
   );
+});
+
+describe("serve with a repository that never answers", () => {
+  it("listens and answers /healthz while triage's first fetch waits, and stops on the first SIGTERM", async () => {
+    const slack = await startFakeSlack();
+    try {
+      const serve = await startServe(ws, {
+        SLACK_BOT_TOKEN: "xoxb-test",
+        SLACK_SIGNING_SECRET: "secret",
+        SLACK_API_URL: slack.apiUrl,
+      });
+      const health = await fetch(`${serve.url}/healthz`);
+      expect(health.status).toBe(200);
+      // It says what it waits for; the fetch has not finished (the remote never answers).
+      expect(serve.log()).toContain("triage: listing the repository's files");
+      // Within the 5 s a service manager allows, with room for a loaded machine.
+      expect(await serve.exitOn("SIGTERM", 8000), serve.log()).toBe(0);
+      expect(serve.log()).toContain(`"action":"stopped"`);
+    } finally {
+      await slack.close();
+    }
+  }, 60_000);
 });

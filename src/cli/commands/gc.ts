@@ -36,6 +36,7 @@ that no live environment has checked out (they are fetched again when a checkout
       `expired and cleaned: ${report.expired.map((env) => env.id).join(", ") || "none"}`,
       `folder gone, marked cleaned: ${report.missing.map((env) => env.id).join(", ") || "none"}`,
       `unfinished provisioning taken down: ${report.abandoned.map((env) => env.id).join(", ") || "none"}`,
+      `finished per its folder's mark, kept as ready: ${report.revived.map((env) => env.id).join(", ") || "none"}`,
       `interrupted or retried cleanup finished: ${report.resumed.map((env) => env.id).join(", ") || "none"}`,
     ];
     for (const failure of report.failures) lines.push(`could not clean ${failure.id}: ${failure.error}`);

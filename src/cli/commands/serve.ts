@@ -149,8 +149,11 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     // Whichever of them files bugs, triage follows the state file and the default branch for it.
     const made = bugs.made;
     const { triageExtension } = await import("../../bugs/triage-service.js");
+    const services = made === undefined ? undefined : await made;
     const triage =
-      made === undefined ? undefined : triageExtension((await made).triage, bugTaggedLog(log, "triage"));
+      services === undefined
+        ? undefined
+        : triageExtension(services.triage, bugTaggedLog(log, "triage"), services.listed);
     const extensions = [slack, github, triage].filter((extension) => extension !== undefined);
     const running = await startServer({ app, port, host, extensions }).catch(async (error: unknown) => {
       await slack?.stop?.();
