@@ -24,6 +24,8 @@ export type HmsErrorCode =
   | "LIMIT_REACHED"
   | "GIT_FAILED"
   | "NIX_FAILED"
+  /** A git or Nix step that stalled or ran past its `timeouts.*` limit: the message names the step and the fix. */
+  | "STEP_TIMEOUT"
   | "UNSAFE_PATH"
   | "PROVISION_FAILED"
   | "INVALID_TRANSITION"

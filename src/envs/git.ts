@@ -5,6 +5,7 @@ import { basename, join } from "node:path";
 import { HmsError } from "../errors.js";
 import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
+import { createGitNetwork, type GitNetworkOptions } from "./git-network.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { forgetRefMaker, noteRefMaker } from "./ref-makers.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
@@ -87,10 +88,20 @@ export function mirrorLock(holder: LockHolder): MirrorLock {
 /**
  * Git for `holder`, the process whose name goes into the mirror locks it takes (src/cli.ts describes it).
  * `exec` runs git: `serve` passes its helper process (see exec.ts), the command line runs it itself.
+ * `network` limits the commands that talk to the remote (git-network.ts).
  */
-export function createGit({ holder, exec = execHere }: { holder: LockHolder; exec?: Exec }): Git {
+export function createGit({
+  holder,
+  exec = execHere,
+  network: limits,
+}: {
+  holder: LockHolder;
+  exec?: Exec;
+  network?: Omit<GitNetworkOptions, "exec">;
+}): Git {
   const withMirrorLock = mirrorLock(holder);
   const run = (args: string[], cwd?: string) => git(args, cwd, exec);
+  const network = createGitNetwork({ exec, env: limits?.env ?? {}, timeouts: limits?.timeouts });
   return {
     withMirrorLock,
 
@@ -136,10 +147,11 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
       // Named by a digest: refs/heads/a and refs/heads/a/b may both be fetched, and as plain ref names
       // one would block the other for good.
       const remembered = `refs/mirror/${createHash("sha256").update(sourceRef).digest("hex").slice(0, 24)}`;
+      const fetching = network("fetch", `fetch of ${shownAs}`);
       const fetch = await withMirrorLock(mirror, () => {
         // Named before the ref exists: gc may then prune it at once should this process die.
         noteRefMaker(mirror, localRef, holder);
-        return run(
+        return git(
           [
             "fetch",
             "--no-tags",
@@ -149,6 +161,7 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
             `+${sourceRef}:${remembered}`,
           ],
           mirror,
+          fetching,
         );
       });
       await noteFilterRefused(mirror, fetch.stderr);
@@ -166,17 +179,26 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
     // Worktree changes hold the mirror lock too: a fetch checks every worktree's HEAD, and one being
     // added by another provisioning at that moment reads as "bad object worktrees/.../HEAD".
     async addWorktree(mirror, dir, commit, sparseFolders) {
+      // From a partial mirror the checkout downloads the blobs of its files: a network step too.
+      const checkout = network("checkout", `checkout of ${commit.slice(0, 12)}`);
       if (sparseFolders !== undefined)
-        return addSparseWorktree(withMirrorLock, mirror, dir, commit, sparseFolders, exec);
+        return addSparseWorktree(withMirrorLock, mirror, dir, commit, sparseFolders, checkout);
       const add = await withMirrorLock(mirror, () =>
-        run(["worktree", "add", "--detach", "--quiet", dir, commit], mirror),
+        git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror, checkout),
       );
       if (add.exitCode !== 0)
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
     },
 
     widenWorktree: (mirror, dir, commit, folders) =>
-      widenWorktree(withMirrorLock, mirror, dir, commit, folders, exec),
+      widenWorktree(
+        withMirrorLock,
+        mirror,
+        dir,
+        commit,
+        folders,
+        network("checkout", `checkout of ${folders.join(", ")}`),
+      ),
 
     async removeWorktree(mirror, dir) {
       if (!existsSync(mirror)) return;
