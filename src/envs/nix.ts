@@ -11,6 +11,7 @@ import {
   nixEnvironment,
   nixpkgsArgs,
   PIN_FILE,
+  PKGS_FILE,
   readPin,
 } from "./nixpkgs.js";
 import { captureCommand } from "./shell-env.js";
@@ -60,7 +61,24 @@ export interface Nix {
   captureShell(drv: string, workdir: string, file: string): Promise<void>;
   /** What an environment records about the nixpkgs it uses (`pinFolder` holds its nixpkgs.json). */
   describeNixpkgs(pinFolder: string): Promise<string>;
+  /**
+   * Writes a tiny file into the Nix store and returns its path: throws NIX_FAILED (with the fix) when
+   * the store cannot be reached or written, as with NIX_REMOTE=daemon and no nix-daemon running.
+   * Evaluating alone (`nix-instantiate --eval`) never opens the store, so it cannot tell.
+   */
+  checkStore(): Promise<string>;
+  /**
+   * Evaluates the components' shells from `nixFile` and writes their .drv files, building nothing: what
+   * provisioning does first, so a missing nixpkgs attribute or a component hms-env.nix does not know
+   * shows here. One evaluation of nixpkgs serves them all; a failure names none of them, so the caller
+   * asks again one component at a time to say which.
+   */
+  instantiateShells(nixFile: string, components: readonly string[]): Promise<void>;
 }
+
+/** Every listed shell of a hms-env.nix over one nixpkgs (the pinned one beside it unless `pkgs` is given). */
+const ALL_SHELLS =
+  '{ file, pinned, components, pkgs ? import pinned { } }: map (component: import file { inherit pkgs component; envDir = ""; }) (builtins.fromJSON components)';
 
 /** What every "Nix is missing" message tells people to do. */
 export const INSTALL_NIX =
@@ -195,6 +213,32 @@ export function createNix({
       );
       const size = closure.stdout.split("\n").filter((line) => line.startsWith("/")).length;
       return { drv, shell, counts: { present: Math.max(0, size - built - fetched), built, fetched } };
+    },
+
+    async checkStore() {
+      const written = await run("writing to the Nix store", "nix-instantiate", [
+        "--eval",
+        "--read-write-mode",
+        "--expr",
+        'builtins.toFile "hms-env-store-check" "ok"',
+      ]);
+      return JSON.parse(written.stdout.trim()) as string;
+    },
+
+    async instantiateShells(nixFile, components) {
+      const pinDir = join(nixFile, "..");
+      const args = { file: nixFile, pinned: join(pinDir, PKGS_FILE), components: JSON.stringify(components) };
+      await run(
+        `nix-instantiate of the ${components.join(", ")} shell${components.length === 1 ? "" : "s"}`,
+        "nix-instantiate",
+        [
+          "--expr",
+          ALL_SHELLS,
+          ...Object.entries(args).flatMap(([name, value]) => ["--argstr", name, value]),
+          ...selection,
+        ],
+        { pinDir },
+      );
     },
 
     describeNixpkgs: async (pinFolder) =>
