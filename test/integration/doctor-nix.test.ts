@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Check } from "../../src/envs/doctor.js";
-import { standInCopy } from "../helpers/stand-in-nixpkgs.js";
+import { standInCopy } from "../helpers/nix.js";
 import { createWorkspace, STAND_IN_NIX_PATH, type Workspace } from "../helpers/workspace.js";
 
 let ws: Workspace;
@@ -68,7 +68,9 @@ function configWith(name: string, extra: string): string {
 
 describe("doctor and the component shells", () => {
   it("names each shell that does not instantiate against the configured nixpkgs, and the missing attribute", async () => {
-    standInCopy(ws.dir, "np-no-protobuf", { edit: (text) => text.replace(/^\s*protobuf = standIn.*$/m, "") });
+    standInCopy(ws.dir, "np-no-protobuf", undefined, (text) =>
+      text.replace(/^\s*protobuf = standIn.*$/m, ""),
+    );
     const file = configWith("no-protobuf.yaml", "nix:\n  nixpkgs: ./np-no-protobuf\n");
     const { exitCode, checks } = await doctor(["--config", file]);
     expect(exitCode).toBe(1);
