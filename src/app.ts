@@ -109,9 +109,14 @@ export function createApp(options: AppOptions): App {
     witnesses: [config.envRoot, config.cacheDir],
   });
   const exec = options.exec && { exec: options.exec };
-  const git = createGit({ holder: options.self, ...exec });
+  const git = createGit({
+    holder: options.self,
+    ...exec,
+    network: { env: options.env, timeouts: config.stepTimeouts },
+  });
   const nix = createNix({
     path: options.env.PATH,
+    buildTimeoutMs: config.stepTimeouts.buildMs,
     settings: config.nix,
     inheritedNixConfig: options.env.NIX_CONFIG,
     ...exec,
@@ -121,6 +126,7 @@ export function createApp(options: AppOptions): App {
     git,
     nix,
     runtime: { nodeBinary: options.nodeBinary, cliEntry: CLI_ENTRY },
+    clock,
   });
   const stateStore = stateStoreOver(store);
   const envs: EnvContext = { config, store: stateStore, runner, git, nix, clock, self: options.self, log };

@@ -26,6 +26,12 @@ export type HmsErrorCode =
   | "LIMIT_REACHED"
   | "GIT_FAILED"
   | "NIX_FAILED"
+  /** Another `serve` runs on the same state file (the message names it): this one does not start. */
+  | "SERVE_RUNNING"
+  /** This `serve` lost its lock on the state file to another (it was paused past the lock's stale time). */
+  | "SERVE_LOCK_LOST"
+  /** A git or Nix step that stalled or ran past its `timeouts.*` limit: the message names the step and the fix. */
+  | "STEP_TIMEOUT"
   | "UNSAFE_PATH"
   | "PROVISION_FAILED"
   /** The command was told to stop (SIGINT, SIGTERM, SIGHUP) while it waited: the exit is 128 + the signal. */

@@ -29,6 +29,8 @@ export interface Config {
   rootCauseDb: string;
   nix: NixConfig;
   timeouts: { defaultMs: number; minMs: number; maxMs: number };
+  /** The `timeouts` section: how long a fetch, a checkout or a build may run, and what counts as a stall. */
+  stepTimeouts: StepTimeouts;
   maxEnvsPerOwner: number;
   reconcileIntervalMs: number;
   /** Retries of cleanups that fail, and the lease of provisioning and cleanup claims. */
@@ -60,6 +62,18 @@ export interface GithubConfig {
   prTimeout: string;
   prTimeoutMs: number;
   allowForks: boolean;
+}
+
+/** The `timeouts` section, in milliseconds: how long the long steps of a provisioning may run. */
+export interface StepTimeouts {
+  /** One `git fetch` of the ref an environment asks for. */
+  fetchMs: number;
+  /** The checkout: from a partial mirror it downloads the blobs of the files it writes. */
+  checkoutMs: number;
+  /** Evaluating and building the component's shell, and capturing its environment. */
+  buildMs: number;
+  /** A git transfer below 1 KB/s for this long, or an ssh connection this slow to open, fails. */
+  stallMs: number;
 }
 
 /** Which nixpkgs the shells are evaluated against. */
@@ -220,6 +234,12 @@ function resolveConfig(parsed: ParsedConfigFile, source: string | null, baseDir:
       trustedPublicKeys: parsed.nix.trustedPublicKeys,
     },
     timeouts,
+    stepTimeouts: {
+      fetchMs: parseDuration(parsed.timeouts.fetch),
+      checkoutMs: parseDuration(parsed.timeouts.checkout),
+      buildMs: parseDuration(parsed.timeouts.build),
+      stallMs: parseDuration(parsed.timeouts.stall),
+    },
     maxEnvsPerOwner: parsed.limits.maxEnvsPerOwner,
     reconcileIntervalMs: parseDuration(parsed.schedule.reconcileInterval),
     cleanup: {

@@ -111,6 +111,9 @@ export const teamSchema = z
   })
   .strict();
 
+/** How long the long steps of a provisioning may take before they fail (src/envs/step-limits.ts). */
+const STEP_TIMEOUT_DEFAULTS = { fetch: "30m", checkout: "30m", build: "2h", stall: "1m" };
+
 const SLACK_DEFAULTS = {
   bugChannels: [] as string[],
   autoProvision: true,
@@ -232,6 +235,19 @@ export const configSchema = z
       })
       .strict()
       .default({ maxAttempts: 8, retryDelay: "1m", maxRetryDelay: "6h", claimLease: "10m" }),
+    timeouts: z
+      .object({
+        /** One git fetch of the branch or PR an environment asks for (the first one of a large repository is the longest). */
+        fetch: durationText.default(STEP_TIMEOUT_DEFAULTS.fetch),
+        /** The checkout, which downloads the blobs of its files from a partial mirror's remote. */
+        checkout: durationText.default(STEP_TIMEOUT_DEFAULTS.checkout),
+        /** Evaluating, building (or fetching) and capturing the component's Nix shell. */
+        build: durationText.default(STEP_TIMEOUT_DEFAULTS.build),
+        /** A git transfer below 1 KB/s this long fails (git's http.lowSpeedTime; ssh's ConnectTimeout). */
+        stall: durationText.default(STEP_TIMEOUT_DEFAULTS.stall),
+      })
+      .strict()
+      .default(STEP_TIMEOUT_DEFAULTS),
     checkout: z
       .object({
         /** full: every file; sparse: the component's folders, the top-level files and alwaysInclude. */

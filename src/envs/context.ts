@@ -37,8 +37,19 @@ export interface EnvContext {
   log: Log;
 }
 
-/** Progress of a long step, for people watching a terminal or a Slack thread. */
-export type ProgressListener = (event: { step: string; detail: string; ms?: number }) => void;
+/**
+ * Progress of a long step, for people watching a terminal or a Slack thread: one event when the step is
+ * done (`ms` its time), and before that, while it runs long, `running` ones with the time so far.
+ */
+export type ProgressListener = (event: ProgressEvent) => void;
+
+export interface ProgressEvent {
+  step: string;
+  detail: string;
+  ms?: number;
+  /** The step is still running (`ms` so far); a later event of the same step replaces it. */
+  running?: boolean;
+}
 
 export const CHECKOUT_DIR = "checkout";
 export const META_DIR = ".hms-env";

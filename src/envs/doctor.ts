@@ -4,6 +4,7 @@ import { execa } from "execa";
 import type { NixConfig } from "../config/load.js";
 import { describeError } from "../errors.js";
 import type { EnvContext } from "./context.js";
+import { checkShells, checkStore } from "./doctor-shells.js";
 import { mirrorPathFor } from "./git.js";
 import { findOnPath, INSTALL_NIX } from "./nix.js";
 import { nixFix, wholeNixError } from "./nix-errors.js";
@@ -265,6 +266,17 @@ function checkDisk(envRoot: string): Check {
   }
 }
 
+/** Once Nix, nixpkgs and the Nix file are there: the store, then every component's shell. */
+async function checkNixWorks(context: EnvContext, before: readonly Check[]): Promise<Check[]> {
+  if (!before.every((check) => check.ok)) return [];
+  const store = await checkStore(context.nix);
+  if (!store.ok) return [store];
+  return [
+    store,
+    ...(await checkShells(context.nix, context.config.nix, Object.keys(context.config.components))),
+  ];
+}
+
 /** `nixConfig` is the caller's own NIX_CONFIG: the configured binary caches are added to it, as for every Nix call. */
 export async function runDoctor(
   context: EnvContext,
@@ -284,11 +296,13 @@ export async function runDoctor(
         detail: `${context.config.nix.file} is missing`,
         fix: "set nix.file in hms.config.yaml or reinstall hms-env",
       };
+  const nix = await checkNix(path, context.config.nix, nixConfig);
   return [
     config,
     await checkGit(),
-    ...(await checkNix(path, context.config.nix, nixConfig)),
+    ...nix,
     nixFile,
+    ...(await checkNixWorks(context, [...nix, nixFile])),
     await checkRepo(context),
     await checkMirror(context),
     await checkState(context),

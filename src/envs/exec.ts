@@ -13,6 +13,12 @@ export interface ExecOptions {
   maxBuffer?: number;
   /** Stops the program (SIGTERM) when aborted: its result then has no exit code. */
   signal?: AbortSignal | undefined;
+  /**
+   * Ends the program's whole process group once it has run this long (SIGTERM, then SIGKILL if it is
+   * still there after KILL_GRACE_MS): a fetch from a remote that never answers must not run forever.
+   * The result then has no exit code and says `timedOut`.
+   */
+  timeoutMs?: number | undefined;
 }
 
 /** What a run of git or Nix left: the code (undefined when it could not start or was killed) and its output. */
@@ -20,7 +26,12 @@ export interface ExecResult {
   exitCode: number | undefined;
   stdout: string;
   stderr: string;
+  /** It ran past its `timeoutMs` and was ended. */
+  timedOut?: true;
 }
+
+/** How long a program ended for its timeout has to exit on SIGTERM (git removes its lock files) before SIGKILL. */
+export const KILL_GRACE_MS = 2000;
 
 /** Runs a program with an argument array (no shell ever sees the values) and never throws for its exit. */
 export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
@@ -45,13 +56,46 @@ export function startHere(
       ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
     }),
   );
+  const limit = options.timeoutMs === undefined ? undefined : endAfter(child.pid, options.timeoutMs);
   return {
     pid: child.pid,
-    result: child.then((done) => ({
-      exitCode: done.exitCode,
-      stdout: String(done.stdout),
-      stderr: String(done.stderr),
-    })),
+    result: child.then((done) => {
+      limit?.cancel();
+      return {
+        exitCode: done.exitCode,
+        stdout: String(done.stdout),
+        stderr: String(done.stderr),
+        ...(limit?.fired() && { timedOut: true as const }),
+      };
+    }),
+  };
+}
+
+/**
+ * Ends the process group `pid` after `ms` of wall time (a program's run time is not a deadline of the
+ * injected clock). The whole group: git fetch's remote helper and index-pack, nix-store's builders.
+ */
+function endAfter(pid: number | undefined, ms: number): { cancel(): void; fired(): boolean } {
+  let fired = false;
+  let kill: NodeJS.Timeout | undefined;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (pid !== undefined) process.kill(-pid, signal);
+    } catch {
+      // The group ended meanwhile (ESRCH).
+    }
+  };
+  const term = setTimeout(() => {
+    fired = true;
+    signalGroup("SIGTERM");
+    kill = setTimeout(() => signalGroup("SIGKILL"), KILL_GRACE_MS);
+  }, ms);
+  return {
+    cancel() {
+      clearTimeout(term);
+      clearTimeout(kill);
+    },
+    fired: () => fired,
   };
 }
 

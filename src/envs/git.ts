@@ -6,6 +6,7 @@ import { resolveRepo } from "../config/load.js";
 import { HmsError } from "../errors.js";
 import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
+import { createGitNetwork, type GitNetworkOptions } from "./git-network.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { forgetRefMaker, noteRefMaker } from "./ref-makers.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
@@ -101,14 +102,24 @@ export function mirrorLock(holder: LockHolder): MirrorLock {
 /**
  * Git for `holder`, the process whose name goes into the mirror locks it takes (src/cli.ts describes it).
  * `exec` runs git: `serve` passes its helper process (see exec.ts), the command line runs it itself.
+ * `network` limits the commands that talk to the remote (git-network.ts).
  */
-export function createGit({ holder, exec = execHere }: { holder: LockHolder; exec?: Exec }): Git {
+export function createGit({
+  holder,
+  exec = execHere,
+  network: limits,
+}: {
+  holder: LockHolder;
+  exec?: Exec;
+  network?: Omit<GitNetworkOptions, "exec">;
+}): Git {
   const withMirrorLock = mirrorLock(holder);
   const run = (args: string[], cwd?: string) => git(args, cwd, exec);
   const toplevel = async (cwd: string) => {
     const result = await run(["rev-parse", "--show-toplevel"], cwd);
     return result.exitCode === 0 ? result.stdout.trim() : undefined;
   };
+  const network = createGitNetwork({ exec, env: limits?.env ?? {}, timeouts: limits?.timeouts });
   return {
     withMirrorLock,
     toplevel,
@@ -159,10 +170,11 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
       // Named by a digest: refs/heads/a and refs/heads/a/b may both be fetched, and as plain ref names
       // one would block the other for good.
       const remembered = `refs/mirror/${createHash("sha256").update(sourceRef).digest("hex").slice(0, 24)}`;
+      const fetching = network("fetch", `fetch of ${shownAs}`);
       const fetch = await withMirrorLock(mirror, () => {
         // Named before the ref exists: gc may then prune it at once should this process die.
         noteRefMaker(mirror, localRef, holder);
-        return run(
+        return git(
           [
             "fetch",
             "--no-tags",
@@ -172,6 +184,7 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
             `+${sourceRef}:${remembered}`,
           ],
           mirror,
+          fetching,
         );
       });
       await noteFilterRefused(mirror, fetch.stderr);
@@ -189,10 +202,12 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
     // Worktree changes hold the mirror lock too: a fetch checks every worktree's HEAD, and one being
     // added by another provisioning at that moment reads as "bad object worktrees/.../HEAD".
     async addWorktree(mirror, dir, commit, sparseFolders) {
+      // From a partial mirror the checkout downloads the blobs of its files: a network step too.
+      const checkout = network("checkout", `checkout of ${commit.slice(0, 12)}`);
       if (sparseFolders !== undefined)
-        return addSparseWorktree(withMirrorLock, mirror, dir, commit, sparseFolders, exec);
+        return addSparseWorktree(withMirrorLock, mirror, dir, commit, sparseFolders, checkout);
       const add = await withMirrorLock(mirror, () =>
-        run(["worktree", "add", "--detach", "--quiet", dir, commit], mirror),
+        git(["worktree", "add", "--detach", "--quiet", dir, commit], mirror, checkout),
       );
       if (add.exitCode !== 0)
         throw gitFailure(`cannot check out ${commit.slice(0, 12)} into ${dir}`, add.stderr);
@@ -202,7 +217,14 @@ export function createGit({ holder, exec = execHere }: { holder: LockHolder; exe
       initSubmodules(withMirrorLock, mirror, dir, sparseFolders, exec),
 
     widenWorktree: (mirror, dir, commit, folders) =>
-      widenWorktree(withMirrorLock, mirror, dir, commit, folders, exec),
+      widenWorktree(
+        withMirrorLock,
+        mirror,
+        dir,
+        commit,
+        folders,
+        network("checkout", `checkout of ${folders.join(", ")}`),
+      ),
 
     async removeWorktree(mirror, dir) {
       if (!existsSync(mirror)) return;

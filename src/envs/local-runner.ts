@@ -1,5 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config/load.js";
 import { describeError, HmsError, isHmsError } from "../errors.js";
 import type { EnvRecord } from "../store/schema.js";
@@ -20,6 +21,7 @@ import { isInside, removeInsideRoot } from "./safe-remove.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "./scripts.js";
 import { SHELL_ENV_FILE, SHELL_RC_FILE, shellRc } from "./shell-env.js";
 import { describeCheckout, sparseFoldersOf } from "./sparse.js";
+import { timedStep } from "./step-progress.js";
 
 /** Each environment pins its commit with a ref of its own in the mirror, dropped at teardown. */
 export function envRef(id: string): string {
@@ -32,6 +34,8 @@ export interface LocalRunnerOptions {
   nix: Nix;
   /** Absolute node and CLI entry that cleanup.sh calls back into. */
   runtime: { nodeBinary: string; cliEntry: string };
+  /** Times the "still running" lines of long steps. */
+  clock: Clock;
 }
 
 /**
@@ -50,21 +54,17 @@ function chooseDirectory(envRoot: string, name: string, taken: ReadonlySet<strin
 /** The Nix files an environment keeps its own copies of: the shell and the nixpkgs pin. */
 const NIX_FILES = ["hms-env.nix", PKGS_FILE, PIN_FILE];
 
-async function timed<T>(progress: ProgressListener, step: string, detail: string, task: () => Promise<T>) {
-  const started = performance.now();
-  const result = await task();
-  progress({ step, detail, ms: Math.round(performance.now() - started) });
-  return result;
-}
-
 /**
  * Environments on this machine: a detached worktree of a shared bare mirror per repository, the
  * component's Nix shell evaluated ahead of time with its GC roots inside the folder, and the scripts
  * that enter and remove it.
  */
-export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOptions): Runner {
+export function createLocalRunner({ config, git, nix, runtime, clock }: LocalRunnerOptions): Runner {
   /** How each repository was chosen (`check`), shown once on the mirror line (`fetch`). */
   const repositoryNotes = new Map<string, string>();
+  const timed = <T>(progress: ProgressListener, name: string, detail: string, task: () => Promise<T>) =>
+    timedStep(clock, progress, { name, detail }, task);
+
   const writeFiles = (record: EnvRecord, plan: ProvisionPlan) => {
     const dir = record.path;
     const scripts: ScriptContext = {
@@ -113,19 +113,24 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       return undefined;
     }
     record.nixpkgs = await nix.describeNixpkgs(record.path);
-    const started = performance.now();
-    const prepared = await nix.prepareShell({
-      nixFile: join(record.path, "hms-env.nix"),
-      component: record.component,
-      envDir: record.path,
-      gcRootDir: join(record.path, META_DIR, "gcroots"),
-    });
-    progress({
-      step: "nix",
-      detail: `${record.component} shell built, one GC root (${describeCounts(prepared.counts)}; nixpkgs ${record.nixpkgs})`,
-      ms: Math.round(performance.now() - started),
-    });
-    return prepared;
+    const nixpkgs = record.nixpkgs;
+    return timedStep(
+      clock,
+      progress,
+      {
+        name: "nix",
+        detail: `building the ${record.component} shell`,
+        done: (prepared) =>
+          `${record.component} shell built, one GC root (${describeCounts(prepared.counts)}; nixpkgs ${nixpkgs})`,
+      },
+      () =>
+        nix.prepareShell({
+          nixFile: join(record.path, "hms-env.nix"),
+          component: record.component,
+          envDir: record.path,
+          gcRootDir: join(record.path, META_DIR, "gcroots"),
+        }),
+    );
   };
 
   return {

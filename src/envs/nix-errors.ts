@@ -90,6 +90,17 @@ const KNOWN: KnownCase[] = [
       `${match[1] ? `${match[1]} cannot be downloaded` : "a download failed"} (offline?): fetch it where there is network${context.fetchCommand ? ` (${context.fetchCommand})` : ""} or run \`hms-env warm\` there, or set nix.nixpkgs to channel or to a local nixpkgs path`,
   },
   {
+    // NIX_REMOTE=daemon (or a multi-user install) with no nix-daemon listening on its socket.
+    pattern: /cannot connect to socket at '([^']+)'|cannot open connection to remote store '([^']+)'/,
+    fix: (match) =>
+      `no nix-daemon answers${match[1] ? ` at ${match[1]}` : ""}: start nix-daemon (sudo systemctl start nix-daemon, or run nix-daemon as root) or unset NIX_REMOTE to use the store directly`,
+  },
+  {
+    pattern: /hms-env\.nix: unknown component "([^"]+)"/,
+    fix: (match) =>
+      `hms-env.nix defines no shell for the component "${match[1]}" of the configuration: add it to the components of nix.file (nix/hms-env.nix), or remove it from components in hms.config.yaml`,
+  },
+  {
     pattern: /file 'nixpkgs' was not found in the Nix search path/,
     fix: () =>
       "add a nixpkgs channel or set nix.nixPath in hms.config.yaml, or set nix.nixpkgs to pinned; `hms-env doctor` checks it",

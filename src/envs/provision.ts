@@ -162,6 +162,19 @@ function asInterruption(error: unknown, signal: AbortSignal | undefined): unknow
   return new HmsError("PROVISION_FAILED", `interrupted: ${describeError(error)}`, { cause: error });
 }
 
+/** A step still running is logged too: under `serve` nobody watches a terminal. */
+function logLongSteps(context: EnvContext, envId: string, progress: ProgressListener): ProgressListener {
+  return (event) => {
+    if (event.running) {
+      context.log.info(
+        { envId, action: "progress", step: event.step, ms: event.ms },
+        `${envId}: ${event.step} still running after ${Math.round((event.ms ?? 0) / 1000)} s: ${event.detail}`,
+      );
+    }
+    progress(event);
+  };
+}
+
 export async function provision(
   context: EnvContext,
   request: ProvisionRequest,
@@ -174,6 +187,7 @@ export async function provision(
   checkOwnerLimit(known, plan.owner, config.maxEnvsPerOwner);
   const claim = newClaim(context.self, context.clock.now(), config.cleanup.claimLeaseMs, 1);
   const record = draftRecord(newEnvId(new Set(known.map((env) => env.id))), plan, repo, claim);
+  progress = logLongSteps(context, record.id, progress);
 
   if (plan.checkout.note) progress({ step: "checkout", detail: plan.checkout.note });
   try {

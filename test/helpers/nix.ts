@@ -1,6 +1,6 @@
 /** The real Nix store, as the Nix tests look at it: stand-in nixpkgs of their own and nix-store queries. */
 import { randomBytes } from "node:crypto";
-import { cpSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { PROJECT_ROOT } from "./workspace.js";
@@ -9,13 +9,23 @@ export const STAND_IN = join(PROJECT_ROOT, "test", "fixtures", "nixpkgs");
 
 /**
  * A copy of the stand-in nixpkgs with a salt of its own, so its derivations are new to the store
- * (cold, whatever other tests built), and optionally a minimum Nix version of its own.
+ * (cold, whatever other tests built), and optionally a minimum Nix version of its own, or its
+ * default.nix changed by `edit` (a package removed, a build made slow).
  */
-export function standInCopy(dir: string, name: string, minver?: string): string {
+export function standInCopy(
+  dir: string,
+  name: string,
+  minver?: string,
+  edit?: (defaultNix: string) => string,
+): string {
   const tree = join(dir, name);
   cpSync(STAND_IN, tree, { recursive: true });
   writeFileSync(join(tree, "salt"), `${name}-${randomBytes(8).toString("hex")}`);
   if (minver) writeFileSync(join(tree, "lib", "minver.nix"), `"${minver}"\n`);
+  if (edit) {
+    const file = join(tree, "default.nix");
+    writeFileSync(file, edit(readFileSync(file, "utf8")));
+  }
   return tree;
 }
 

@@ -56,6 +56,18 @@ describe("the exec helper serve runs git and Nix through", () => {
     expect(await stopped(helper().exec)).toEqual(here);
   });
 
+  it("ends a run's whole process group at its timeoutMs and says so, as running it here does", async () => {
+    const marker = `${30 + Math.floor(Math.random() * 1000)}`;
+    const timed = (exec: typeof execHere) =>
+      exec("sh", ["-c", `sleep ${marker}; echo never`], { timeoutMs: 300 });
+    const here = await timed(execHere);
+    expect(here).toEqual({ exitCode: undefined, stdout: "", stderr: "", timedOut: true });
+    expect(await timed(helper().exec)).toEqual(here);
+    // sh's child too: nothing of the group is left to hold its pipes or keep running.
+    const left = (await execa("pgrep", ["-f", `^sleep ${marker}$`], { reject: false })).stdout;
+    expect(left).toBe("");
+  });
+
   it("its runs are this process's to stop, in process groups of their own, as the ones it starts itself", async () => {
     const runner = helper();
     const before = runningChildren();

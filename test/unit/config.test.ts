@@ -172,6 +172,10 @@ describe("an invalid file fails with CONFIG_INVALID naming the file, the key pat
     ["checkout:\n  alwaysInclude: [../shared]\n", "checkout.alwaysInclude.0", '".."'],
     ["checkout:\n  alwaysInclude: ['--cone']\n", "checkout.alwaysInclude.0", "option"],
     ["mirror:\n  partialClone: maybe\n", "mirror.partialClone", "expected boolean"],
+    ["timeouts:\n  fetch: forever\n", "timeouts.fetch", "expected a duration"],
+    ["timeouts:\n  build: 0h\n", "timeouts.build", "expected a duration"],
+    ["timeouts:\n  stall: 30\n", "timeouts.stall", "expected string"],
+    ["timeouts:\n  clone: 5m\n", "timeouts", "clone"],
     ["envRoot: ''\n", "envRoot", "expected string"],
     ["- just\n- a list\n", "(top level)", "expected object"],
     ["slack:\n  bugChannels: ['#bugs']\n", "slack.bugChannels.0", "channel ID"],
@@ -293,6 +297,21 @@ describe("values of a valid file", () => {
     ).load();
     expect(config.timeouts).toEqual({ defaultMs: 8 * HOUR, minMs: 10 * MINUTE, maxMs: 14 * DAY });
     expect(config.reconcileIntervalMs).toBe(90_000);
+  });
+
+  it("the step timeouts default to fetch 30m, checkout 30m, build 2h and stall 1m, each settable alone", () => {
+    expect(loadConfig({ cwd: tempDir() }).stepTimeouts).toEqual({
+      fetchMs: 30 * MINUTE,
+      checkoutMs: 30 * MINUTE,
+      buildMs: 2 * HOUR,
+      stallMs: MINUTE,
+    });
+    expect(loadText("timeouts:\n  fetch: 2h\n  stall: 20s\n").load().stepTimeouts).toEqual({
+      fetchMs: 2 * HOUR,
+      checkoutMs: 30 * MINUTE,
+      buildMs: 2 * HOUR,
+      stallMs: 20_000,
+    });
   });
 
   it("configured components replace the built-in ones", () => {

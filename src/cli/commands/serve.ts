@@ -5,6 +5,7 @@ import type { Log } from "../../envs/context.js";
 import { createExecHelper } from "../../envs/exec.js";
 import { HmsError } from "../../errors.js";
 import { DEFAULT_HOST, startServer } from "../../main.js";
+import { holdServeLock, type ServeLock } from "../../serve-lock.js";
 import { type Command, stringOption } from "../command.js";
 import { appFor } from "../environment.js";
 import type { CliIo } from "../io.js";
@@ -137,44 +138,69 @@ put a reverse proxy in front to expose it, or --host 0.0.0.0).`,
     // (exec.ts). Idle, it keeps nothing alive, so an early failure below needs no cleanup of it.
     const helper = createExecHelper();
     const app = appFor(args, io, { log, exec: helper.exec });
-    // Checked before anything starts: a half-done GitHub setup stops serve with what is missing.
-    const { githubSetupFromEnv } = await import("../../github/settings.js");
-    const githubSetup = githubSetupFromEnv(io.env, app.config.github);
-    const bugs = sharedBugServices(app, log);
-    const slack = await startSlackIfConfigured(app, io.env, log, bugs);
-    // Loaded here, as Slack is: no other command pays for Octokit. After Slack, so a bug's issue is
-    // written after its Slack card exists and can link to the thread.
-    const { startGithubIfConfigured } = await import("../../github/serve.js");
-    const github = await startGithubIfConfigured(app, githubSetup, log, bugs);
-    // Whichever of them files bugs, triage follows the state file and the default branch for it.
-    const made = bugs.made;
-    const { triageExtension } = await import("../../bugs/triage-service.js");
-    const services = made === undefined ? undefined : await made;
-    const triage =
-      services === undefined
-        ? undefined
-        : triageExtension(services.triage, bugTaggedLog(log, "triage"), services.listed);
-    const extensions = [slack, github, triage].filter((extension) => extension !== undefined);
-    const running = await startServer({ app, port, host, extensions }).catch(async (error: unknown) => {
-      await slack?.stop?.();
+    // Before anything acts: a second serve on this state file would double every timer and message.
+    const instance = await holdServeLock(app.config.stateFile, io.host.self, log).catch((error: unknown) => {
       app.close();
-      throw asListenError(error, host, port);
+      throw error;
     });
-    log.info(
-      { action: "listen", url: running.url, host, stateFile: app.config.stateFile },
-      `listening on ${running.url} (state ${app.config.stateFile})`,
-    );
-    const interrupt = io.interrupt;
-    if (interrupt && !interrupt.aborted) {
-      await new Promise<void>((resolve) =>
-        interrupt.addEventListener("abort", () => resolve(), { once: true }),
-      );
+    try {
+      return await serveHolding(app, instance, { io, log, host, port });
+    } finally {
+      await instance.release();
+      helper.close();
     }
-    log.info({ action: "stop", signal: interrupt?.reason }, "stopping");
-    await running.close();
-    app.close();
-    helper.close();
-    log.info({ action: "stopped" }, "stopped");
-    return 0;
   },
 };
+
+/** The rest of serve, once it holds the state file's serve lock: the extensions, the server, the stop. */
+async function serveHolding(
+  app: App,
+  instance: ServeLock,
+  { io, log, host, port }: { io: CliIo; log: Log; host: string; port: number },
+): Promise<number> {
+  // Checked before anything starts: a half-done GitHub setup stops serve with what is missing.
+  const { githubSetupFromEnv } = await import("../../github/settings.js");
+  const githubSetup = githubSetupFromEnv(io.env, app.config.github);
+  const bugs = sharedBugServices(app, log);
+  const slack = await startSlackIfConfigured(app, io.env, log, bugs);
+  // Loaded here, as Slack is: no other command pays for Octokit. After Slack, so a bug's issue is
+  // written after its Slack card exists and can link to the thread.
+  const { startGithubIfConfigured } = await import("../../github/serve.js");
+  const github = await startGithubIfConfigured(app, githubSetup, log, bugs);
+  // Whichever of them files bugs, triage follows the state file and the default branch for it.
+  const made = bugs.made;
+  const { triageExtension } = await import("../../bugs/triage-service.js");
+  const services = made === undefined ? undefined : await made;
+  const triage =
+    services === undefined
+      ? undefined
+      : triageExtension(services.triage, bugTaggedLog(log, "triage"), services.listed);
+  const extensions = [slack, github, triage].filter((extension) => extension !== undefined);
+  const running = await startServer({ app, port, host, extensions }).catch(async (error: unknown) => {
+    await slack?.stop?.();
+    app.close();
+    throw asListenError(error, host, port);
+  });
+  log.info(
+    { action: "listen", url: running.url, host, stateFile: app.config.stateFile },
+    `listening on ${running.url} (state ${app.config.stateFile})`,
+  );
+  const interrupt = io.interrupt;
+  const stop = [interrupt, instance.lost].filter((signal) => signal !== undefined);
+  if (!stop.some((signal) => signal.aborted)) {
+    await new Promise<void>((resolve) => {
+      for (const signal of stop) signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+  const lost = instance.lost.aborted && !interrupt?.aborted;
+  if (lost) {
+    log.error(
+      { action: "serve-lock-lost", err: instance.lost.reason },
+      `another serve took over the state file ${app.config.stateFile} while this one was paused: stopping, so that only one keeps its deadlines`,
+    );
+  } else log.info({ action: "stop", signal: interrupt?.reason }, "stopping");
+  await running.close();
+  app.close();
+  log.info({ action: "stopped" }, "stopped");
+  return lost ? 1 : 0;
+}

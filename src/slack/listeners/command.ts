@@ -1,7 +1,7 @@
 import type { App, RespondFn } from "@slack/bolt";
 import { mayActOnEnvironment } from "../../envs/permissions.js";
 import { planProvision } from "../../envs/plan.js";
-import { progressLine, reservedEnvId } from "../../envs/progress-line.js";
+import { addProgressLine, reservedEnvId } from "../../envs/progress-line.js";
 import { describeError, isHmsError } from "../../errors.js";
 import type { EnvRecord } from "../../store/schema.js";
 import { renderDecision } from "../../triage/render.js";
@@ -169,7 +169,7 @@ export function registerCommand(app: App, ctx: SlackContext): void {
     };
     try {
       const env = await services.provision(request, (event) => {
-        lines.push(progressLine(event));
+        addProgressLine(lines, event);
         const reserved = reservedEnvId(event);
         if (reserved) {
           envId = reserved;
