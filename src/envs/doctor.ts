@@ -18,6 +18,7 @@ import {
   type TreeLocation,
 } from "./nixpkgs.js";
 import { BLOB_FILTER, mirrorKind, remoteAllowsFilter } from "./partial-mirror.js";
+import { checkPinRoot } from "./pin-root.js";
 
 export interface Check {
   name: string;
@@ -285,6 +286,11 @@ export async function runDoctor(
     config,
     await checkGit(),
     ...(await checkNix(path, context.config.nix, nixConfig)),
+    ...(await checkPinRoot(
+      context.config.nix,
+      context.config.stateFile,
+      nixEnvironment(context.config.nix, nixConfig),
+    )),
     nixFile,
     await checkRepo(context),
     await checkMirror(context),

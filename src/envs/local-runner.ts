@@ -11,6 +11,7 @@ import { writeMetadata } from "./metadata.js";
 import { describeCounts, type Nix } from "./nix.js";
 import { nixConfigLines, nixpkgsArgs, PIN_FILE, PKGS_FILE, pinDir } from "./nixpkgs.js";
 import { removeOrphans, scanOrphans } from "./orphans.js";
+import { pinRootPath } from "./pin-root.js";
 import type { ProvisionPlan } from "./plan.js";
 import type { Runner } from "./ports.js";
 import { isInside, removeInsideRoot } from "./safe-remove.js";
@@ -113,6 +114,7 @@ export function createLocalRunner({ config, git, nix, runtime }: LocalRunnerOpti
       component: record.component,
       envDir: record.path,
       gcRootDir: join(record.path, META_DIR, "gcroots"),
+      pinRoot: pinRootPath(config.stateFile),
     });
     progress({
       step: "nix",

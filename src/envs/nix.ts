@@ -13,6 +13,7 @@ import {
   PIN_FILE,
   readPin,
 } from "./nixpkgs.js";
+import { rootPinnedTree } from "./pin-root.js";
 import { captureCommand } from "./shell-env.js";
 import { shellQuote } from "./shell-quote.js";
 
@@ -24,6 +25,8 @@ export interface NixShellTarget {
   envDir: string;
   /** Where the GC root goes: inside the environment, so it disappears with it. */
   gcRootDir: string;
+  /** The GC root that keeps the pinned nixpkgs tree (see pin-root.ts); moved to this shell's pin. */
+  pinRoot?: string;
 }
 
 /** How much of a shell's closure the store already held, and what this realisation built or fetched. */
@@ -141,6 +144,11 @@ export function createNix({ path, settings, inheritedNixConfig, exec = execHere 
         { pinDir },
       );
       const drv = instantiated.stdout.trim().split("\n").pop() ?? "";
+      if (target.pinRoot !== undefined && settings) {
+        await rootPinnedTree(settings, target.nixFile, target.pinRoot, env, exec, (args) =>
+          run("rooting the pinned nixpkgs (nix-store --add-root)", "nix-store", args),
+        );
+      }
 
       const plan = await run("planning the build (nix-store --realise --dry-run)", "nix-store", [
         "--realise",
