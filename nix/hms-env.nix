@@ -16,7 +16,9 @@
 #   component         "hms-sme" | "hms-esr" | "hms-dev" | "hms-sys" | "all"
 #                     ("all" is the union of the four)
 #   envDir            directory of the provisioned environment; when given, the
-#                     root cause database is ${envDir}/data/root_cause.json
+#                     root cause database is ${envDir}/data/root_cause.json.
+#                     An absolute one is set exactly as written, whatever
+#                     characters it holds ($, quotes, spaces are never expanded)
 #   componentEnvVars  variables that override or extend the defaults below, e.g.
 #                       --arg componentEnvVars '{ NODE_ENV = "test"; }'
 #                     A key naming a component or "all" holds variables for that
@@ -31,9 +33,10 @@
 let
   # The provisioned environment's directory as an absolute path ("" = none).
   # A relative envDir is taken relative to the checkout, i.e. $PWD.
+  envDirIsAbsolute = builtins.substring 0 1 envDir == "/";
   envDirAbs =
     if envDir == "" then ""
-    else if builtins.substring 0 1 envDir == "/" then envDir
+    else if envDirIsAbsolute then envDir
     else "$PWD/${envDir}";
 
   # Where each component lives in the checkout, relative to it: hms-env writes
@@ -63,8 +66,10 @@ let
       HMS_COMPONENTS = builtins.concatStringsSep " " (map (c: components.${c}.label) selected);
       # every shell gets the root cause database: the environment's own copy
       # when provisioned, otherwise the checkout's
+      # (an absolute envDir is HMS_ENV_DIR, set as it is before this expands)
       HMS_ROOT_CAUSE_DB =
-        if envDirAbs != "" then "${envDirAbs}/data/root_cause.json"
+        if envDirIsAbsolute then "$HMS_ENV_DIR/data/root_cause.json"
+        else if envDirAbs != "" then "${envDirAbs}/data/root_cause.json"
         else "$PWD/data/root_cause.json";
     } // (if envDirAbs != "" then { HMS_ENV_DIR = envDirAbs; } else { });
 
@@ -188,7 +193,9 @@ let
   # Constant variables become mkShell attributes (nix-shell exports them);
   # values with "$" must be expanded in the shell, so the shellHook exports
   # them: the built-in ones first, so that the caller's may refer to them.
-  expandsInShell = name: envVars ? ${name}
+  # The folder's own path is data, never shell code: a "$" in it stays a "$".
+  literal = name: name == "HMS_ENV_DIR" && envDirIsAbsolute && envVars.${name} == envDir;
+  expandsInShell = name: envVars ? ${name} && !(literal name)
     && builtins.replaceStrings [ "$" ] [ "" ] envVars.${name} != envVars.${name};
   defaultNames = builtins.attrNames defaultVars;
   callerNames = builtins.filter (n: !(defaultVars ? ${n})) (builtins.attrNames envVars);

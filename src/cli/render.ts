@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { formatDuration } from "../config/duration.js";
 import { GC_ROOT_DIR } from "../envs/context.js";
 import type { Moment } from "../envs/lifecycle.js";
+import { shellWord } from "../envs/shell-quote.js";
 import { sparseFoldersOf } from "../envs/sparse.js";
 import type { EnvRecord } from "../store/schema.js";
 
@@ -50,7 +51,7 @@ export function launchInstructions(env: EnvRecord, now: Date): string {
   return [
     `Environment ${env.id} is ready: ${env.component} at ${sourceOf(env)} (${(env.commit ?? "").slice(0, 12)})`,
     "",
-    `  cd ${env.path}`,
+    `  cd ${shellWord(env.path)}`,
     "  ./launch.sh                    # enter the Nix shell in the checkout",
     "  ./launch.sh --run 'make test'  # or run one command in it",
     "  ./cleanup.sh                   # when you are done",

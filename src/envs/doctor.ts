@@ -19,6 +19,7 @@ import {
   type TreeLocation,
 } from "./nixpkgs.js";
 import { BLOB_FILTER, mirrorKind, remoteAllowsFilter } from "./partial-mirror.js";
+import { checkPinRoot } from "./pin-root.js";
 import { chooseRepository, defaultBranchOf } from "./repository.js";
 
 export interface Check {
@@ -301,6 +302,11 @@ export async function runDoctor(
     config,
     await checkGit(),
     ...nix,
+    ...(await checkPinRoot(
+      context.config.nix,
+      context.config.stateFile,
+      nixEnvironment(context.config.nix, nixConfig),
+    )),
     nixFile,
     ...(await checkNixWorks(context, [...nix, nixFile])),
     await checkRepo(context),

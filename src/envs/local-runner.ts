@@ -14,6 +14,7 @@ import { writeMetadata } from "./metadata.js";
 import { describeCounts, type Nix } from "./nix.js";
 import { nixConfigLines, nixpkgsArgs, PIN_FILE, PKGS_FILE, pinDir } from "./nixpkgs.js";
 import { removeOrphans, scanOrphans } from "./orphans.js";
+import { pinRootPath } from "./pin-root.js";
 import type { ProvisionPlan } from "./plan.js";
 import type { Runner } from "./ports.js";
 import { chooseRepository } from "./repository.js";
@@ -129,6 +130,7 @@ export function createLocalRunner({ config, git, nix, runtime, clock }: LocalRun
           component: record.component,
           envDir: record.path,
           gcRootDir: join(record.path, META_DIR, "gcroots"),
+          pinRoot: pinRootPath(config.stateFile),
         }),
     );
   };

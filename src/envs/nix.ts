@@ -14,6 +14,7 @@ import {
   PKGS_FILE,
   readPin,
 } from "./nixpkgs.js";
+import { rootPinnedTree } from "./pin-root.js";
 import { captureCommand } from "./shell-env.js";
 import { shellQuote } from "./shell-quote.js";
 import { execWithin, type StepDescription, stepTimedOut, TIMEOUT_KEYS, timedOut } from "./step-limits.js";
@@ -26,6 +27,8 @@ export interface NixShellTarget {
   envDir: string;
   /** Where the GC root goes: inside the environment, so it disappears with it. */
   gcRootDir: string;
+  /** The GC root that keeps the pinned nixpkgs tree (see pin-root.ts); moved to this shell's pin. */
+  pinRoot?: string;
 }
 
 /** How much of a shell's closure the store already held, and what this realisation built or fetched. */
@@ -188,6 +191,11 @@ export function createNix({
         { pinDir, limit },
       );
       const drv = instantiated.stdout.trim().split("\n").pop() ?? "";
+      if (target.pinRoot !== undefined && settings) {
+        await rootPinnedTree(settings, target.nixFile, target.pinRoot, env, exec, (args) =>
+          run("rooting the pinned nixpkgs (nix-store --add-root)", "nix-store", args),
+        );
+      }
 
       const plan = await run(
         "planning the build (nix-store --realise --dry-run)",

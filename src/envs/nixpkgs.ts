@@ -10,6 +10,7 @@ import type { NixConfig, NixpkgsChoice } from "../config/load.js";
 import { SHIPPED_NIX_FILE } from "../config/package-root.js";
 import { describeError, HmsError } from "../errors.js";
 import { type Exec, execHere } from "./exec.js";
+import { shellWord } from "./shell-quote.js";
 
 export const PIN_FILE = "nixpkgs.json";
 export const PKGS_FILE = "pkgs.nix";
@@ -52,7 +53,7 @@ export function readPin(file: string): Pin {
 
 /** The command that puts the pinned tree into the store, where fetchTarball finds it. */
 export function fetchCommand(pin: Pin): string {
-  return `nix-prefetch-url --unpack --name source ${pin.url}`;
+  return `nix-prefetch-url --unpack --name source ${shellWord(pin.url)}`;
 }
 
 /**

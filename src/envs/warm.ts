@@ -1,14 +1,17 @@
 import { rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { ALL_COMPONENTS } from "../config/defaults.js";
 import { HmsError } from "../errors.js";
 import type { EnvContext } from "./context.js";
 import type { RealiseCounts } from "./nix.js";
+import { gcRootsDir, pinRootPath } from "./pin-root.js";
 
 export interface WarmResult {
   component: string;
   /** The GC root that keeps the warmed shell (and so its inputs) until the next warm replaces it. */
   root: string;
+  /** The GC root on the pinned nixpkgs tree, when nix.nixpkgs is pinned. */
+  pinRoot?: string;
   shell: string;
   counts: RealiseCounts;
   ms: number;
@@ -16,7 +19,7 @@ export interface WarmResult {
 
 /** Where warmed shells are rooted: beside the state file, one folder per component. */
 export function warmRootDir(context: EnvContext, component: string): string {
-  return join(dirname(context.config.stateFile), "gcroots", `warm-${component}`);
+  return join(gcRootsDir(context.config.stateFile), `warm-${component}`);
 }
 
 /**
@@ -37,17 +40,20 @@ export async function warm(context: EnvContext, component: string): Promise<Warm
     );
   }
   const gcRootDir = warmRootDir(context, component);
+  const pinRoot = pinRootPath(context.config.stateFile);
   const started = performance.now();
   const prepared = await context.nix.prepareShell({
     nixFile: context.config.nix.file,
     component,
     envDir: "",
     gcRootDir,
+    pinRoot,
   });
   rmSync(join(gcRootDir, "shell.drv"), { force: true });
   return {
     component,
     root: join(gcRootDir, "shell"),
+    ...(context.config.nix.nixpkgs.kind === "pinned" ? { pinRoot } : {}),
     shell: prepared.shell,
     counts: prepared.counts,
     ms: Math.round(performance.now() - started),

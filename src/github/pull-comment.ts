@@ -1,3 +1,4 @@
+import { shellWord } from "../envs/shell-quote.js";
 import type { EnvRecord } from "../store/schema.js";
 import type { PullRecord } from "./pull-state.js";
 
@@ -69,9 +70,4 @@ export function renderPullComment(pull: PullRecord, envs: readonly EnvRecord[]):
   }
   lines.push("", "<sub>Kept up to date by hms-env: this comment is edited in place.</sub>");
   return lines.join("\n");
-}
-
-/** Folders are made by hms-env from safe characters, but a configured env root could hold spaces. */
-function shellWord(path: string): string {
-  return /^[\w./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }

@@ -1,6 +1,6 @@
 /** The real Nix store, as the Nix tests look at it: stand-in nixpkgs of their own and nix-store queries. */
 import { randomBytes } from "node:crypto";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { PROJECT_ROOT } from "./workspace.js";
@@ -40,4 +40,27 @@ export async function store(...args: string[]) {
  */
 export async function deadPaths(): Promise<Set<string>> {
   return new Set((await store("--gc", "--print-dead")).stdout.split("\n").filter(Boolean));
+}
+
+/**
+ * Pins a tarball of a fresh stand-in copy in `nixDir`/nixpkgs.json, as a real pin names GitHub's
+ * tarball: fetchTarball takes file:// URLs, so this is the real pinned path. nix-prefetch-url puts the
+ * tree in the store, as `nix-prefetch-url --unpack` does for a real pin. Returns the tarball's file.
+ */
+export async function pinStandIn(dir: string, nixDir: string, name: string, rev: string): Promise<string> {
+  standInCopy(dir, name);
+  const tarball = join(dir, `${name}.tar.gz`);
+  await execa("tar", ["czf", tarball, name], { cwd: dir });
+  const url = `file://${tarball}`;
+  const sha256 = (await execa("nix-prefetch-url", ["--unpack", "--name", "source", url])).stdout.trim();
+  writeFileSync(join(nixDir, "nixpkgs.json"), JSON.stringify({ branch: "nixos-26.05", url, rev, sha256 }));
+  return tarball;
+}
+
+/** A `nix.file` folder of its own holding the shipped hms-env.nix and pkgs.nix (the pin is the test's). */
+export function nixFolder(dir: string): string {
+  const nixDir = join(dir, "nix");
+  mkdirSync(nixDir);
+  for (const file of ["hms-env.nix", "pkgs.nix"]) cpSync(join(PROJECT_ROOT, "nix", file), join(nixDir, file));
+  return nixDir;
 }

@@ -3,20 +3,12 @@
  * which nixpkgs, the one GC root and the garbage collector, warm against cold, the cached shell, the
  * doctor's version checks and Nix's whole error messages.
  */
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvRecord } from "../../src/store/schema.js";
-import { STAND_IN, standInCopy, store } from "../helpers/nix.js";
+import { nixFolder, pinStandIn, STAND_IN, standInCopy, store } from "../helpers/nix.js";
 import { createWorkspace, PROJECT_ROOT, type Workspace } from "../helpers/workspace.js";
 
 const NIX_FILE = join(PROJECT_ROOT, "nix", "hms-env.nix");
@@ -174,22 +166,8 @@ describe("the pin", () => {
   it("is copied into each environment, which keeps its nixpkgs when the repository bumps the pin", async () => {
     const pinned = await createWorkspace("nix:\n  file: ./nix/hms-env.nix");
     try {
-      const nixDir = join(pinned.dir, "nix");
-      mkdirSync(nixDir);
-      for (const file of ["hms-env.nix", "pkgs.nix"])
-        cpSync(join(PROJECT_ROOT, "nix", file), join(nixDir, file));
-      /** A pin of a stand-in tarball: fetchTarball takes file:// URLs, so this is the real pinned path. */
-      const pinTarball = async (name: string, rev: string) => {
-        standInCopy(pinned.dir, name);
-        await execa("tar", ["czf", `${name}.tar.gz`, name], { cwd: pinned.dir });
-        const url = `file://${join(pinned.dir, `${name}.tar.gz`)}`;
-        const sha256 = (await execa("nix-prefetch-url", ["--unpack", "--name", "source", url])).stdout.trim();
-        writeFileSync(
-          join(nixDir, "nixpkgs.json"),
-          JSON.stringify({ branch: "nixos-26.05", url, rev, sha256 }),
-        );
-      };
-      await pinTarball("first", "1".repeat(40));
+      const nixDir = nixFolder(pinned.dir);
+      await pinStandIn(pinned.dir, nixDir, "first", "1".repeat(40));
       const first = await pinned.provision(["--component", "hms-dev", "--branch", "main"]);
       expect(first.nixpkgs).toBe(`pinned ${"1".repeat(40)} (nixos-26.05)`);
       const doctor = await pinned.cli(["doctor"]);
@@ -198,7 +176,7 @@ describe("the pin", () => {
       );
       expect(doctor.stdout).toMatch(/^pass {2}evaluate {5}lib\.version is "26\.05\.hms-stand-in"$/m);
 
-      await pinTarball("second", "2".repeat(40));
+      await pinStandIn(pinned.dir, nixDir, "second", "2".repeat(40));
       const second = await pinned.provision(["--component", "hms-dev", "--branch", "main"]);
       expect(second.nixpkgs).toBe(`pinned ${"2".repeat(40)} (nixos-26.05)`);
       expect(JSON.parse(readFileSync(join(first.path, "nixpkgs.json"), "utf8")).rev).toBe("1".repeat(40));

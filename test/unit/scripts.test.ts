@@ -19,7 +19,7 @@ import { GC_ROOT_DIR } from "../../src/envs/context.js";
 import { writeMetadata } from "../../src/envs/metadata.js";
 import { cleanupScript, envrc, launchScript, type ScriptContext } from "../../src/envs/scripts.js";
 import { SHELL_ENV_FILE, SHELL_INPUTS, SHELL_RC_FILE, shellRc } from "../../src/envs/shell-env.js";
-import { shellQuote } from "../../src/envs/shell-quote.js";
+import { shellQuote, shellWord } from "../../src/envs/shell-quote.js";
 import { envRecord, useTempDir } from "./support.js";
 
 const BASH = execFileSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).trim();
@@ -193,6 +193,29 @@ describe("shellQuote", () => {
       const result = run(BASH, ["-c", `printf '%s' ${shellQuote(value)}`], { cwd: dir, env: {} });
       expect(result.stdout).toBe(value);
     }
+    expect(injected(dir)).toBe(false);
+  });
+});
+
+describe("shellWord", () => {
+  it("leaves a plain path bare, as a person would type it, and quotes anything else", () => {
+    expect(shellWord("/srv/temp_envs/20261126_221502_hms-sme_feature_x-1.2")).toBe(
+      "/srv/temp_envs/20261126_221502_hms-sme_feature_x-1.2",
+    );
+    expect(shellWord("/srv/it's a dir")).toBe("'/srv/it'\\''s a dir'");
+    expect(shellWord("~root")).toBe("'~root'");
+    expect(shellWord("")).toBe("''");
+  });
+
+  it("every hostile string arrives unchanged through bash", () => {
+    const dir = tempDir();
+    const values = [...hostileStrings(join(dir, MARKER)), "/plain/path", "a=b", "user@host:1"];
+    const result = run(BASH, ["-c", `printf '%s\\0' ${values.map(shellWord).join(" ")}`], {
+      cwd: dir,
+      env: {},
+    });
+    expect(result.stderr).toBe("");
+    expect(splitNul(result.stdout)).toEqual(values);
     expect(injected(dir)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { prepareDemo, runCleanupScript, runInEnvironment } from "../../envs/demo.js";
-import { shellQuote } from "../../envs/shell-quote.js";
+import { shellQuote, shellWord } from "../../envs/shell-quote.js";
 import type { Command } from "../command.js";
 import { appFor, currentUser } from "../environment.js";
 import { launchInstructions, progressLine } from "../render.js";
@@ -48,7 +49,9 @@ seconds and downloads nothing; --channel uses your nixpkgs channel instead (real
         if (launched.exitCode !== 0) io.err(`launch.sh exited with ${launched.exitCode}`);
       }
       if (args.values.keep) {
-        io.out(`\nKept: ${workspace.dir} (run ${env.path}/cleanup.sh, then rm -rf ${workspace.dir})`);
+        io.out(
+          `\nKept: ${workspace.dir} (run ${shellWord(join(env.path, "cleanup.sh"))}, then rm -rf ${shellWord(workspace.dir)})`,
+        );
         io.out(
           `The seed's command works in the sample monorepo:\n  cd ${shellQuote(workspace.repo)} && HMS_CONFIG=${shellQuote(workspace.configFile)} ${SEED_COMMAND}`,
         );

@@ -10,7 +10,8 @@ export const warmCommand: Command = {
   usage: `Usage: hms-env warm [--component <hms-sme|hms-esr|hms-dev|hms-sys|all>] [--json] [--config FILE]
 
 Builds the shell of a component (default: all, which holds every component's tools) from the configured
-hms-env.nix and nixpkgs, and keeps it with a GC root beside the state file. Run it nightly or after
+hms-env.nix and nixpkgs, and keeps it with a GC root beside the state file (and the pinned nixpkgs
+tree with another, gcroots/nixpkgs, so that provisioning works offline after a garbage collection). Run it nightly or after
 bumping nix/nixpkgs.json: the next provisionings then build nothing but their own small shell.
 
   --component   the component whose shell to build (default: all)`,
@@ -22,7 +23,7 @@ bumping nix/nixpkgs.json: the next provisionings then build nothing but their ow
       return 0;
     }
     io.out(
-      `${result.component} shell warm in ${result.ms} ms: ${describeCounts(result.counts)}\n  ${result.shell}\n  kept by ${result.root}`,
+      `${result.component} shell warm in ${result.ms} ms: ${describeCounts(result.counts)}\n  ${result.shell}\n  kept by ${result.root}${result.pinRoot ? `\n  the pinned nixpkgs kept by ${result.pinRoot}` : ""}`,
     );
     return 0;
   },

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { PipelineBug } from "../../bugs/pipeline.js";
+import { shellWord } from "../../envs/shell-quote.js";
 import type { EnvRecord } from "../../store/schema.js";
 import { ACTIONS } from "../ids.js";
 import { escapeText, mention, slackDate, userText } from "../text.js";
@@ -28,7 +29,7 @@ export function environmentButtons(env: EnvRecord, extendChoices: readonly strin
 export function launchBlocks(env: EnvRecord): Block[] {
   return [
     section(
-      `*Launch it:*\n\`\`\`cd ${escapeText(env.path)} && ./launch.sh\`\`\`\nInside: \`HMS_ROOT_CAUSE_DB=${escapeText(join(env.path, "data", "root_cause.json"))}\`\nWhen done: \`./cleanup.sh\` (or the button below)`,
+      `*Launch it:*\n\`\`\`cd ${escapeText(shellWord(env.path))} && ./launch.sh\`\`\`\nInside: \`HMS_ROOT_CAUSE_DB=${escapeText(shellWord(join(env.path, "data", "root_cause.json")))}\`\nWhen done: \`./cleanup.sh\` (or the button below)`,
     ),
     context(`Expires ${slackDate(env.expiresAt)} · \`${env.id}\` · ${env.component} at ${sourceText(env)}`),
   ];
@@ -94,7 +95,7 @@ export function environmentMessage(input: EnvMessageInput): { text: string; bloc
   }
   if (env.status === "ready") {
     return {
-      text: `Environment ${env.id} is ready: cd ${env.path} && ./launch.sh`,
+      text: `Environment ${env.id} is ready: cd ${escapeText(shellWord(env.path))} && ./launch.sh`,
       blocks: limitBlocks([
         section(
           `:white_check_mark: *Environment \`${env.id}\` is ready* for ${mention(env.owner)}: ${env.component} at ${sourceText(env)}`,

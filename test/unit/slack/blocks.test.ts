@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PipelineBug } from "../../../src/bugs/pipeline.js";
 import { DEFAULT_COMPONENTS } from "../../../src/config/defaults.js";
@@ -5,7 +9,7 @@ import { bugCard } from "../../../src/slack/blocks/card.js";
 import { environmentMessage } from "../../../src/slack/blocks/environment.js";
 import { homeView } from "../../../src/slack/blocks/home.js";
 import { limitBlocks, section } from "../../../src/slack/blocks/kit.js";
-import { escapeText, fromCommandText, mention, slackDate } from "../../../src/slack/text.js";
+import { escapeText, fromCommandText, fromSlackText, mention, slackDate } from "../../../src/slack/text.js";
 import type { EnvRecord } from "../../../src/store/schema.js";
 import { bugRecord } from "../../helpers/bug-record.js";
 
@@ -156,5 +160,31 @@ describe("text from users", () => {
     expect(slackDate("2026-11-28T10:00:00.000Z")).toBe(
       "<!date^1795860000^{date_short_pretty} {time}|2026-11-28T10:00:00Z>",
     );
+  });
+});
+
+describe("the launch command in a DM", () => {
+  it("works pasted into bash for a folder holding $(...), a quote and spaces, and runs nothing", () => {
+    const root = mkdtempSync(join(tmpdir(), "hms-env-blocks-"));
+    try {
+      const path = join(root, "x $(touch pwned) `touch pwned`", "it's & <a> dir");
+      mkdirSync(path, { recursive: true });
+      const dm = environmentMessage({ env: { ...env, path }, bug, extendChoices: ["4h"] });
+      const launch = texts(dm.blocks).find((item) => item.text.includes("./launch.sh"))?.text ?? "";
+      const commands = [
+        /```(cd .*) && \.\/launch\.sh```/.exec(launch)?.[1],
+        /is ready: (cd .*) && \.\/launch\.sh$/.exec(dm.text)?.[1],
+      ];
+      for (const command of commands) {
+        // what a person copies is the text Slack shows: its &amp; &lt; &gt; turned back
+        const shown = fromSlackText(command ?? "");
+        const pasted = spawnSync("bash", ["-c", `${shown} && pwd`], { cwd: root, encoding: "utf8" });
+        expect(pasted.stderr).toBe("");
+        expect(pasted.stdout.trim()).toBe(path);
+      }
+      expect(readdirSync(root)).toEqual(["x $(touch pwned) `touch pwned`"]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
