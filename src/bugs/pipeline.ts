@@ -239,12 +239,16 @@ export function createBugPipeline(deps: BugPipelineDeps) {
     }
   }
 
+  /** The branch of a report that names none (or names one that is not a valid branch name). */
+  const defaultBranch = async (): Promise<string> =>
+    (await deps.defaultBranch?.()) ?? config.defaultBranch ?? "main";
+
   async function provisionNow(bug: PipelineBug, component: string, owner: string): Promise<EnvRecord | null> {
     const marked = await patch(bug.id, { provisionError: null });
     tell({ kind: "provisioning", bug: marked });
     let envId: string | undefined;
     try {
-      const branch = bug.branch ?? (await (deps.defaultBranch?.() ?? config.defaultBranch ?? "main"));
+      const branch = bug.branch ?? (await defaultBranch());
       const env = await deps.provision({ component, branch, owner }, (event) => {
         envId = reservedEnvId(event) ?? envId;
         if (envId) reserved.set(envId, bug.id);
@@ -286,6 +290,8 @@ export function createBugPipeline(deps: BugPipelineDeps) {
       const named = chosen ? { branch: chosen } : readBranch(report.text);
       const branch = named !== undefined && "branch" in named ? named.branch : undefined;
       const reportKey = reportKeyOf(report.origin);
+      // Asked before the locked step: the default may come from the remote (ls-remote).
+      const fallback = named !== undefined && "rejected" in named ? await defaultBranch() : undefined;
       const recorded = await store.update((state) => {
         const { delivery } = report;
         if (delivery && !markDelivery(state, delivery.source, delivery.id, now)) return null;
@@ -304,7 +310,7 @@ export function createBugPipeline(deps: BugPipelineDeps) {
             branch: branch ?? null,
             ...(named !== undefined && "rejected" in named
               ? {
-                  branchNote: `branch ${JSON.stringify(named.rejected)} is not a valid branch name; used the default (${config.defaultBranch})`,
+                  branchNote: `branch ${JSON.stringify(named.rejected)} is not a valid branch name; used the default (${fallback})`,
                 }
               : {}),
             severity: report.severity ?? null,
