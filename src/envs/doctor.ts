@@ -1,11 +1,14 @@
 import { accessSync, constants, existsSync, mkdirSync, statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
+import ms from "ms";
 import type { NixConfig } from "../config/load.js";
 import { describeError } from "../errors.js";
 import type { EnvContext } from "./context.js";
 import { checkShells, checkStore } from "./doctor-shells.js";
+import { execHere } from "./exec.js";
 import { mirrorPathFor } from "./git.js";
+import { shownRemote } from "./git-network.js";
 import { findOnPath, INSTALL_NIX } from "./nix.js";
 import { nixFix, wholeNixError } from "./nix-errors.js";
 import {
@@ -171,13 +174,22 @@ async function checkRepo(context: EnvContext): Promise<Check> {
       fix: "set repo: in hms.config.yaml (a path or URL), or run hms-env inside the monorepo",
     };
   }
+  // A remote that accepts and never answers must not hold doctor up: it gets timeouts.stall.
+  const { stallMs } = context.config.stepTimeouts;
   const branch = await defaultBranchOf({ ...context.config, repo }, context.git);
   const where = context.config.defaultBranch === undefined ? ", its HEAD" : "";
-  const listed = await execa("git", ["ls-remote", "--heads", repo, branch], {
-    reject: false,
-    stdin: "ignore",
+  const listed = await execHere("git", ["ls-remote", "--heads", repo, branch], {
     env: { GIT_TERMINAL_PROMPT: "0" },
+    timeoutMs: stallMs,
   });
+  if (listed.timedOut) {
+    return {
+      name: "repo",
+      ok: false,
+      detail: `${shownRemote(repo)} did not answer within ${ms(stallMs)} (timeouts.stall): every fetch from it would stall`,
+      fix: `check that ${shownRemote(repo)} answers (git ls-remote ${shownRemote(repo)}) and that this machine reaches it`,
+    };
+  }
   if (listed.exitCode !== 0) {
     return {
       name: "repo",
@@ -198,7 +210,7 @@ async function checkRepo(context: EnvContext): Promise<Check> {
 }
 
 /** Which kind of mirror the repository has, or will get; either kind works, so this never fails. */
-async function checkMirror(context: EnvContext): Promise<Check> {
+async function checkMirror(context: EnvContext, remoteAnswers: boolean): Promise<Check> {
   const repo = (await chooseRepository(context.config, context.git))?.repo;
   if (repo === undefined) return { name: "mirror", ok: true, detail: "no repository yet (see repo)" };
   const mirror = mirrorPathFor(repo, context.config.cacheDir);
@@ -210,6 +222,13 @@ async function checkMirror(context: EnvContext): Promise<Check> {
       detail: kind.partial
         ? `${mirror}: partial (${BLOB_FILTER}): commits and trees fetched, blobs as checkouts need them`
         : `${mirror}: full: ${kind.reason}`,
+    };
+  }
+  if (!remoteAnswers) {
+    return {
+      name: "mirror",
+      ok: true,
+      detail: "not made yet; its kind is known once the remote answers (see repo)",
     };
   }
   const detail = !context.config.mirror.partialClone
@@ -298,6 +317,7 @@ export async function runDoctor(
         fix: "set nix.file in hms.config.yaml or reinstall hms-env",
       };
   const nix = await checkNix(path, context.config.nix, nixConfig);
+  const repo = await checkRepo(context);
   return [
     config,
     await checkGit(),
@@ -309,8 +329,8 @@ export async function runDoctor(
     )),
     nixFile,
     ...(await checkNixWorks(context, [...nix, nixFile])),
-    await checkRepo(context),
-    await checkMirror(context),
+    repo,
+    await checkMirror(context, repo.ok),
     await checkState(context),
     checkDisk(context.config.envRoot),
   ];

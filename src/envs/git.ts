@@ -6,7 +6,7 @@ import { resolveRepo } from "../config/load.js";
 import { HmsError } from "../errors.js";
 import { currentLockSignal, type LockHolder, type LockOptions, withFileLock } from "../store/file-lock.js";
 import { type Exec, execHere } from "./exec.js";
-import { createGitNetwork, type GitNetworkOptions } from "./git-network.js";
+import { createGitNetwork, type GitNetworkOptions, shownRemote } from "./git-network.js";
 import { chooseMirrorKind, noteFilterRefused } from "./partial-mirror.js";
 import { forgetRefMaker, noteRefMaker } from "./ref-makers.js";
 import { addSparseWorktree, widenWorktree } from "./sparse-checkout.js";
@@ -252,8 +252,12 @@ export function createGit({
     },
 
     async remoteHead(repo) {
-      const listed = await run(["ls-remote", "--symref", "--", repo, "HEAD"]);
-      if (listed.exitCode !== 0) return undefined;
+      // Under the network limits: a remote that never answers gives no answer here, not a hang.
+      const asked = network("fetch", `the default branch of ${shownRemote(repo)}`);
+      const listed = await git(["ls-remote", "--symref", "--", repo, "HEAD"], undefined, asked).catch(
+        () => undefined,
+      );
+      if (listed === undefined || listed.exitCode !== 0) return undefined;
       return /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(listed.stdout)?.[1];
     },
 

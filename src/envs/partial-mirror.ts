@@ -4,7 +4,7 @@
  * What the remote allowed is kept in the mirror's config, so `doctor` can say which kind of mirror a
  * repository has and why.
  */
-import { execa } from "execa";
+import { execHere } from "./exec.js";
 import { GIT_ENV, git } from "./git.js";
 
 export const BLOB_FILTER = "blob:none";
@@ -23,12 +23,11 @@ export type MirrorKind = { partial: true } | { partial: false; reason: string };
  * packets; a remote that cannot be asked, or speaks only the old protocol, is taken as refusing.
  */
 export async function remoteAllowsFilter(repo: string): Promise<boolean> {
-  const probe = await execa("git", ["-c", "protocol.version=2", "ls-remote", repo, "HEAD"], {
+  const probe = await execHere("git", ["-c", "protocol.version=2", "ls-remote", repo, "HEAD"], {
     env: { ...GIT_ENV, GIT_TRACE_PACKET: "1" },
-    // A remote that does not answer must not hold `doctor` up: it then counts as refusing.
-    timeout: PROBE_TIMEOUT_MS,
-    reject: false,
-    stdin: "ignore",
+    // A remote that does not answer must not hold `doctor` up: it then counts as refusing. Its whole
+    // process group ends (git's remote helper would otherwise keep the output open).
+    timeoutMs: PROBE_TIMEOUT_MS,
   });
   return probe.exitCode === 0 && /\bfetch=[^\n]*\bfilter\b/.test(probe.stderr);
 }

@@ -157,3 +157,22 @@ describe("a Nix build that takes too long", () => {
     await eventually(() => sleepers(slow) === 0, "the builder to be ended with the build");
   });
 });
+
+describe("doctor against a remote that never answers", () => {
+  it("fails the repo check at timeouts.stall instead of hanging, and does not probe the remote again", async () => {
+    const { ws, server } = await stalledRemote("silent", "  stall: 2s");
+    const result = await ws.cli(["doctor", "--json"]);
+    expect(result.exitCode).toBe(1);
+    const checks = JSON.parse(result.stdout) as { name: string; ok: boolean; detail: string; fix?: string }[];
+    expect(checks.find((check) => check.name === "repo")).toEqual({
+      name: "repo",
+      ok: false,
+      detail: `${server.url} did not answer within 2s (timeouts.stall): every fetch from it would stall`,
+      fix: `check that ${server.url} answers (git ls-remote ${server.url}) and that this machine reaches it`,
+    });
+    expect(checks.find((check) => check.name === "mirror")?.detail).toBe(
+      "not made yet; its kind is known once the remote answers (see repo)",
+    );
+    expect(server.connections()).toBe(1);
+  });
+});
