@@ -173,6 +173,7 @@ describe("doctor against a remote that never answers", () => {
     expect(checks.find((check) => check.name === "mirror")?.detail).toBe(
       "not made yet; its kind is known once the remote answers (see repo)",
     );
-    expect(server.connections()).toBe(1);
+    // One ask for the branch HEAD names (the config sets none), one for that branch; no mirror probe.
+    expect(server.connections()).toBe(2);
   });
 });
