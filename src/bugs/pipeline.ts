@@ -247,17 +247,27 @@ export function createBugPipeline(deps: BugPipelineDeps) {
     const marked = await patch(bug.id, { provisionError: null });
     tell({ kind: "provisioning", bug: marked });
     let envId: string | undefined;
+    // The bug records its environment once it is reserved, not when it is ready: if this process dies
+    // mid-way, whoever takes the environment down finds the bug and its card and DM say so, with Retry.
+    let recorded: Promise<unknown> = Promise.resolve();
     try {
       const branch = bug.branch ?? (await defaultBranch());
       const env = await deps.provision({ component, branch, owner }, (event) => {
-        envId = reservedEnvId(event) ?? envId;
-        if (envId) reserved.set(envId, bug.id);
+        const reservedNow = reservedEnvId(event);
+        if (reservedNow === undefined || reservedNow === envId) return;
+        envId = reservedNow;
+        reserved.set(reservedNow, bug.id);
+        recorded = patch(bug.id, { environment: reservedNow }).catch((error: unknown) =>
+          log.error(`${bug.id}: could not record environment ${reservedNow}: ${describeError(error)}`),
+        );
       });
+      await recorded;
       const ready = await patch(bug.id, { environment: env.id, provisionError: null });
       log.info(`${bug.id}: environment ${env.id} ready for ${env.owner} at ${env.path}`);
       tell({ kind: "ready", bug: ready, env });
       return env;
     } catch (error) {
+      await recorded;
       const reason = describeError(error);
       const failed = await patch(bug.id, { provisionError: reason });
       log.error(`${bug.id}: provisioning ${component} failed: ${reason}`);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { eventually, type ServeProcess, startServe } from "../helpers/serve.js";
 import {
   type FakeSlack,
   reportSubmission,
+  type SlackCall,
   signature,
   slackSender,
   startFakeSlack,
@@ -141,6 +142,73 @@ describe("hms-env serve and Slack", () => {
       channel: CHANNELS.bugs,
       thread_ts: openers[0]?.answer?.ts,
     });
+    expect(second.log()).not.toContain('"level":50');
+  });
+  it("a bug whose serve is killed while its environment provisions says so on its card and DM, with Retry", async () => {
+    const ws = await createWorkspace(`${TEAMS_CONFIG}slack:\n  bugChannels: [${CHANNELS.bugs}]\n`);
+    cleanups.push(() => ws.remove());
+    // A shell whose input takes long to build: the provisioning is still running when serve is killed.
+    writeFileSync(
+      join(ws.dir, "slow.nix"),
+      `{ pkgs ? import <nixpkgs> {}, component ? "all", envDir ? "" }:
+pkgs.mkShell { buildInputs = [ (derivation { name = "slow-\${builtins.toString builtins.currentTime}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "/bin/sleep 60; /bin/mkdir $out" ]; }) ]; }
+`,
+    );
+    writeFileSync(
+      ws.configFile,
+      readFileSync(ws.configFile, "utf8").replace("nix:\n", "nix:\n  file: ./slow.nix\n"),
+    );
+    const fake = await startFakeSlack();
+    cleanups.push(() => fake.close());
+    const env = { SLACK_BOT_TOKEN: "xoxb-serve", SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl };
+    const first = await startServe(ws, env);
+    const sent = await slackSender(first.url, SECRET, fake).event({
+      type: "message",
+      channel: CHANNELS.bugs,
+      channel_type: "channel",
+      user: PEOPLE.ana,
+      text: SME_REPORT,
+      ts: "1764000000.000100",
+      event_ts: "1764000000.000100",
+    });
+    expect(sent.status).toBe(200);
+    const posted = (pattern: RegExp) =>
+      fake
+        .called("chat.postMessage")
+        .filter((call) => call.answer?.ok && pattern.test(String(call.args.text)));
+    await eventually(
+      () =>
+        existsSync(ws.stateFile) &&
+        ws.state().environments.some((e) => e.status === "provisioning") &&
+        posted(/^Provisioning an environment/).length === 1,
+      "the environment provisioning and its DM",
+      30_000,
+    );
+    first.process.kill("SIGKILL");
+    await first.process;
+    const card = posted(/^BUG-1:/)[0]?.answer as { channel: string; ts: string };
+    const dm = posted(/^Provisioning an environment/)[0]?.answer as { channel: string; ts: string };
+    const before = fake.calls.length;
+
+    const second = await serve(ws, env);
+    const sinceRestart = () => fake.calls.slice(before);
+    const edited = (where: { channel: string; ts: string }) =>
+      sinceRestart().filter(
+        (call) =>
+          call.method === "chat.update" && call.args.channel === where.channel && call.args.ts === where.ts,
+      );
+    const says = (call: SlackCall | undefined) => JSON.stringify(call?.args.blocks ?? "");
+    await eventually(
+      () => [card, dm].every((where) => /interrupted/.test(says(edited(where).at(-1)))),
+      "the card and the DM saying the provisioning was interrupted",
+      30_000,
+    );
+    for (const where of [card, dm]) {
+      const last = says(edited(where).at(-1));
+      expect(last).toContain("interrupted: provisioning never finished");
+      expect(last).toContain("Retry");
+    }
+    expect(sinceRestart().filter((call) => call.method === "chat.postMessage")).toEqual([]);
     expect(second.log()).not.toContain('"level":50');
   });
 });

@@ -15,7 +15,8 @@ export function phaseOf(bug: PipelineBug, env: EnvRecord | undefined, provisioni
   if (env === undefined) return "triaged";
   if (env.status === "ready") return "ready";
   if (env.status === "provisioning") return "provisioning";
-  if (env.status === "failed") return "failed";
+  // An environment taken down because its provisioning failed (or was interrupted) is a failure to retry.
+  if (env.status === "failed" || env.cleanReason === "failed") return "failed";
   return "cleaned";
 }
 

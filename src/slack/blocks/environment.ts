@@ -106,7 +106,12 @@ export function environmentMessage(input: EnvMessageInput): { text: string; bloc
       ]),
     };
   }
-  if (env.status === "failed" && env.cleanReason === undefined) {
+  // A bug's environment whose provisioning failed (or was interrupted) and was then taken down is still
+  // a failure to retry, not just "gone".
+  if (
+    (env.status === "failed" && env.cleanReason === undefined) ||
+    (bug !== undefined && env.cleanReason === "failed")
+  ) {
     const reason = env.failure ?? "unknown reason";
     return {
       text: `Provisioning ${env.id} failed: ${userText(reason, 300)}`,
